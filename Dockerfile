@@ -1,0 +1,31 @@
+# Solidaire: Discord/Telegram bot for live skill-sharing sessions.
+# Build: docker build -t solidaire .
+# Run:   docker run -e TELEGRAM_TOKEN=... -e DISCORD_TOKEN=... -v solidaire-data:/app/data solidaire
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 10001 --user-group solidaire
+
+WORKDIR /app
+
+# Install the project exactly as the README does: `pip install .` from the source tree.
+COPY pyproject.toml README.md ./
+COPY bot/ ./bot/
+COPY config/ ./config/
+RUN pip install . \
+    && rm -rf build ./*.egg-info \
+    && mkdir -p /app/data \
+    && chown solidaire:solidaire /app/data
+
+USER solidaire
+
+# SQLite database (default URL sqlite+aiosqlite:///data/solidaire.sqlite3, relative to /app).
+VOLUME ["/app/data"]
+
+# Secrets come from the environment only: TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_SECRET, DISCORD_TOKEN.
+# Optional: SOLIDAIRE_CONFIG=/app/config/solidaire.toml (mount your own copy of the example).
+ENTRYPOINT ["solidaire"]

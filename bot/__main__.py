@@ -1,0 +1,41 @@
+"""`solidaire` / `python -m bot`: with no token, the shell on a local SQLite file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.settings import SettingsError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="solidaire", description="Live skill-sharing sessions on Discord and Telegram."
+    )
+    parser.add_argument("--config", help="TOML settings file (else $SOLIDAIRE_CONFIG)")
+    sub = parser.add_subparsers(dest="mode")
+    shell = sub.add_parser("shell", help="the terminal chat (the default without tokens)")
+    shell.add_argument("--demo", action="store_true", help="schedule a few lives to play with")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as bad:
+        print(bad, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from bot.app import (
+        run,
+    )  # imported late so a settings error is reported without loading the stack
+
+    demo = bool(getattr(args, "demo", False))
+    return asyncio.run(run(settings, demo=demo))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The terminal chat: personas, simulated Discord-like and Telegram-like spaces, numbered buttons.
+
+It reads commands from a text stream so a script can drive it, and stops at the end of the input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TextIO
+
+from bot.adapters.shell.render import clean, message_lines, where
+from bot.core.dispatcher import Core
+from bot.core.messages import Button, Destination, OutMessage, Reply, Request, SendResult, Text
+from bot.domain.model import Role, SpaceRef, UserRef
+from bot.i18n.catalog import render
+
+log = logging.getLogger(__name__)
+SPACES = ("discord", "telegram")
+ROLES = {
+    "member": frozenset[Role](),
+    "host": frozenset({Role.HOST}),
+    "moderator": frozenset({Role.MODERATOR}),
+    "organizer": frozenset({Role.ORGANIZER}),
+}
+
+
+class ShellPlatform:
+    """The outbound side: posts to spaces and private messages are printed where they land."""
+
+    name = "shell"
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self.buttons: list[Button] = []
+
+    async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
+        lines, buttons = message_lines(message, len(self.buttons) + 1)
+        self.buttons.extend(buttons)
+        prefix = where(dest)
+        for line in lines:
+            self._out.write(f"  {prefix} {line}\n")
+        self._out.flush()
+        return SendResult(True, message_id=key)
+
+
+class Shell:
+    def __init__(self, core: Core, platform: ShellPlatform, stdin: TextIO, out: TextIO) -> None:
+        self.core, self.platform, self.stdin, self.out = core, platform, stdin, out
+        self.name, self.role, self.space = "alice", "organizer", "discord"
+        self.interactive = stdin.isatty()
+        self.locale = core.config.language
+
+    def greet(self) -> None:
+        self._say("shell.welcome")
+
+    async def run(self) -> None:
+        self._persona()
+        while True:
+            if self.interactive:
+                self.out.write(f"{self.name}@{self.space}> ")
+                self.out.flush()
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                return
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not self.interactive:
+                self.out.write(f"{self.name}@{self.space}> {line}\n")
+            if line in ("/quit", "/exit"):
+                return
+            await self.handle(line)
+
+    async def handle(self, line: str) -> None:
+        word, _, rest = line.partition(" ")
+        if word == "/as":
+            return self._switch_persona(rest.split())
+        if word == "/in":
+            return self._switch_space(rest.strip())
+        if line.isdigit():
+            return await self._press(int(line))
+        self.platform.buttons.clear()  # numbers restart with each command's output
+        self._show(await self.core.handle_text(self.request(line)))
+
+    def request(self, raw: str) -> Request:
+        space = SpaceRef("shell", self.space) if self.space != "private" else None
+        return Request(
+            UserRef("shell", self.name), "", {}, space, ROLES[self.role],
+            self.name.capitalize(), None, self.name, raw,
+        )  # fmt: skip
+
+    async def _press(self, number: int) -> None:
+        if not 1 <= number <= len(self.platform.buttons):
+            self._say("shell.no_button", number=number)
+            return
+        button = self.platform.buttons[number - 1]
+        self.platform.buttons.clear()
+        if button.url:
+            self._say("shell.link", url=button.url)
+            return
+        self._show(await self.core.handle_action(self.request(button.action or "")))
+
+    def _show(self, reply: Reply) -> None:
+        dest = Destination(
+            "shell", self.space if reply.public else self.name, private=not reply.public
+        )
+        for message in reply.messages:
+            lines, buttons = message_lines(message, len(self.platform.buttons) + 1)
+            self.platform.buttons.extend(buttons)
+            for line in lines:
+                self.out.write(f"  {where(dest)} {line}\n")
+        self.out.flush()
+
+    def _switch_persona(self, words: list[str]) -> None:
+        if not words or (len(words) > 1 and words[1] not in ROLES):
+            self._say("shell.usage_as")
+            return
+        self.name, self.role = words[0].lower(), words[1] if len(words) > 1 else "member"
+        self._persona()
+
+    def _switch_space(self, space: str) -> None:
+        if space not in (*SPACES, "private"):
+            self._say("shell.usage_in")
+            return
+        self.space = space
+        self._persona()
+
+    def _persona(self) -> None:
+        self._say("shell.persona", name=self.name, role=self.role, space=self.space)
+
+    def _say(self, key: str, **params: str | int) -> None:
+        """The shell's own lines, in the configured language."""
+        self.out.write(f"· {render(Text(self.locale, key, params), clean)}\n")
+        self.out.flush()

@@ -1,0 +1,40 @@
+"""First start of the shell: a local community with both simulated spaces, and optional demo lives.
+
+Everything goes through the same commands a person would type, so the shell shows the real product.
+"""
+
+from __future__ import annotations
+
+from bot.adapters.shell.adapter import Shell
+
+DEMO = (
+    '/schedule title="Initiation à Python" when="demain 18h" duration=90 capacity=20 '
+    "link=https://example.org/python tags=code,débutant",
+    '/schedule title="Cuisine anti-gaspi" when="dans 3 jours à 12h" duration=45 tags=cuisine',
+    '/schedule title="Écrire son CV" when="mardi prochain 19h" capacity=2 tags=emploi',
+)
+
+
+async def ensure_community(shell: Shell) -> bool:
+    """Creates and links the local community once; True when it had to."""
+    async with shell.core.store.unit() as uow:
+        if await uow.communities.space("shell", "discord") is not None:
+            return False
+    await shell.core.handle_text(shell.request('/setup name="Solidaire (local)"'))
+    reply = await shell.core.handle_text(shell.request("/link"))
+    code = str(reply.messages[0].text.params["code"])
+    shell.space = "telegram"
+    await shell.core.handle_text(shell.request(f"/link {code}"))
+    shell.space = "discord"
+    shell._say("shell.ready")
+    return True
+
+
+async def seed_demo(shell: Shell) -> None:
+    """Schedules a few lives to play with (only into an empty programme)."""
+    listing = await shell.core.handle_text(shell.request("/lives"))
+    if listing.messages[0].text.key != "lives.none":
+        return
+    for line in DEMO:
+        await shell.core.handle_text(shell.request(line))
+    shell._say("shell.demo", count=len(DEMO))

@@ -1,0 +1,80 @@
+"""Finding lives: `/lives` (five a page), `/live` in full, `/myschedule`."""
+
+from __future__ import annotations
+
+from bot.core import codec, views
+from bot.core.context import Context
+from bot.core.messages import Button, OutMessage, Raw, Reply, Text
+from bot.core.registry import command
+from bot.domain.model import Live, LiveStatus, SignupStatus
+
+PAGE = 5
+
+
+@command("lives", alias="programme", positional=("tag",), keys=("page",), needs_community=False)
+async def lives(ctx: Context) -> Reply:
+    page = int(ctx.arg("page") or "0") if (ctx.arg("page") or "0").isdigit() else 0
+    tag = (ctx.arg("tag") or "").lstrip("#").lower() or None
+    if ctx.space is not None:
+        community_ids = [ctx.community_id]
+    else:  # a private chat: every community the member belongs to
+        community_ids = await ctx.uow.communities.communities_of(ctx.member.id)
+    found, total = await ctx.uow.lives.upcoming(
+        community_ids, ctx.clock.now(), tag, page * PAGE, PAGE
+    )
+    if not found:
+        key = "lives.none_tag" if tag else "lives.none"
+        return ctx.reply(key, tag=tag or "")
+    messages = [OutMessage(ctx.t("lives.header", page=page + 1, total=total))]
+    for live in found:
+        buttons = (
+            Button(ctx.t("button.join"), codec.encode("join", live.id)),
+            Button(ctx.t("button.details"), codec.encode("live", live.id)),
+        )
+        messages.append(OutMessage(views.line(ctx.locale, live, ctx.tz), (buttons,)))
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(Button(ctx.t("button.previous"), codec.encode("lives", page - 1)))
+    if (page + 1) * PAGE < total:
+        nav.append(Button(ctx.t("button.next"), codec.encode("lives", page + 1)))
+    if nav:
+        last = messages[-1]
+        messages[-1] = OutMessage(last.text, (*last.buttons, tuple(nav)))
+    return Reply(tuple(messages))
+
+
+@command("live", alias="direct", positional=("live",))
+async def live(ctx: Context) -> Reply:
+    found = await ctx.live_arg()
+    if found.status is LiveStatus.DRAFT and not await ctx.is_host_of(found):
+        ctx.refuse("error.unknown_live", live=str(found.id))
+    counts = await ctx.uow.signups.counts(found.id)
+    hosts = [await ctx.uow.members.get(m) for m in await ctx.uow.lives.hosts(found.id)]
+    names = ", ".join(h.display_name for h in hosts if h is not None) or "-"
+    card = views.card(ctx.locale, found, ctx.tz, counts, names)
+    mine = await ctx.uow.signups.get(found.id, ctx.member.id)
+    buttons: list[Button] = []
+    if found.open_for_signup:
+        active = mine is not None and mine.status is not SignupStatus.CANCELLED
+        action = codec.encode("leave" if active else "join", found.id)
+        buttons.append(Button(ctx.t("button.leave" if active else "button.join"), action))
+        buttons.append(Button(ctx.t("button.ask"), codec.encode("ask", found.id)))
+    return Reply((OutMessage(card, (tuple(buttons),) if buttons else ()),))
+
+
+@command("myschedule", alias="mesinscriptions", needs_community=False)
+async def myschedule(ctx: Context) -> Reply:
+    mine = await ctx.uow.signups.upcoming_of(ctx.member.id, ctx.clock.now())
+    if not mine:
+        return ctx.reply("myschedule.none")
+    lines = tuple(
+        _mine_line(ctx, live, status) for live, status in ((x, s.status) for x, s in mine)
+    )
+    return ctx.reply("myschedule.list", lines=lines)
+
+
+def _mine_line(ctx: Context, live: Live, status: SignupStatus) -> Text:
+    line = views.line(ctx.locale, live, ctx.tz)
+    if status is SignupStatus.WAITLISTED:
+        return Text(ctx.locale, "myschedule.waitlisted", {"line": line})
+    return Text(ctx.locale, "myschedule.confirmed", {"line": line, "mark": Raw("")})

@@ -1,0 +1,80 @@
+"""The one codec for everything that crosses a platform boundary: button actions and deep links.
+
+`j:12` fits Telegram's 64-byte callback data and Discord's 100-character custom ids; deep-link
+payloads (`join_12`) fit Telegram's `start` parameter alphabet `A-Za-z0-9_-`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# action name <-> one-letter wire code; argument names in order.
+_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "join": ("j", ("live",)),
+    "leave": ("l", ("live",)),
+    "live": ("d", ("live",)),
+    "ask": ("k", ("live",)),
+    "vote": ("v", ("question",)),
+    "attend": ("h", ("live",)),
+    "approve": ("a", ("question",)),
+    "reject": ("r", ("question",)),
+    "merge": ("m", ("question", "into")),
+    "accept": ("p", ("proposal",)),
+    "decline": ("n", ("proposal",)),
+    "rate": ("t", ("live", "rating")),
+    "lives": ("g", ("page",)),
+    "forgetme": ("f", ("confirm",)),
+    "settings": ("s", ("field", "value")),
+    "stop": ("x", ()),
+}
+_BY_CODE = {code: (name, names) for name, (code, names) in _ACTIONS.items()}
+_ARG = re.compile(r"^[A-Za-z0-9_.\-]{1,24}$")
+_DEEP_LINKS = ("join", "ask", "live")
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    args: dict[str, str]
+
+
+class CodecError(ValueError):
+    """The data did not come from this codec (or is from an older, incompatible one)."""
+
+
+def encode(name: str, *values: str | int) -> str:
+    """`encode("vote", 45)` -> `v:45`; arguments are short tokens without `:`."""
+    code, names = _ACTIONS[name]
+    if len(values) != len(names):
+        raise CodecError(f"{name} takes {len(names)} arguments")
+    parts = [str(v) for v in values]
+    if not all(_ARG.match(p) for p in parts):
+        raise CodecError(f"bad argument for {name}")
+    return ":".join([code, *parts])
+
+
+def decode(data: str) -> Action:
+    """Inverse of `encode`; raises CodecError on anything else."""
+    code, *parts = data.split(":")
+    if code not in _BY_CODE:
+        raise CodecError("unknown action")
+    name, names = _BY_CODE[code]
+    if len(parts) != len(names) or not all(_ARG.match(p) for p in parts):
+        raise CodecError("bad arguments")
+    return Action(name, dict(zip(names, parts, strict=True)))
+
+
+def deep_link(name: str, live_id: int) -> str:
+    """`deep_link("join", 12)` -> `join_12`, a Telegram `start` payload."""
+    if name not in _DEEP_LINKS:
+        raise CodecError("unknown deep link")
+    return f"{name}_{live_id}"
+
+
+def parse_deep_link(payload: str) -> Action:
+    """`join_12` -> Action("join", {"live": "12"}); raises CodecError on anything else."""
+    match = re.fullmatch(r"(join|ask|live)_([0-9]{1,15})", payload)
+    if match is None:
+        raise CodecError("unknown deep link")
+    return Action(match.group(1), {"live": match.group(2)})

@@ -1,0 +1,212 @@
+"""Communities and spaces: `/setup`, `/link` codes, `/unlink`, `/host`, `/unhost`, `/help`."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.context import Context
+from bot.core.fields import parse_bool
+from bot.core.lookup import need_member
+from bot.core.messages import Reply, Text
+from bot.core.registry import COMMANDS, command
+from bot.domain.model import Role, SpaceRole
+from bot.domain.policy import effective_roles, shown_in_help
+from bot.domain.when import LengthError, format_offset, parse_offsets
+
+SETUP_KEYS = (
+    "name", "announce_channel", "moderation_channel", "host_role", "moderator_role",
+    "language", "timezone", "reminders", "premoderation",
+)  # fmt: skip
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone
+CODE_LIFETIME = timedelta(minutes=10)
+
+
+@command("setup", alias="configurer", keys=SETUP_KEYS, needs_community=False)
+async def setup(ctx: Context) -> Reply:
+    if ctx.req.space is None:
+        ctx.refuse("setup.in_private")
+    settings = read_community_settings(ctx)
+    community = ctx.community
+    if community is None:
+        community = await ctx.uow.communities.create(
+            ctx.arg("name") or ctx.member.display_name,
+            settings.get("language", ctx.config.language),
+            settings.get("timezone", ctx.config.timezone),
+            settings.get("reminders", ",".join(ctx.config.reminders)).split(","),
+            settings.get("premoderation", ctx.config.premoderation),
+        )
+        title = ctx.arg("name") or ctx.req.space.id
+        space = await ctx.uow.communities.attach_space(
+            community.id, ctx.req.space.platform, ctx.req.space.id, SpaceRole.ANNOUNCE, title
+        )
+        await ctx.uow.communities.add_membership(community.id, ctx.member.id, ctx.clock.now())
+        key = "setup.created"
+    else:
+        if settings:
+            await ctx.uow.communities.update(community.id, **settings)
+        space = ctx.space
+        key = "setup.updated"
+    assert space is not None
+    channels = {
+        k: ctx.arg(k)
+        for k in ("announce_channel", "moderation_channel", "host_role", "moderator_role")
+    }
+    if any(channels.values()):
+        await ctx.uow.communities.update_space(space.id, **{k: v for k, v in channels.items() if v})
+    saved = await ctx.uow.communities.get(community.id)
+    assert saved is not None
+    ctx.community = saved
+    return ctx.reply(
+        key, name=saved.name, language=saved.language, timezone=saved.timezone,
+        reminders=", ".join(saved.reminders),
+        premoderation=ctx.t("word.yes" if saved.premoderation else "word.no"),
+    )  # fmt: skip
+
+
+def read_community_settings(ctx: Context) -> dict[str, object]:
+    """The community settings given, checked; shared with `/settings` for the same fields."""
+    out: dict[str, object] = {}
+    if (language := ctx.arg("language")) is not None:
+        out["language"] = read_language(ctx, language)
+    if (zone := ctx.arg("timezone")) is not None:
+        out["timezone"] = read_timezone(ctx, zone)
+    if (reminders := ctx.arg("reminders")) is not None:
+        out["reminders"] = ",".join(read_reminders(ctx, reminders))
+    if (premoderation := ctx.arg("premoderation")) is not None:
+        value = parse_bool(premoderation)
+        if value is None:
+            ctx.refuse("error.bad_bool", field="premoderation", value=premoderation[:20])
+        out["premoderation"] = value
+    return out
+
+
+def read_language(ctx: Context, raw: str) -> str:
+    value = raw.lower()
+    value = {
+        "français": "fr",
+        "francais": "fr",
+        "french": "fr",
+        "anglais": "en",
+        "english": "en",
+    }.get(value, value)
+    if value not in ("fr", "en"):
+        ctx.refuse("error.bad_language", value=raw[:20])
+    return value
+
+
+def read_timezone(ctx: Context, raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        ctx.refuse("error.bad_timezone", value=raw[:64])
+    return raw
+
+
+def read_reminders(ctx: Context, raw: str) -> list[str]:
+    try:
+        return [format_offset(offset) for offset in parse_offsets(raw)]
+    except LengthError:
+        ctx.refuse("error.bad_reminders", value=raw[:40])
+
+
+@command("link", alias="lier", positional=("code", "role"), needs_community=False)
+async def link(ctx: Context) -> Reply:
+    code = ctx.arg("code")
+    if code is None:
+        community_id = ctx.community_id
+        fresh = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        await ctx.uow.communities.add_link_code(
+            fresh, community_id, SpaceRole.ANNOUNCE, ctx.member.id, ctx.clock.now() + CODE_LIFETIME
+        )
+        return ctx.reply("link.code", code=fresh)
+    if ctx.req.space is None:
+        ctx.refuse("link.in_private")
+    role = (
+        SpaceRole.MODERATION
+        if (ctx.arg("role") or "").lower() in ("moderation", "moderateurs", "mod")
+        else SpaceRole.ANNOUNCE
+    )
+    found = await ctx.uow.communities.link_code(code.upper(), ctx.clock.now())
+    if found is None:
+        ctx.refuse("link.bad_code", code=code[:16])
+    community_id, _ = found
+    if ctx.space is not None and ctx.space.community_id != community_id:
+        ctx.refuse("link.other_community")
+    if not await ctx.uow.communities.use_link_code(code.upper(), ctx.clock.now()):
+        ctx.refuse("link.bad_code", code=code[:16])
+    await ctx.uow.communities.attach_space(
+        community_id, ctx.req.space.platform, ctx.req.space.id, role, ctx.req.space.id
+    )
+    community = await ctx.uow.communities.get(community_id)
+    assert community is not None
+    ctx.community = community
+    return ctx.reply(
+        "link.done", name=community.name, role=ctx.t(f"space.role.{role.value}"), public=True
+    )
+
+
+@command("unlink", alias="delier")
+async def unlink(ctx: Context) -> Reply:
+    if ctx.space is None:
+        ctx.refuse("unlink.not_linked")
+    await ctx.uow.communities.detach_space(ctx.space.id)
+    return ctx.reply("unlink.done", public=True)
+
+
+@command("host", alias="animateur", positional=("member",))
+async def host(ctx: Context) -> Reply:
+    member = await need_member(ctx)
+    if not await ctx.uow.communities.grant_host(
+        ctx.community_id, member.id, ctx.member.id, ctx.clock.now()
+    ):
+        ctx.refuse("host.already", member=member.display_name)
+    return ctx.reply("host.granted", member=member.display_name)
+
+
+@command("unhost", alias="retirer", positional=("member",))
+async def unhost(ctx: Context) -> Reply:
+    member = await need_member(ctx)
+    if not await ctx.uow.communities.revoke_host(ctx.community_id, member.id):
+        ctx.refuse("unhost.not_host", member=member.display_name)
+    return ctx.reply("unhost.done", member=member.display_name)
+
+
+@command("help", alias="aide", needs_community=False)
+async def help_(ctx: Context) -> Reply:
+    """What this person may do here, grouped by role, and the privacy notice."""
+    roles = effective_roles(ctx.roles)
+    lines = tuple(
+        Text(
+            ctx.locale,
+            "help.line",
+            {
+                "command": name,
+                "alias": spec.alias or name,
+                "about": Text(ctx.locale, f"help.{name}"),
+            },
+        )
+        for name, spec in COMMANDS.items()
+        if not spec.button_only and shown_in_help(name, roles) and name != "stop"
+    )
+    role = next(r for r in (Role.ORGANIZER, Role.MODERATOR, Role.HOST, Role.MEMBER) if r in roles)
+    return ctx.reply(
+        "help.text", role=ctx.t(f"role.{role.value}"), lines=lines, privacy=ctx.t("help.privacy")
+    )
+
+
+@command("stats", alias="chiffres", positional=("period",))
+async def stats(ctx: Context) -> Reply:
+    ctx.refuse("stats.unavailable")
+
+
+@command("export", alias="exporter", positional=("what",))
+async def export(ctx: Context) -> Reply:
+    ctx.refuse("export.unavailable")
+
+
+@command("stop", alias="arreter", needs_community=False)
+async def stop(ctx: Context) -> Reply:
+    """Reached only without a guided conversation (the dispatcher handles `/stop` in one)."""
+    return ctx.reply("guide.nothing_to_stop")

@@ -1,0 +1,191 @@
+"""The core's single entry: a request in, a reply out, every change in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.core import codec
+from bot.core.context import Context, CoreConfig, Refusal, locale_for
+from bot.core.conversation import Conversations
+from bot.core.fields import FieldsError, parse_fields, parse_live_ref
+from bot.core.flood import FloodGate
+from bot.core.messages import OutMessage, Reply, Request, Text
+from bot.core.outbox import Outbox, dump_message
+from bot.core.ports import Clock, Store, UnitOfWork
+from bot.core.registry import COMMANDS, resolve
+from bot.domain.model import Community, Role, Space, SpaceRef, UserRef
+from bot.domain.policy import may
+from bot.i18n.catalog import supported
+
+log = logging.getLogger(__name__)
+
+
+class _Rollback(Exception):
+    """Raised inside the unit of work so a refusal changes nothing."""
+
+
+class Core:
+    """Dispatches requests to use cases; adapters hold a reference to it."""
+
+    def __init__(
+        self, store: Store, clock: Clock, config: CoreConfig, outbox: Outbox | None = None
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config
+        self.outbox = outbox
+        self.flood = FloodGate()
+        self.conversations = Conversations()
+
+    async def handle_text(self, req: Request) -> Reply:
+        """A line typed by a person: `/command args`, or an answer in a guided conversation."""
+        line = (req.raw or "").strip()
+        if not line.startswith("/"):
+            return await self.conversations.answer(self, req, line)
+        word, _, rest = line.partition(" ")
+        spec = resolve(word)
+        name = spec.name if spec else word.lstrip("/")
+        if spec is not None and spec.name == "stop":
+            return await self.conversations.stop(self, req)
+        if spec is not None and not rest.strip() and self.conversations.can_guide(spec.name):
+            return await self.conversations.start(self, req, spec.name)
+        return await self.handle(_with(req, command=name, raw=rest))
+
+    async def handle_action(self, req: Request) -> Reply:
+        """A button press: `req.raw` holds the encoded action."""
+        try:
+            action = codec.decode(req.raw or "")
+        except codec.CodecError:
+            return await self.handle(_with(req, command="?button", raw=None))
+        if action.name == "stop":
+            return await self.conversations.stop(self, req)
+        return await self.handle(_with(req, command=action.name, raw=None, args=action.args))
+
+    async def handle(self, req: Request) -> Reply:
+        now = self.clock.now()
+        refusal: Refusal | None = None
+        try:
+            async with self.store.unit() as uow:
+                ctx = await self._context(uow, req)
+                try:
+                    reply = await self._run(ctx)
+                except Refusal as said_no:
+                    refusal = said_no
+                    raise _Rollback from None
+                for notice in ctx.notices:
+                    await uow.deliveries.add(
+                        notice.key,
+                        notice.kind,
+                        now,
+                        notice.dest,
+                        dump_message(notice.message),
+                        notice.member_id,
+                        notice.live_id,
+                    )
+        except _Rollback:
+            assert refusal is not None
+            return Reply((OutMessage(refusal.text),), ok=False)
+        except Exception:
+            log.exception("command %s failed", req.command)
+            return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
+        if ctx.notices and self.outbox is not None:
+            await self.outbox.flush()
+        return reply
+
+    async def locale_of(self, req: Request) -> str:
+        """The language to answer this person in, without changing anything."""
+        async with self.store.unit() as uow:
+            member = await uow.members.by_ref(req.actor)
+            space = await self._space(uow, req.space)
+            community = await uow.communities.get(space.community_id) if space else None
+        if member is None:
+            hinted = supported(req.locale)
+            return hinted or (community.language if community else self.config.language)
+        return locale_for(member, community, self.config)
+
+    async def _run(self, ctx: Context) -> Reply:
+        req = ctx.req
+        if not self.flood.allow(req.actor, ctx.clock.now()):
+            ctx.refuse("error.flood_commands")
+        spec = COMMANDS.get(req.command)
+        if spec is None:
+            ctx.refuse("error.unknown_command", command=req.command[:32])
+        if req.raw is not None:
+            try:
+                ctx.req = _with(req, args=parse_fields(req.raw, spec.shape))
+            except FieldsError as bad:
+                ctx.refuse(f"error.fields.{bad.code}", detail=bad.detail, command=spec.name)
+        if ctx.community is None and ctx.arg("live"):
+            await self._community_from_live(ctx)
+        if spec.needs_community and ctx.community is None:
+            ctx.refuse("error.no_community")
+        if not may(spec.name, ctx.roles):
+            ctx.refuse("error.forbidden", command=spec.name)
+        return await spec.handler(ctx)
+
+    async def _community_from_live(self, ctx: Context) -> None:
+        """In a private chat, the live named decides which community we are talking about."""
+        live_id = parse_live_ref(ctx.arg("live") or "")
+        live = await ctx.uow.lives.get(live_id) if live_id is not None else None
+        if live is None:
+            return
+        ctx.community = await ctx.uow.communities.get(live.community_id)
+        ctx.roles = await self._roles(ctx.uow, ctx.req, ctx.community, ctx.member.id)
+
+    async def _context(self, uow: UnitOfWork, req: Request) -> Context:
+        now = self.clock.now()
+        member = await uow.members.upsert(
+            req.actor, req.display_name or req.actor.id, req.username, req.locale, now
+        )
+        space = await self._space(uow, req.space)
+        community: Community | None = None
+        if space is not None:
+            community = await uow.communities.get(space.community_id)
+            await uow.communities.add_membership(space.community_id, member.id, now)
+        else:
+            mine = await uow.communities.communities_of(member.id)
+            if len(mine) == 1:
+                community = await uow.communities.get(mine[0])
+        roles = await self._roles(uow, req, community, member.id)
+        return Context(req, uow, self.clock, self.config, member, space, community, roles)
+
+    async def _space(self, uow: UnitOfWork, ref: SpaceRef | None) -> Space | None:
+        if ref is None:
+            return None
+        space = await uow.communities.space(ref.platform, ref.id)
+        return space if space is not None and space.active else None
+
+    async def _roles(
+        self, uow: UnitOfWork, req: Request, community: Community | None, member_id: int
+    ) -> frozenset[Role]:
+        roles = set(req.facts) | {Role.MEMBER}
+        if community is not None and await uow.communities.is_granted_host(community.id, member_id):
+            roles.add(Role.HOST)
+        return frozenset(roles)
+
+
+_KEEP = "\x00keep"
+
+
+def _with(
+    req: Request,
+    *,
+    command: str | None = None,
+    raw: str | None = _KEEP,
+    args: Mapping[str, str] | None = None,
+) -> Request:
+    return Request(
+        actor=req.actor,
+        command=command if command is not None else req.command,
+        args=dict(args) if args is not None else dict(req.args),
+        space=req.space,
+        facts=req.facts,
+        display_name=req.display_name,
+        locale=req.locale,
+        username=req.username,
+        raw=req.raw if raw == _KEEP else raw,
+    )
+
+
+__all__ = ["Core", "UserRef"]

@@ -1,0 +1,236 @@
+"""Lives: scheduling (one or a series), drafts and `/publish`, `/edit` with co-hosts, `/cancel`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.core import views
+from bot.core.context import Context
+from bot.core.live_fields import LIVE_KEYS, LiveFields, read_fields
+from bot.core.lookup import find_member
+from bot.core.messages import OutMessage, Raw, Reply, Text
+from bot.core.registry import command
+from bot.core.signups import promote_waitlist
+from bot.domain.model import Live, LiveStatus, SignupStatus
+from bot.domain.series import Repeat, SeriesError, series_starts
+from bot.domain.when import WhenError
+
+ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+EDITABLE = (LiveStatus.DRAFT, LiveStatus.SCHEDULED)
+
+
+@command("schedule", alias="planifier", keys=LIVE_KEYS)
+async def schedule(ctx: Context) -> Reply:
+    fields = read_fields(ctx)
+    if fields.title is None or fields.starts_at is None:
+        ctx.refuse("live.bad.missing", example='title="Initiation à Python" when="demain 18h"')
+    starts = occurrences(ctx, fields.starts_at, fields.repeat, fields.count)
+    series_id = await ctx.uow.lives.next_series_id() if len(starts) > 1 else None
+    created: list[Live] = []
+    for start in starts:
+        live = await ctx.uow.lives.create(
+            ctx.community_id, fields.title, fields.description or "", start,
+            fields.duration or 60, fields.link, fields.capacity, fields.tags or (),
+            LiveStatus.SCHEDULED, ctx.member.id, series_id, ctx.clock.now(),
+        )  # fmt: skip
+        await ctx.uow.lives.add_host(live.id, ctx.member.id)
+        created.append(live)
+    await announce_live(ctx, created[0], len(created))
+    when = views.when(ctx.locale, created[0], ctx.tz)
+    if len(created) == 1:
+        return ctx.reply("live.scheduled", id=created[0].id, title=fields.title, when=when)
+    last = views.when(ctx.locale, created[-1], ctx.tz)
+    return ctx.reply(
+        "live.scheduled_series", id=created[0].id, title=fields.title, when=when, last=last,
+        count=len(created), repeat=Text(ctx.locale, f"repeat.{fields.repeat.value}"),
+    )  # fmt: skip
+
+
+def occurrences(ctx: Context, first: datetime, repeat: Repeat, count: int) -> list[datetime]:
+    if repeat is Repeat.none:
+        return [first]
+    try:
+        return series_starts(first, ctx.tz, repeat, max(count, 2))
+    except SeriesError as bad:
+        ctx.refuse(f"series.{bad.code}")
+
+
+async def announce_live(ctx: Context, live: Live, count: int = 1) -> None:
+    """Owes the announcement of a live to every announce space of its community."""
+    community = await ctx.uow.communities.get(live.community_id)
+    assert community is not None
+    counts = await ctx.uow.signups.counts(live.id)
+    host = ctx.member.display_name
+
+    def build(locale: str) -> OutMessage:
+        message = views.announcement(locale, live, ctx.tz, counts, host)
+        if count > 1:
+            text = Text(locale, "live.announce_series", {"post": message.text, "count": count})
+            return OutMessage(text, message.buttons)
+        return message
+
+    await ctx.announce(community, f"announce:live={live.id}", "announcement", build, live.id)
+
+
+@command("publish", alias="publier", positional=("live",))
+async def publish(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    await ctx.require_host_of(live)
+    if live.status is not LiveStatus.DRAFT:
+        ctx.refuse("live.not_draft", id=live.id)
+    if live.starts_at < ctx.clock.now() + timedelta(minutes=5):
+        ctx.refuse("live.publish_past", id=live.id)
+    if not await ctx.uow.lives.set_status(
+        live.id, [LiveStatus.DRAFT], LiveStatus.SCHEDULED, ctx.clock.now()
+    ):
+        ctx.refuse("live.not_draft", id=live.id)
+    await announce_live(ctx, live)
+    return ctx.reply(
+        "live.published", id=live.id, title=live.title, when=views.when(ctx.locale, live, ctx.tz)
+    )
+
+
+@command("edit", alias="modifier", positional=("live",), keys=(*LIVE_KEYS, "cohost", "series"))
+async def edit(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    await ctx.require_host_of(live)
+    if live.status not in EDITABLE:
+        ctx.refuse("live.not_editable", id=live.id)
+    fields = read_fields(ctx)
+    cohost = await find_member(ctx, ctx.arg("cohost") or "") if ctx.arg("cohost") else None
+    if ctx.arg("cohost") and cohost is None:
+        ctx.refuse("error.unknown_member", member=(ctx.arg("cohost") or "")[:64])
+    targets = await series_targets(ctx, live)
+    for target in targets:
+        await apply_edit(ctx, target, fields, shift_of(ctx, live, target, fields.starts_at))
+        if cohost is not None:
+            await ctx.uow.lives.add_host(target.id, cohost.id)
+    if not any((fields.title, fields.starts_at, fields.duration, fields.description, fields.link,
+                fields.capacity, fields.tags is not None, cohost)):  # fmt: skip
+        ctx.refuse("live.nothing_to_edit", id=live.id)
+    updated = await ctx.uow.lives.get(live.id)
+    assert updated is not None
+    when = views.when(ctx.locale, updated, ctx.tz)
+    return ctx.reply("live.edited", id=live.id, title=updated.title, when=when, count=len(targets))
+
+
+async def series_targets(ctx: Context, live: Live) -> list[Live]:
+    if (ctx.arg("series") or "").lower() not in ("all", "tout", "toutes"):
+        return [live]
+    if live.series_id is None:
+        ctx.refuse("live.not_series", id=live.id)
+    rest = await ctx.uow.lives.in_series(live.series_id, live.starts_at)
+    return [x for x in rest if x.status in EDITABLE]
+
+
+def shift_of(
+    ctx: Context, first: Live, target: Live, new_start: datetime | None
+) -> datetime | None:
+    """The new start of `target` when `first` moves to `new_start`, same wall-clock shift."""
+    if new_start is None:
+        return None
+    if target.id == first.id:
+        return new_start
+    tz = ctx.tz
+    delta = new_start.astimezone(tz).replace(tzinfo=None) - first.starts_at.astimezone(tz).replace(
+        tzinfo=None
+    )
+    local = target.starts_at.astimezone(tz).replace(tzinfo=None) + delta
+    return local.replace(tzinfo=tz).astimezone(first.starts_at.tzinfo)
+
+
+async def apply_edit(
+    ctx: Context, live: Live, fields: LiveFields, starts_at: datetime | None
+) -> None:
+    changes: dict[str, object] = {}
+    for name in ("title", "duration", "description", "link", "capacity", "tags"):
+        value = getattr(fields, name)
+        if value is not None:
+            changes["duration_min" if name == "duration" else name] = value
+    if starts_at is not None and starts_at <= ctx.clock.now():
+        ctx.refuse("when.too_soon", when=str(live.id), example="2026-12-01 18:30")
+    if starts_at is not None:
+        changes["starts_at"] = starts_at
+    counts = await ctx.uow.signups.counts(live.id)
+    if fields.capacity is not None and fields.capacity < counts.confirmed:
+        ctx.refuse("live.capacity_below", id=live.id, confirmed=counts.confirmed)
+    if changes:
+        await ctx.uow.lives.update(live.id, **changes)
+    if fields.capacity is not None and (live.capacity is None or fields.capacity > live.capacity):
+        updated = await ctx.uow.lives.get(live.id)
+        assert updated is not None
+        await promote_waitlist(ctx, updated)
+    if starts_at is not None and starts_at != live.starts_at:
+        await tell_signed_up(ctx, live, "live.moved", "time_change", new=starts_at)
+
+
+async def tell_signed_up(
+    ctx: Context,
+    live: Live,
+    key: str,
+    kind: str,
+    new: datetime | None = None,
+    reason: str | None = None,
+) -> None:
+    """Tells everyone signed up (confirmed or waitlisted) about a change to the live."""
+    stamp = ctx.clock.now().isoformat()
+    for member_id in await ctx.uow.signups.member_ids(live.id, ACTIVE):
+
+        def build(locale: str) -> OutMessage:
+            params: dict[str, str | int | Raw | Text] = {"id": live.id, "title": live.title}
+            if new is not None:
+                params["when"] = views.when(locale, _moved(live, new), ctx.tz)
+            if reason:
+                params["reason"] = Text(locale, "live.reason", {"reason": reason})
+            else:
+                params["reason"] = Raw("")
+            return OutMessage(Text(locale, key, params))
+
+        await ctx.tell_member(
+            member_id, f"{kind}:live={live.id}:member={member_id}:at={stamp}", kind, build, live.id
+        )
+
+
+def _moved(live: Live, new: datetime) -> Live:
+    from dataclasses import replace
+
+    return replace(live, starts_at=new)
+
+
+@command("cancel", alias="annuler", positional=("live",), rest="reason", keys=("series",))
+async def cancel(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    await ctx.require_host_of(live)
+    reason = ctx.arg("reason")
+    if reason is not None and len(reason) > 300:
+        ctx.refuse("error.too_long", field="reason", max=300)
+    targets = await series_targets(ctx, live)
+    cancelled = await cancel_lives(ctx, targets, reason)
+    if not cancelled:
+        ctx.refuse("live.not_cancellable", id=live.id)
+    return ctx.reply("live.cancelled", id=live.id, title=live.title, count=len(cancelled))
+
+
+async def cancel_lives(ctx: Context, targets: Sequence[Live], reason: str | None) -> list[Live]:
+    done: list[Live] = []
+    community = ctx.community
+    assert community is not None
+    for live in targets:
+        if await ctx.uow.lives.set_status(live.id, EDITABLE, LiveStatus.CANCELLED, ctx.clock.now()):
+            done.append(live)
+            await tell_signed_up(ctx, live, "live.cancel_notice", "cancellation", reason=reason)
+
+            def build(locale: str, live: Live = live) -> OutMessage:
+                return OutMessage(
+                    Text(locale, "live.cancel_post", {"id": live.id, "title": live.title})
+                )
+
+            if live.status is LiveStatus.SCHEDULED:
+                await ctx.announce(
+                    community, f"cancel:live={live.id}", "cancellation", build, live.id
+                )
+    return done
+
+
+__all__ = ["WhenError", "announce_live", "schedule"]

@@ -1,0 +1,97 @@
+"""What crosses the core's boundary: requests in, replies and outbound messages out.
+
+Texts stay unrendered (a catalog key and its parameters) until an adapter renders them with its own
+escaper, so user text is escaped by the platform that shows it and never by guesswork in the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Union
+
+from bot.domain.model import Role, SpaceRef, UserRef
+
+Param = Union[str, int, "Text", tuple["Text", ...], "Raw"]
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Trusted text built by the core itself (never user input); rendered without escaping."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message of the catalog in one locale; `count` selects the plural form."""
+
+    locale: str
+    key: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: `action` is an encoded action (see codec) or `url` opens a link."""
+
+    label: Text
+    action: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    text: Text
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    mentions: tuple[UserRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Request:
+    """One thing a person did: a command typed or a button pressed, platform-neutral."""
+
+    actor: UserRef
+    command: str
+    args: Mapping[str, str]
+    space: SpaceRef | None = None
+    facts: frozenset[Role] = frozenset()
+    display_name: str = ""
+    locale: str | None = None
+    username: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to the person who acted; `public` answers are shown to the whole chat."""
+
+    messages: tuple[OutMessage, ...]
+    public: bool = False
+    ok: bool = True
+
+    @property
+    def text(self) -> Text:
+        return self.messages[0].text
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where an outbound message goes: a member's private chat, or a space (chat, channel, thread)."""
+
+    platform: str
+    chat_id: str
+    private: bool
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The platform's answer to a send; a refusal is a value, not an exception."""
+
+    delivered: bool
+    message_id: str | None = None
+    permanent: bool = False
+    retry_after: float | None = None
+    reason: str | None = None

@@ -1,0 +1,163 @@
+"""Moderation: the queue of held questions, approve / reject / merge, mutes and the moderation log."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.members_lookup import display_name, member_arg
+from bot.core.messages import OutMessage, Param, Raw, Reply, Text
+from bot.core.questions import VISIBLE, community_of, moderation_card, question_arg
+from bot.core.registry import command
+from bot.domain.model import Live, ModAction, Question, QuestionStatus
+from bot.domain.when import LengthError, parse_length
+from bot.i18n.dates import format_short
+
+QUEUE_MAX = 10  # one card each; more would bury the chat, and deciding these shows the next ones
+LOG_MAX = 50
+REASON_MAX = 300
+DEFAULT_MUTE = "24h"
+_DECIDABLE = {"approve": QuestionStatus.APPROVED, "reject": QuestionStatus.REJECTED}
+
+
+@command("queue", alias="file", positional=("live",))
+async def queue(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    pending = await ctx.uow.questions.by_status(live.id, (QuestionStatus.PENDING,))
+    if not pending:
+        return ctx.reply("queue.empty", id=live.id, title=live.title)
+    pending.sort(key=lambda q: q.created_at)  # oldest first: fair to whoever asked first
+    head = ctx.t("queue.head", len(pending), id=live.id, title=live.title)
+    cards = [await moderation_card(ctx, q, live, ctx.locale) for q in pending[:QUEUE_MAX]]
+    if len(pending) > QUEUE_MAX:
+        cards.append(OutMessage(ctx.t("queue.more", len(pending) - QUEUE_MAX)))
+    return Reply((OutMessage(head), *cards))
+
+
+@command("approve", button_only=True, positional=("question",))
+async def approve(ctx: Context) -> Reply:
+    q, live = await question_arg(ctx)
+    await _decide(ctx, q, live, "approve")
+    await _tell_author(ctx, q, "approved", "question.approved_dm", {"id": q.id, "text": q.text})
+    return ctx.reply("moderation.approved", id=q.id)
+
+
+@command("reject", positional=("question",), rest="reason")
+async def reject(ctx: Context) -> Reply:
+    q, live = await question_arg(ctx)
+    reason = ctx.arg("reason")
+    if reason is not None and len(reason) > REASON_MAX:
+        ctx.refuse("moderation.reason_too_long", max=REASON_MAX)
+    await _decide(ctx, q, live, "reject")
+    params: dict[str, Param] = {"id": q.id, "text": q.text}
+    if reason is None:
+        await _tell_author(ctx, q, "rejected", "question.rejected_dm", params)
+    else:
+        await _tell_author(
+            ctx, q, "rejected", "question.rejected_reason_dm", {**params, "reason": reason}
+        )
+    return ctx.reply("moderation.rejected", id=q.id)
+
+
+async def _decide(ctx: Context, q: Question, live: Live, action: str) -> None:
+    """Pending -> approved/rejected; the row count decides which of two moderators won."""
+    now = ctx.clock.now()
+    won = await ctx.uow.questions.set_status(
+        q.id, (QuestionStatus.PENDING,), _DECIDABLE[action], now
+    )
+    if not won:
+        ctx.refuse("moderation.already_decided", id=q.id)
+    await ctx.uow.moderation.log(live.community_id, live.id, ctx.member.id, action, f"Q{q.id}", now)
+
+
+async def _tell_author(
+    ctx: Context, q: Question, what: str, key: str, params: dict[str, Param]
+) -> None:
+    if q.author_id is None or q.author_id == ctx.member.id:
+        return
+
+    def build(locale: str) -> OutMessage:
+        return OutMessage(Text(locale, key, params))
+
+    await ctx.tell_member(
+        q.author_id, f"question:q={q.id}:{what}", f"question_{what}", build, q.live_id
+    )
+
+
+@command("merge", positional=("question", "into"))
+async def merge(ctx: Context) -> Reply:
+    q, live = await question_arg(ctx)
+    into, _ = await question_arg(ctx, "into")
+    if into.id == q.id or into.live_id != q.live_id:
+        ctx.refuse("merge.not_same_live", id=q.id, into=into.id)
+    if into.status not in VISIBLE:
+        ctx.refuse("merge.target_not_open", into=into.id)
+    merged = await ctx.uow.questions.by_status(live.id, (QuestionStatus.MERGED,))
+    if any(m.merged_into == q.id for m in merged):
+        # Merge groups stay one level deep, so votes and authors of a group are easy to find.
+        ctx.refuse("merge.is_target", id=q.id, into=into.id)
+    now = ctx.clock.now()
+    froms = (QuestionStatus.PENDING, QuestionStatus.APPROVED)
+    if not await ctx.uow.questions.set_status(q.id, froms, QuestionStatus.MERGED, now, into.id):
+        ctx.refuse("moderation.already_decided", id=q.id)
+    await ctx.uow.moderation.log(
+        live.community_id, live.id, ctx.member.id, "merge", f"Q{q.id}>Q{into.id}", now
+    )
+    params: dict[str, Param] = {"id": q.id, "into": into.id, "text": into.text}
+    await _tell_author(ctx, q, "merged", "question.merged_dm", params)
+    await _tell_author(ctx, into, f"joined={q.id}", "question.joined_dm", params)
+    return ctx.reply("moderation.merged", id=q.id, into=into.id)
+
+
+@command("mute", alias="muet", positional=("member", "length"))
+async def mute(ctx: Context) -> Reply:
+    target = await member_arg(ctx)
+    if target.id == ctx.member.id:
+        ctx.refuse("mute.self")
+    raw = ctx.arg("length") or DEFAULT_MUTE
+    try:
+        length = parse_length(raw)
+    except LengthError:
+        ctx.refuse("mute.bad_length", length=raw[:20])
+    community, now = community_of(ctx), ctx.clock.now()
+    until = now + length
+    await ctx.uow.moderation.mute(community.id, target.id, until, ctx.member.id)
+    await ctx.uow.moderation.log(community.id, None, ctx.member.id, "mute", f"M{target.id}", now)
+
+    def build(locale: str) -> OutMessage:
+        when = Raw(format_short(until, ctx.tz, locale))
+        return OutMessage(Text(locale, "mute.told", {"until": when}))
+
+    await ctx.tell_member(target.id, f"mute:m={target.id}:at={now.isoformat()}", "mute", build)
+    when = Raw(format_short(until, ctx.tz, ctx.locale))
+    return ctx.reply("mute.done", name=target.display_name, until=when)
+
+
+@command("unmute", alias="demuet", positional=("member",))
+async def unmute(ctx: Context) -> Reply:
+    target = await member_arg(ctx)
+    community, now = community_of(ctx), ctx.clock.now()
+    if not await ctx.uow.moderation.unmute(community.id, target.id):
+        ctx.refuse("unmute.not_muted", name=target.display_name)
+    await ctx.uow.moderation.log(community.id, None, ctx.member.id, "unmute", f"M{target.id}", now)
+    return ctx.reply("unmute.done", name=target.display_name)
+
+
+@command("modlog", alias="journal", positional=("live",))
+async def modlog(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    actions = sorted(await ctx.uow.moderation.actions(live.id), key=lambda a: a.at)[-LOG_MAX:]
+    if not actions:
+        return ctx.reply("modlog.empty", id=live.id, title=live.title)
+    lines = tuple([await _log_line(ctx, action) for action in actions])
+    return ctx.reply("modlog.list", id=live.id, title=live.title, lines=lines)
+
+
+async def _log_line(ctx: Context, action: ModAction) -> Text:
+    """`mar. 1 déc. 18:42 · Olga · a approuvé Q45`; a gone actor shows as "deleted member"."""
+    actor = await display_name(ctx, action.actor_id, ctx.locale)
+    question, _, into = action.target.partition(">")
+    what = ctx.t(f"modlog.action.{action.action}", target=Raw(question), into=Raw(into))
+    if action.target.startswith("M") and action.target[1:].isdigit():
+        target = await display_name(ctx, int(action.target[1:]), ctx.locale)
+        what = ctx.t(f"modlog.action.{action.action}", target=target, into="")
+    at = Raw(format_short(action.at, ctx.tz, ctx.locale))
+    return ctx.t("modlog.line", at=at, actor=actor, what=what)

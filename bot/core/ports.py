@@ -1,0 +1,290 @@
+"""The ports the core talks to: a clock, the chat platforms and the storage unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.messages import Destination, OutMessage, SendResult
+from bot.domain.model import (
+    Community,
+    Live,
+    LiveStatus,
+    Member,
+    ModAction,
+    Proposal,
+    ProposalStatus,
+    Question,
+    QuestionStatus,
+    SeatCount,
+    SignUp,
+    SignupStatus,
+    Space,
+    SpaceRole,
+    UserRef,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC."""
+        ...
+
+
+class ChatPlatform(Protocol):
+    """One platform's outbound side; a refused send is a `SendResult`, never an exception."""
+
+    name: str
+
+    async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message owed to someone: a row of the ledger."""
+
+    id: int
+    key: str
+    kind: str
+    due_at: datetime
+    dest: Destination
+    payload: Mapping[str, Any]
+    status: str
+    attempts: int
+    member_id: int | None = None
+    live_id: int | None = None
+
+
+class CommunityRepo(Protocol):
+    async def get(self, community_id: int) -> Community | None: ...
+    async def create(
+        self, name: str, language: str, timezone: str, reminders: Sequence[str], premoderation: bool
+    ) -> Community: ...
+    async def update(self, community_id: int, **fields: Any) -> None: ...
+    async def space(self, platform: str, external_id: str) -> Space | None: ...
+    async def attach_space(
+        self, community_id: int, platform: str, external_id: str, role: SpaceRole, title: str
+    ) -> Space: ...
+    async def update_space(self, space_id: int, **fields: Any) -> None: ...
+    async def spaces(self, community_id: int, role: SpaceRole | None = None) -> list[Space]: ...
+    async def detach_space(self, space_id: int) -> None: ...
+    async def add_link_code(
+        self, code: str, community_id: int, role: SpaceRole, created_by: int, expires_at: datetime
+    ) -> None: ...
+    async def link_code(self, code: str, now: datetime) -> tuple[int, SpaceRole] | None:
+        """The community and role of a valid, unused, unexpired code (does not use it up)."""
+        ...
+
+    async def use_link_code(self, code: str, now: datetime) -> bool:
+        """Marks the code used; False when another use won the race or it expired."""
+        ...
+
+    async def grant_host(
+        self, community_id: int, member_id: int, by: int, now: datetime
+    ) -> bool: ...
+    async def revoke_host(self, community_id: int, member_id: int) -> bool: ...
+    async def is_granted_host(self, community_id: int, member_id: int) -> bool: ...
+    async def add_membership(self, community_id: int, member_id: int, now: datetime) -> None: ...
+    async def communities_of(self, member_id: int) -> list[int]: ...
+
+
+class MemberRepo(Protocol):
+    async def upsert(
+        self,
+        ref: UserRef,
+        display_name: str,
+        username: str | None,
+        locale_hint: str | None,
+        now: datetime,
+    ) -> Member: ...
+    async def get(self, member_id: int) -> Member | None: ...
+    async def by_ref(self, ref: UserRef) -> Member | None: ...
+    async def by_username(self, platform: str, username: str) -> Member | None: ...
+    async def update(self, member_id: int, **fields: Any) -> None: ...
+    async def delete(self, member_id: int) -> None:
+        """Removes identity and settings; rows that must survive keep a NULL author."""
+        ...
+
+
+class LiveRepo(Protocol):
+    async def create(
+        self,
+        community_id: int,
+        title: str,
+        description: str,
+        starts_at: datetime,
+        duration_min: int,
+        link: str | None,
+        capacity: int | None,
+        tags: Sequence[str],
+        status: LiveStatus,
+        created_by: int,
+        series_id: int | None,
+        now: datetime,
+    ) -> Live: ...
+    async def get(self, live_id: int) -> Live | None: ...
+    async def update(self, live_id: int, **fields: Any) -> None: ...
+    async def set_status(
+        self, live_id: int, from_: Sequence[LiveStatus], to: LiveStatus, now: datetime
+    ) -> bool:
+        """Conditional transition; the row count says whether this caller won."""
+        ...
+
+    async def add_host(self, live_id: int, member_id: int) -> None: ...
+    async def hosts(self, live_id: int) -> list[int]: ...
+    async def upcoming(
+        self,
+        community_ids: Sequence[int],
+        now: datetime,
+        tag: str | None,
+        offset: int,
+        limit: int,
+        statuses: Sequence[LiveStatus] = (LiveStatus.SCHEDULED, LiveStatus.LIVE),
+    ) -> tuple[list[Live], int]:
+        """A page of lives not yet ended, by start time, and the total count."""
+        ...
+
+    async def next_series_id(self) -> int: ...
+    async def in_series(self, series_id: int, from_start: datetime) -> list[Live]: ...
+
+
+class SignupRepo(Protocol):
+    async def get(self, live_id: int, member_id: int) -> SignUp | None: ...
+    async def counts(self, live_id: int) -> SeatCount: ...
+    async def join(
+        self, live_id: int, member_id: int, capacity: int | None, now: datetime
+    ) -> SignupStatus | None:
+        """Confirmed when a seat is free, else waitlisted; None when already signed up."""
+        ...
+
+    async def leave(self, live_id: int, member_id: int, now: datetime) -> SignupStatus | None:
+        """Cancels an active sign-up and returns its former status."""
+        ...
+
+    async def promote(self, live_id: int, capacity: int | None) -> list[int]:
+        """Moves the first waitlisted members (in order) into free seats; returns their ids."""
+        ...
+
+    async def attend(self, live_id: int, member_id: int, now: datetime) -> bool: ...
+    async def member_ids(self, live_id: int, statuses: Sequence[SignupStatus]) -> list[int]: ...
+    async def attended_ids(self, live_id: int) -> list[int]: ...
+    async def upcoming_of(self, member_id: int, now: datetime) -> list[tuple[Live, SignUp]]: ...
+    async def cancel_future_of(self, member_id: int, now: datetime) -> list[int]:
+        """Cancels the member's sign-ups to lives not yet started; returns those live ids."""
+        ...
+
+    async def rate(
+        self, live_id: int, member_id: int, rating: int, comment: str | None, now: datetime
+    ) -> bool: ...
+
+
+class QuestionRepo(Protocol):
+    async def create(
+        self,
+        live_id: int,
+        author_id: int,
+        text: str,
+        anonymous: bool,
+        status: QuestionStatus,
+        flags: Sequence[str],
+        now: datetime,
+    ) -> Question: ...
+    async def get(self, question_id: int) -> Question | None: ...
+    async def set_status(
+        self,
+        question_id: int,
+        from_: Sequence[QuestionStatus],
+        to: QuestionStatus,
+        now: datetime,
+        merged_into: int | None = None,
+    ) -> bool: ...
+    async def count_recent(self, live_id: int, author_id: int, since: datetime) -> int: ...
+    async def by_status(self, live_id: int, statuses: Sequence[QuestionStatus]) -> list[Question]:
+        """Questions with these statuses, the best first (most votes, then oldest)."""
+        ...
+
+    async def vote(self, question_id: int, member_id: int, now: datetime) -> bool:
+        """One vote per member on a question and on every question merged with it."""
+        ...
+
+    async def delete_pending_of(self, member_id: int) -> int: ...
+    async def delete_votes_of(self, member_id: int) -> int: ...
+
+
+class ModerationRepo(Protocol):
+    async def mute(self, community_id: int, member_id: int, until: datetime, by: int) -> None: ...
+    async def unmute(self, community_id: int, member_id: int) -> bool: ...
+    async def muted_until(
+        self, community_id: int, member_id: int, now: datetime
+    ) -> datetime | None: ...
+    async def log(
+        self,
+        community_id: int,
+        live_id: int | None,
+        actor_id: int,
+        action: str,
+        target: str,
+        now: datetime,
+    ) -> None: ...
+    async def actions(self, live_id: int) -> list[ModAction]: ...
+
+
+class ProposalRepo(Protocol):
+    async def create(
+        self, community_id: int, member_id: int, title: str, description: str, now: datetime
+    ) -> Proposal: ...
+    async def get(self, proposal_id: int) -> Proposal | None: ...
+    async def pending(self, community_id: int) -> list[Proposal]: ...
+    async def decide(
+        self, proposal_id: int, to: ProposalStatus, by: int, live_id: int | None, now: datetime
+    ) -> bool:
+        """Conditional on the proposal still pending."""
+        ...
+
+
+class DeliveryRepo(Protocol):
+    async def add(
+        self,
+        key: str,
+        kind: str,
+        due_at: datetime,
+        dest: Destination,
+        payload: Mapping[str, Any],
+        member_id: int | None,
+        live_id: int | None,
+    ) -> bool:
+        """Inserts the row unless its key exists already; True when inserted."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[Delivery]: ...
+    async def claim(self, delivery_id: int, now: datetime) -> bool: ...
+    async def finish(
+        self,
+        delivery_id: int,
+        status: str,
+        now: datetime,
+        message_id: str | None = None,
+        reason: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None: ...
+    async def delete_of_member(self, member_id: int) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    communities: CommunityRepo
+    members: MemberRepo
+    lives: LiveRepo
+    signups: SignupRepo
+    questions: QuestionRepo
+    moderation: ModerationRepo
+    proposals: ProposalRepo
+    deliveries: DeliveryRepo
+
+
+class Store(Protocol):
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        ...

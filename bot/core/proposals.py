@@ -1,0 +1,126 @@
+"""Skill proposals: a member proposes, moderators accept (a draft live the member hosts) or decline."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core import codec, views
+from bot.core.context import Context
+from bot.core.members_lookup import display_name
+from bot.core.messages import Button, OutMessage, Param, Reply, Text
+from bot.core.questions import community_of
+from bot.core.registry import command
+from bot.domain.model import Community, LiveStatus, Proposal, ProposalStatus, SpaceRole
+
+TITLE_MIN, TITLE_MAX = 3, 100
+DESCRIPTION_MAX = 1000
+LIST_MAX = 10
+DRAFT_HOUR = time(18, 0)
+DRAFT_DURATION = 60
+
+
+@command("propose", alias="proposer", keys=("title", "description"))
+async def propose(ctx: Context) -> Reply:
+    community = community_of(ctx)
+    title = " ".join(ctx.need("title").split())
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        ctx.refuse("proposal.bad_title", min=TITLE_MIN, max=TITLE_MAX)
+    description = (ctx.arg("description") or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        ctx.refuse("proposal.description_too_long", max=DESCRIPTION_MAX, length=len(description))
+    now = ctx.clock.now()
+    proposal = await ctx.uow.proposals.create(community.id, ctx.member.id, title, description, now)
+    card = await proposal_card(ctx, proposal, community.language)
+    await ctx.announce(
+        community, f"proposal:p={proposal.id}", "proposal", lambda _l: card,
+        role=SpaceRole.MODERATION,
+    )  # fmt: skip
+    return ctx.reply("proposal.sent", title=title)
+
+
+async def proposal_card(ctx: Context, proposal: Proposal, locale: str) -> OutMessage:
+    author = await display_name(ctx, proposal.member_id, locale)
+    params: dict[str, Param] = {"id": proposal.id, "title": proposal.title, "author": author}
+    description = proposal.description or Text(locale, "proposal.no_description")
+    text = Text(locale, "proposal.card", {**params, "description": description})
+    buttons = (
+        Button(Text(locale, "button.accept"), codec.encode("accept", proposal.id)),
+        Button(Text(locale, "button.decline"), codec.encode("decline", proposal.id)),
+    )
+    return OutMessage(text, (buttons,))
+
+
+@command("proposals", alias="propositions")
+async def proposals(ctx: Context) -> Reply:
+    pending = await ctx.uow.proposals.pending(community_of(ctx).id)
+    if not pending:
+        return ctx.reply("proposals.empty")
+    head = ctx.t("proposals.head", len(pending))
+    cards = [await proposal_card(ctx, p, ctx.locale) for p in pending[:LIST_MAX]]
+    if len(pending) > LIST_MAX:
+        cards.append(OutMessage(ctx.t("proposals.more", len(pending) - LIST_MAX)))
+    return Reply((OutMessage(head), *cards))
+
+
+async def proposal_arg(ctx: Context) -> Proposal:
+    raw = ctx.need("proposal")
+    proposal = await ctx.uow.proposals.get(int(raw)) if raw.isdigit() else None
+    if proposal is None or proposal.community_id != ctx.community_id:
+        ctx.refuse("proposal.unknown", id=raw[:20])
+    return proposal
+
+
+def draft_start(community: Community, now: datetime) -> datetime:
+    """Next week, same weekday, 18:00 in the community's zone: a placeholder the host edits."""
+    tz = ZoneInfo(community.timezone)
+    day = now.astimezone(tz).date() + timedelta(days=7)
+    return datetime.combine(day, DRAFT_HOUR, tzinfo=tz).astimezone(now.tzinfo)
+
+
+@command("accept", button_only=True, positional=("proposal",))
+async def accept(ctx: Context) -> Reply:
+    proposal, community = await proposal_arg(ctx), community_of(ctx)
+    proposer = proposal.member_id
+    if proposer is None:
+        ctx.refuse("proposal.author_gone", id=proposal.id)
+    now = ctx.clock.now()
+    live = await ctx.uow.lives.create(
+        community.id, proposal.title, proposal.description, draft_start(community, now),
+        DRAFT_DURATION, None, None, (), LiveStatus.DRAFT, proposer, None, now,
+    )  # fmt: skip
+    await ctx.uow.lives.add_host(live.id, proposer)
+    # `/edit` and `/publish` need the host role: an accepted proposal is how a member becomes one.
+    await ctx.uow.communities.grant_host(community.id, proposer, ctx.member.id, now)
+    if not await ctx.uow.proposals.decide(
+        proposal.id, ProposalStatus.ACCEPTED, ctx.member.id, live.id, now
+    ):
+        ctx.refuse("proposal.already_decided", id=proposal.id)  # rolls the draft back too
+
+    def build(locale: str) -> OutMessage:
+        params: dict[str, Param] = {"id": live.id, "title": live.title}
+        when = views.when(locale, live, ZoneInfo(community.timezone))
+        return OutMessage(Text(locale, "proposal.accepted_dm", {**params, "when": when}))
+
+    await ctx.tell_member(
+        proposer, f"proposal:p={proposal.id}:accepted", "proposal", build, live.id
+    )
+    return ctx.reply("proposal.accepted", id=proposal.id, live=live.id, title=live.title)
+
+
+@command("decline", button_only=True, positional=("proposal",))
+async def decline(ctx: Context) -> Reply:
+    proposal = await proposal_arg(ctx)
+    now = ctx.clock.now()
+    if not await ctx.uow.proposals.decide(
+        proposal.id, ProposalStatus.DECLINED, ctx.member.id, None, now
+    ):
+        ctx.refuse("proposal.already_decided", id=proposal.id)
+    if proposal.member_id is not None:
+
+        def build(locale: str) -> OutMessage:
+            return OutMessage(Text(locale, "proposal.declined_dm", {"title": proposal.title}))
+
+        key = f"proposal:p={proposal.id}:declined"
+        await ctx.tell_member(proposal.member_id, key, "proposal", build)
+    return ctx.reply("proposal.declined", id=proposal.id, title=proposal.title)

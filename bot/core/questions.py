@@ -1,0 +1,230 @@
+"""Questions: ask (held for moderators or published), list by votes, vote, and put the next on air."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from difflib import SequenceMatcher
+
+from bot.core import codec
+from bot.core.context import Context
+from bot.core.fields import parse_bool
+from bot.core.members_lookup import display_name
+from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
+from bot.core.registry import command
+from bot.core.signups import refuse_closed
+from bot.domain.model import Community, Live, LiveStatus, Question, QuestionStatus, Role, SpaceRole
+from bot.i18n.dates import format_short
+
+FLOOD_LIMIT = 3
+FLOOD_WINDOW = timedelta(minutes=5)
+TEXT_MIN, TEXT_MAX = 3, 500
+SIMILAR = 0.75  # difflib ratio; a real fuzzy matcher replaces this later
+LIST_MAX = 20  # a phone screen of questions; the rest are the least voted anyway
+VISIBLE = (QuestionStatus.ON_AIR, QuestionStatus.APPROVED)
+
+_REF = re.compile(r"[#Qq]?([0-9]{1,15})")
+# Auto-moderation: what makes a question worth a human look even without pre-moderation.
+_LINK = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|fr|io|ly|gg)\b", re.I)
+_MENTION = re.compile(r"@everyone|@here|<@[!&]?[0-9]+>|<#[0-9]+>")
+
+
+def community_of(ctx: Context) -> Community:
+    if ctx.community is None:
+        ctx.refuse("error.no_community")
+    return ctx.community
+
+
+async def question_arg(ctx: Context, name: str = "question") -> tuple[Question, Live]:
+    """The question named by `Q45`, `q45` or `45`, and its live; refused when not of this community."""
+    raw = ctx.need(name)
+    match = _REF.fullmatch(raw)
+    question = await ctx.uow.questions.get(int(match.group(1))) if match else None
+    live = await ctx.uow.lives.get(question.live_id) if question else None
+    if question is None or live is None or live.community_id != ctx.community_id:
+        ctx.refuse("question.unknown", question=raw[:20])
+    return question, live
+
+
+def auto_flags(text: str) -> tuple[str, ...]:
+    """Why a question deserves a moderator's eye: links, mass mentions, shouting."""
+    flags = []
+    if _LINK.search(text):
+        flags.append("link")
+    if _MENTION.search(text):
+        flags.append("mention")
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 10 and sum(c.isupper() for c in letters) > 0.7 * len(letters):
+        flags.append("shouting")
+    return tuple(flags)
+
+
+async def similar_approved(ctx: Context, question: Question) -> Question | None:
+    """The most similar approved (or on-air) question of the same live, if close enough to merge."""
+    best, best_ratio = None, SIMILAR
+    for other in await ctx.uow.questions.by_status(question.live_id, VISIBLE):
+        if other.id == question.id:
+            continue
+        ratio = SequenceMatcher(None, question.text.casefold(), other.text.casefold()).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = other, ratio
+    return best
+
+
+async def public_author(ctx: Context, q: Question, locale: str) -> Param:
+    """What the audience sees: the author's name, or "anonymous"."""
+    if q.anonymous:
+        return Text(locale, "question.anonymous")
+    return await display_name(ctx, q.author_id, locale)
+
+
+async def moderation_card(ctx: Context, q: Question, live: Live, locale: str) -> OutMessage:
+    """A held question for moderators: moderators always see who asked, even anonymously."""
+    author = await display_name(ctx, q.author_id, locale)
+    if q.anonymous:
+        author = Text(locale, "question.author_hidden", {"name": author})
+    flags = tuple(Text(locale, f"question.flag.{flag}") for flag in q.flags)
+    params: dict[str, Param] = {
+        "id": q.id, "live": live.id, "title": live.title, "author": author, "text": q.text,
+    }  # fmt: skip
+    if flags:
+        text = Text(locale, "question.card.flagged", {**params, "flags": flags})
+    else:
+        text = Text(locale, "question.card", params)
+    buttons = [
+        Button(Text(locale, "button.approve"), codec.encode("approve", q.id)),
+        Button(Text(locale, "button.reject"), codec.encode("reject", q.id)),
+    ]
+    similar = await similar_approved(ctx, q)
+    if similar is not None:
+        label = Text(locale, "button.merge", {"into": similar.id})
+        buttons.append(Button(label, codec.encode("merge", q.id, similar.id)))
+    return OutMessage(text, (tuple(buttons),))
+
+
+def question_text(ctx: Context) -> str:
+    text = " ".join(ctx.need("question").split())
+    if len(text) < TEXT_MIN:
+        ctx.refuse("question.too_short", min=TEXT_MIN)
+    if len(text) > TEXT_MAX:
+        ctx.refuse("question.too_long", max=TEXT_MAX, length=len(text))
+    return text
+
+
+def anonymous_arg(ctx: Context) -> bool:
+    raw = ctx.arg("anonymous")
+    value = parse_bool(raw) if raw is not None else False
+    if value is None:
+        ctx.refuse("question.bad_anonymous", value=raw[:20] if raw else "")
+    return value
+
+
+@command("ask", alias="question", positional=("live",), rest="question", keys=("anonymous",))
+async def ask(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    refuse_closed(ctx, live)
+    now, community = ctx.clock.now(), community_of(ctx)
+    until = await ctx.uow.moderation.muted_until(community.id, ctx.member.id, now)
+    if until is not None:
+        ctx.refuse("question.muted", until=Raw(format_short(until, ctx.tz, ctx.locale)))
+    text, anonymous = question_text(ctx), anonymous_arg(ctx)
+    if (
+        await ctx.uow.questions.count_recent(live.id, ctx.member.id, now - FLOOD_WINDOW)
+        >= FLOOD_LIMIT
+    ):
+        ctx.refuse("question.flood", limit=FLOOD_LIMIT, minutes=5)
+    flags = auto_flags(text)
+    # A flagged question waits for a human even when pre-moderation is off: trolls never reach the host.
+    held = community.premoderation or bool(flags)
+    status = QuestionStatus.PENDING if held else QuestionStatus.APPROVED
+    q = await ctx.uow.questions.create(live.id, ctx.member.id, text, anonymous, status, flags, now)
+    if held:
+        message = await moderation_card(ctx, q, live, community.language)
+        await ctx.announce(
+            community, f"modcard:q={q.id}", "moderation", lambda _l: message, live.id,
+            role=SpaceRole.MODERATION,
+        )  # fmt: skip
+    key = "question.received.pending" if held else "question.received.published"
+    return ctx.reply(key, id=q.id, live=live.id, title=live.title)
+
+
+@command("questions", positional=("live",))
+async def questions(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    found = (await ctx.uow.questions.by_status(live.id, VISIBLE))[:LIST_MAX]
+    if not found:
+        return ctx.reply("questions.empty", id=live.id, title=live.title)
+    found.sort(key=lambda q: q.status is not QuestionStatus.ON_AIR)  # stable: on air first
+    lines, buttons = [], []
+    for q in found:
+        key = "question.line.on_air" if q.status is QuestionStatus.ON_AIR else "question.line"
+        author = await public_author(ctx, q, ctx.locale)
+        lines.append(ctx.t(key, q.votes, id=q.id, text=q.text, author=author))
+        if live.open_for_questions:
+            buttons.append(Button(ctx.t("button.vote", id=q.id), codec.encode("vote", q.id)))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return ctx.reply(
+        "questions.list", buttons=rows, id=live.id, title=live.title, lines=tuple(lines)
+    )
+
+
+@command("vote", button_only=True, positional=("question",))
+async def vote(ctx: Context) -> Reply:
+    q, live = await question_arg(ctx)
+    if q.status is QuestionStatus.MERGED and q.merged_into is not None:
+        # A vote on a merged question counts for the question it joined.
+        q, live = await _root(ctx, q.merged_into)
+    if not live.open_for_questions:
+        ctx.refuse("vote.closed", live=live.id)
+    if q.status not in VISIBLE:
+        ctx.refuse("vote.not_open", id=q.id)
+    merged = await ctx.uow.questions.by_status(live.id, (QuestionStatus.MERGED,))
+    authors = {q.author_id} | {m.author_id for m in merged if m.merged_into == q.id}
+    if ctx.member.id in authors:
+        ctx.refuse("vote.own", id=q.id)
+    if not await ctx.uow.questions.vote(q.id, ctx.member.id, ctx.clock.now()):
+        ctx.refuse("vote.already", id=q.id)
+    counted = await ctx.uow.questions.get(q.id)
+    votes = counted.votes if counted is not None else q.votes + 1
+    return ctx.reply("vote.done", count=votes, id=q.id)
+
+
+async def _root(ctx: Context, question_id: int) -> tuple[Question, Live]:
+    root = await ctx.uow.questions.get(question_id)
+    live = await ctx.uow.lives.get(root.live_id) if root is not None else None
+    if root is None or live is None:
+        ctx.refuse("question.unknown", question=f"Q{question_id}")
+    return root, live
+
+
+@command("next", alias="suivante", positional=("live",))
+async def next_question(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    if not ctx.has(Role.MODERATOR):
+        await ctx.require_host_of(live)
+    if live.status is not LiveStatus.LIVE:
+        ctx.refuse("next.not_live", live=live.id)
+    now = ctx.clock.now()
+    for previous in await ctx.uow.questions.by_status(live.id, (QuestionStatus.ON_AIR,)):
+        await ctx.uow.questions.set_status(
+            previous.id, (QuestionStatus.ON_AIR,), QuestionStatus.ANSWERED, now
+        )
+    for q in await ctx.uow.questions.by_status(live.id, (QuestionStatus.APPROVED,)):
+        # Best first; a question decided meanwhile loses its turn to the next one.
+        if await ctx.uow.questions.set_status(
+            q.id, (QuestionStatus.APPROVED,), QuestionStatus.ON_AIR, now
+        ):
+            await _put_on_air(ctx, q, live)
+            return ctx.reply("next.done", id=q.id, text=q.text, count=q.votes)
+    return ctx.reply("next.none", live=live.id)
+
+
+async def _put_on_air(ctx: Context, q: Question, live: Live) -> None:
+    community = community_of(ctx)
+    author = await public_author(ctx, q, community.language)
+    params: dict[str, Param] = {"id": q.id, "live": live.id, "title": live.title}
+    params.update(text=q.text, author=author)
+    message = OutMessage(Text(community.language, "question.on_air", params))
+    await ctx.announce(community, f"onair:q={q.id}", "on_air", lambda _l: message, live.id)
+    now = ctx.clock.now()
+    await ctx.uow.moderation.log(community.id, live.id, ctx.member.id, "next", f"Q{q.id}", now)

@@ -1,0 +1,60 @@
+"""The command registry: every command's name, French alias, argument shape and use case."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.core.fields import CommandShape
+
+if TYPE_CHECKING:
+    from bot.core.context import Context
+    from bot.core.messages import Reply
+
+Handler = Callable[["Context"], Awaitable["Reply"]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    alias: str | None
+    shape: CommandShape
+    handler: Handler
+    needs_community: bool = True
+    button_only: bool = False
+
+
+COMMANDS: dict[str, CommandSpec] = {}
+ALIASES: dict[str, str] = {}
+
+
+def command(
+    name: str,
+    *,
+    alias: str | None = None,
+    positional: tuple[str, ...] = (),
+    rest: str | None = None,
+    keys: tuple[str, ...] = (),
+    needs_community: bool = True,
+    button_only: bool = False,
+) -> Callable[[Handler], Handler]:
+    """Registers a use case under a command name (and its French alias)."""
+
+    def register(handler: Handler) -> Handler:
+        shape = CommandShape(positional=positional, rest=rest, keys=frozenset(keys))
+        COMMANDS[name] = CommandSpec(
+            name, alias, shape, handler, needs_community=needs_community, button_only=button_only
+        )
+        if alias:
+            ALIASES[alias] = name
+        return handler
+
+    return register
+
+
+def resolve(word: str) -> CommandSpec | None:
+    """`/participer` and `/join` (any case, without the slash) -> the join command."""
+    name = word.lower().lstrip("/").split("@")[0]
+    spec = COMMANDS.get(ALIASES.get(name, name))
+    return spec

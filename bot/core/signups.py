@@ -1,0 +1,89 @@
+"""Sign-ups: join, leave, the waitlist and its promotions, the "I'm here" check-in and ratings."""
+
+from __future__ import annotations
+
+from bot.core import views
+from bot.core.context import Context
+from bot.core.messages import OutMessage, Reply, Text
+from bot.core.registry import command
+from bot.domain.model import Live, LiveStatus, SignupStatus
+
+
+def refuse_closed(ctx: Context, live: Live) -> None:
+    """Cancelled, ended and draft lives take no sign-ups (nor questions)."""
+    if live.status is LiveStatus.CANCELLED:
+        ctx.refuse("error.live_cancelled", live=live.id)
+    if live.status is LiveStatus.ENDED:
+        ctx.refuse("error.live_ended", live=live.id)
+    if live.status is LiveStatus.DRAFT:
+        ctx.refuse("error.live_draft", live=live.id)
+
+
+@command("join", alias="participer", positional=("live",))
+async def join(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    refuse_closed(ctx, live)
+    status = await ctx.uow.signups.join(live.id, ctx.member.id, live.capacity, ctx.clock.now())
+    if status is None:
+        ctx.refuse("signup.already", live=live.id, title=live.title)
+    key = "signup.confirmed" if status is SignupStatus.CONFIRMED else "signup.waitlisted"
+    return ctx.reply(key, id=live.id, title=live.title, when=views.when(ctx.locale, live, ctx.tz))
+
+
+@command("leave", alias="desinscrire", positional=("live",))
+async def leave(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    now = ctx.clock.now()
+    if live.status in (LiveStatus.ENDED, LiveStatus.CANCELLED):
+        ctx.refuse(
+            "error.live_ended" if live.status is LiveStatus.ENDED else "error.live_cancelled",
+            live=live.id,
+        )
+    former = await ctx.uow.signups.leave(live.id, ctx.member.id, now)
+    if former is None:
+        ctx.refuse("signup.not_signed_up", live=live.id, title=live.title)
+    if former is SignupStatus.CONFIRMED:
+        await promote_waitlist(ctx, live)
+    return ctx.reply("signup.left", id=live.id, title=live.title)
+
+
+async def promote_waitlist(ctx: Context, live: Live) -> list[int]:
+    """Gives freed seats to the first waitlisted members, in order, and tells each of them."""
+    promoted = await ctx.uow.signups.promote(live.id, live.capacity)
+    stamp = ctx.clock.now().isoformat()
+    for member_id in promoted:
+
+        def build(locale: str, live: Live = live) -> OutMessage:
+            when = views.when(locale, live, ctx.tz)
+            params = {"id": live.id, "title": live.title, "when": when}
+            return OutMessage(Text(locale, "signup.promoted", params))
+
+        key = f"promoted:live={live.id}:member={member_id}:at={stamp}"
+        await ctx.tell_member(member_id, key, "promotion", build, live.id)
+    return promoted
+
+
+@command("attend", button_only=True, positional=("live",))
+async def attend(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    if live.status is not LiveStatus.LIVE:
+        ctx.refuse("attend.not_live", live=live.id)
+    await ctx.uow.signups.join(live.id, ctx.member.id, None, ctx.clock.now())
+    if not await ctx.uow.signups.attend(live.id, ctx.member.id, ctx.clock.now()):
+        ctx.refuse("attend.already", live=live.id)
+    return ctx.reply("attend.done", id=live.id, title=live.title)
+
+
+@command("rate", button_only=True, positional=("live", "rating"), rest="comment")
+async def rate(ctx: Context) -> Reply:
+    live = await ctx.live_arg()
+    raw = ctx.need("rating")
+    if live.status is not LiveStatus.ENDED:
+        ctx.refuse("rate.not_ended", live=live.id)
+    if not raw.isdigit() or not 1 <= int(raw) <= 5:
+        ctx.refuse("rate.bad", rating=raw[:10])
+    comment = ctx.arg("comment")
+    if comment is not None and len(comment) > 1000:
+        ctx.refuse("error.too_long", field="comment", max=1000)
+    await ctx.uow.signups.rate(live.id, ctx.member.id, int(raw), comment, ctx.clock.now())
+    return ctx.reply("rate.thanks", rating=int(raw), title=live.title)

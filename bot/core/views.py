@@ -1,0 +1,70 @@
+"""How lives are shown: the short line of a list and the full card, as catalog texts."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.core import codec
+from bot.core.messages import Button, OutMessage, Raw, Text
+from bot.domain.model import Live, SeatCount
+from bot.i18n.dates import format_short, format_when
+
+
+def when(locale: str, live: Live, tz: ZoneInfo) -> Raw:
+    """The start in full words (`mardi 1 décembre 2026 à 18:30 (heure de Paris)`)."""
+    return Raw(format_when(live.starts_at, tz, locale))
+
+
+def seats(locale: str, live: Live, counts: SeatCount) -> Text:
+    if live.capacity is None:
+        return Text(locale, "live.seats.unlimited", {"taken": counts.confirmed})
+    left = max(live.capacity - counts.confirmed, 0)
+    if left == 0:
+        return Text(locale, "live.seats.full", {"waiting": counts.waitlisted})
+    return Text(locale, "live.seats.left", {}, count=left)
+
+
+def line(locale: str, live: Live, tz: ZoneInfo) -> Text:
+    return Text(
+        locale,
+        "live.line",
+        {
+            "id": live.id,
+            "title": live.title,
+            "short": Raw(format_short(live.starts_at, tz, locale)),
+        },
+    )
+
+
+def card(locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host: str) -> Text:
+    """The full description of a live (announcements and `/live`)."""
+    parts: dict[str, Text | Raw | str | int] = {
+        "id": live.id,
+        "title": live.title,
+        "when": when(locale, live, tz),
+        "duration": live.duration_min,
+        "host": host,
+        "seats": seats(locale, live, counts),
+        "status": Text(locale, f"live.status.{live.status.value}"),
+    }
+    extra: list[Text] = []
+    if live.description:
+        extra.append(Text(locale, "live.card.description", {"description": live.description}))
+    if live.link:
+        extra.append(Text(locale, "live.card.link", {"link": live.link}))
+    if live.tags:
+        extra.append(Text(locale, "live.card.tags", {"tags": ", ".join(live.tags)}))
+    if live.replay:
+        extra.append(Text(locale, "live.card.replay", {"replay": live.replay}))
+    return Text(locale, "live.card", {**parts, "extra": tuple(extra)})
+
+
+def announcement(locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host: str) -> OutMessage:
+    """The post in every announce space, with Join / Ask / Details buttons."""
+    text = Text(locale, "live.announce", {"card": card(locale, live, tz, counts, host)})
+    buttons = (
+        Button(Text(locale, "button.join"), codec.encode("join", live.id)),
+        Button(Text(locale, "button.ask"), codec.encode("ask", live.id)),
+        Button(Text(locale, "button.details"), codec.encode("live", live.id)),
+    )
+    return OutMessage(text, (buttons,))

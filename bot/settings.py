@@ -1,0 +1,266 @@
+"""Runtime settings: an optional TOML file, overridden by the environment.
+
+Secrets (bot tokens, the webhook secret) come only from the environment. Every
+problem is collected before one :class:`SettingsError` is raised.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/solidaire.sqlite3"
+DEFAULT_WEBHOOK_LISTEN = ("0.0.0.0", 8443)
+LANGUAGES = ("fr", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SECRET_ENV_VARS = ("TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "DISCORD_TOKEN")
+
+_REMINDER_RE = re.compile(r"\d+(m|h|d|j)", re.ASCII)
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+_WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_\-]{1,256}", re.ASCII)
+_SECRET_KEYS = frozenset({"token", "webhook_secret"})
+_SCHEMA: dict[str, dict[str, type]] = {
+    "community": {"language": str, "timezone": str, "reminders": list, "premoderation": bool},
+    "database": {"url": str},
+    "logging": {"level": str},
+    "telegram": {"api_base_url": str, "webhook_url": str, "webhook_listen": str},
+    "discord": {"api_base_url": str, "gateway_url": str, "shards": bool},
+}
+# (section, key) -> environment variable overriding it
+_ENV_OVERRIDES = {
+    ("database", "url"): "SOLIDAIRE_DATABASE_URL",
+    ("telegram", "api_base_url"): "TELEGRAM_API_BASE_URL",
+    ("telegram", "webhook_url"): "TELEGRAM_WEBHOOK_URL",
+    ("telegram", "webhook_listen"): "TELEGRAM_WEBHOOK_LISTEN",
+    ("discord", "api_base_url"): "DISCORD_API_BASE_URL",
+    ("discord", "gateway_url"): "DISCORD_GATEWAY_URL",
+}
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str | None = field(default=None, repr=False)
+    api_base_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str | None = field(default=None, repr=False)
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    shards: bool = False  # use AutoShardedClient
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    language: str = "fr"
+    timezone: str = "Europe/Paris"
+    reminders: tuple[str, ...] = ("24h", "15m")
+    premoderation: bool = True
+    log_level: str = "INFO"
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+
+    @property
+    def shell_only(self) -> bool:
+        """True when no platform token is configured (local shell mode)."""
+        return self.telegram.token is None and self.discord.token is None
+
+
+class SettingsError(Exception):
+    """Invalid configuration; ``problems`` lists every issue found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        header = f"invalid configuration ({count} problem{'s' if count != 1 else ''}):"
+        return "\n".join([header, *(f"  - {p}" for p in self.problems)])
+
+
+_TOML_TYPES = {bool: "boolean", str: "string", int: "integer", float: "float", list: "array"}
+
+
+def _toml_type(value: object) -> str:
+    return {**_TOML_TYPES, dict: "table"}.get(type(value), "date/time")
+
+
+def _find_secrets(table: Mapping[str, object], prefix: str, problems: list[str]) -> None:
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if key in _SECRET_KEYS:
+            problems.append(
+                f"{f'[{prefix}] {key}' if prefix else key}: secrets come only from the environment:"
+                f" {', '.join(SECRET_ENV_VARS)}; remove this key from the file"
+            )
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, dict):
+                _find_secrets(child, path, problems)
+
+
+def _read_file(path: str, problems: list[str]) -> dict[tuple[str, str], object]:
+    """Parse and type-check the file; return well-typed values by (section, key)."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:  # missing file, permission denied, directory...
+        problems.append(f"cannot read config file {path}: {exc.strerror or exc}")
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(f"invalid TOML in {path}: {exc}")
+        return {}
+
+    _find_secrets(data, "", problems)
+    values: dict[tuple[str, str], object] = {}
+    for section, table in data.items():
+        if section in _SECRET_KEYS:
+            continue
+        schema = _SCHEMA.get(section)
+        if schema is None:
+            kind = f"section [{section}]" if isinstance(table, dict) else f"key {section!r}"
+            problems.append(f"unknown {kind} (known sections: {', '.join(_SCHEMA)})")
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"[{section}] must be a table, got {_toml_type(table)}")
+            continue
+        for key, value in table.items():
+            if key in _SECRET_KEYS:
+                continue
+            expected = schema.get(key)
+            where = f"[{section}] {key}"
+            if expected is None:
+                problems.append(f"unknown key {key!r} in [{section}] (known: {', '.join(schema)})")
+            elif type(value) is not expected or (
+                isinstance(value, list) and not all(isinstance(v, str) for v in value)
+            ):
+                want = "an array of strings" if expected is list else f"a {_TOML_TYPES[expected]}"
+                problems.append(f"{where}: expected {want}, got {_toml_type(value)}")
+            else:
+                values[(section, key)] = value
+    return values
+
+
+def _check_url(value: str, where: str, schemes: tuple[str, ...], problems: list[str]) -> None:
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme.lower() in schemes and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        problems.append(f"{where}: must be a {wanted} URL with a host, got {value!r}")
+
+
+def _parse_listen(value: str, where: str, problems: list[str]) -> tuple[str, int]:
+    host, sep, port_text = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if sep and host and port_text.isascii() and port_text.isdigit():
+        port = int(port_text)
+        if 1 <= port <= 65535:
+            return host, port
+    problems.append(f"{where}: expected 'host:port' with a port from 1 to 65535, got {value!r}")
+    return DEFAULT_WEBHOOK_LISTEN
+
+
+def _check_database_url(value: str, where: str, problems: list[str]) -> str:
+    scheme = value.partition("://")[0].lower() if "://" in value else ""
+    if not _SCHEME_RE.match(value):
+        problems.append(f"{where}: expected a database URL such as {DEFAULT_DATABASE_URL!r}")
+    elif scheme == "sqlite":
+        return "sqlite+aiosqlite" + value[len("sqlite") :]
+    elif scheme.startswith("sqlite") and scheme != "sqlite+aiosqlite":
+        problems.append(f"{where}: SQLite URLs must use the aiosqlite driver (sqlite+aiosqlite://)")
+    return value
+
+
+def load_settings(config_path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the TOML file (if any) and the environment (which wins)."""
+    environ: Mapping[str, str] = os.environ if env is None else env
+
+    def getenv(name: str) -> str | None:
+        return environ.get(name) or None  # empty values count as unset
+
+    problems: list[str] = []
+    path = config_path or getenv("SOLIDAIRE_CONFIG")
+    raw = _read_file(path, problems) if path else {}
+
+    def get(section: str, key: str, default: object = None) -> tuple[object, str]:
+        """Effective value and where it came from; the environment wins over the file."""
+        var = _ENV_OVERRIDES.get((section, key))
+        if var is not None and (env_value := getenv(var)) is not None:
+            return env_value, var
+        return raw.get((section, key), default), f"[{section}] {key}"
+
+    def url(section: str, key: str, schemes: tuple[str, ...]) -> tuple[str | None, str]:
+        value, where = get(section, key)
+        if value is not None:
+            _check_url(str(value), where, schemes, problems)
+        return (None if value is None else str(value)), where
+
+    d = Settings()
+    value, where = get("community", "language", d.language)
+    language = str(value).lower()
+    if language not in LANGUAGES:
+        problems.append(f"{where}: language must be one of {', '.join(LANGUAGES)}, got {value!r}")
+    value, where = get("community", "timezone", d.timezone)
+    timezone = str(value)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"{where}: unknown IANA time zone {timezone!r} (e.g. 'Europe/Paris')")
+    value, where = get("community", "reminders", list(d.reminders))
+    reminders = tuple(str(r) for r in value) if isinstance(value, list) else d.reminders
+    for bad in (r for r in reminders if not _REMINDER_RE.fullmatch(r)):
+        problems.append(f"{where}: bad reminder {bad!r} (expected e.g. '15m', '24h', '2d', '2j')")
+    value, where = get("logging", "level", d.log_level)
+    log_level = str(value).upper()
+    if log_level not in LOG_LEVELS:
+        problems.append(f"{where}: log level must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    value, where = get("database", "url", d.database_url)
+    database_url = _check_database_url(str(value), where, problems)
+
+    telegram_token = getenv("TELEGRAM_TOKEN")
+    webhook_url, where = url("telegram", "webhook_url", ("https",))
+    if webhook_url is not None and telegram_token is None:
+        problems.append(f"{where}: a webhook URL is set but TELEGRAM_TOKEN is not")
+    webhook_secret = getenv("TELEGRAM_WEBHOOK_SECRET")
+    if webhook_secret is not None and not _WEBHOOK_SECRET_RE.fullmatch(webhook_secret):
+        problems.append("TELEGRAM_WEBHOOK_SECRET: use 1 to 256 characters among A-Z a-z 0-9 _ -")
+    value, where = get("telegram", "webhook_listen")
+    listen = DEFAULT_WEBHOOK_LISTEN if value is None else _parse_listen(str(value), where, problems)
+    telegram = TelegramSettings(
+        token=telegram_token,
+        api_base_url=url("telegram", "api_base_url", ("http", "https"))[0],
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_listen=listen,
+    )
+    discord = DiscordSettings(
+        token=getenv("DISCORD_TOKEN"),
+        api_base_url=url("discord", "api_base_url", ("http", "https"))[0],
+        gateway_url=url("discord", "gateway_url", ("ws", "wss"))[0],
+        shards=get("discord", "shards", False)[0] is True,
+    )
+    if problems:
+        raise SettingsError(problems)
+    return Settings(
+        database_url=database_url,
+        language=language,
+        timezone=timezone,
+        reminders=reminders,
+        premoderation=get("community", "premoderation", d.premoderation)[0] is True,
+        log_level=log_level,
+        telegram=telegram,
+        discord=discord,
+    )

@@ -1,0 +1,249 @@
+"""Communities, their spaces (chats and servers), link codes, host grants and memberships."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.model import Community, Space, SpaceRole
+from bot.storage._sql import AnyRow, checked_values, csv_tuple, to_csv, upsert
+from bot.storage.tables import communities, host_grants, link_codes, memberships, spaces
+
+log = logging.getLogger(__name__)
+
+_COMMUNITY = (
+    communities.c.id,
+    communities.c.name,
+    communities.c.language,
+    communities.c.timezone,
+    communities.c.reminders,
+    communities.c.premoderation,
+)
+_SPACE = (
+    spaces.c.id,
+    spaces.c.community_id,
+    spaces.c.platform,
+    spaces.c.external_id,
+    spaces.c.role,
+    spaces.c.title,
+    spaces.c.active,
+    spaces.c.announce_channel,
+    spaces.c.moderation_channel,
+    spaces.c.host_role,
+    spaces.c.moderator_role,
+)
+_COMMUNITY_FIELDS = ("name", "language", "timezone", "reminders", "premoderation")
+_SPACE_FIELDS = (
+    "title",
+    "role",
+    "active",
+    "announce_channel",
+    "moderation_channel",
+    "host_role",
+    "moderator_role",
+)
+
+
+def community_from_row(row: AnyRow) -> Community:
+    return Community(
+        id=row.id,
+        name=row.name,
+        language=row.language,
+        timezone=row.timezone,
+        reminders=csv_tuple(row.reminders),
+        premoderation=bool(row.premoderation),
+    )
+
+
+def space_from_row(row: AnyRow) -> Space:
+    return Space(
+        id=row.id,
+        community_id=row.community_id,
+        platform=row.platform,
+        external_id=row.external_id,
+        role=SpaceRole(row.role),
+        title=row.title,
+        active=bool(row.active),
+        announce_channel=row.announce_channel,
+        moderation_channel=row.moderation_channel,
+        host_role=row.host_role,
+        moderator_role=row.moderator_role,
+    )
+
+
+class SqlCommunityRepo:
+    """CommunityRepo on SQLAlchemy Core."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, community_id: int) -> Community | None:
+        result = await self._conn.execute(
+            select(*_COMMUNITY).where(communities.c.id == community_id)
+        )
+        row = result.first()
+        return None if row is None else community_from_row(row)
+
+    async def create(
+        self, name: str, language: str, timezone: str, reminders: Sequence[str], premoderation: bool
+    ) -> Community:
+        """The Protocol gives no clock here, so created_at is the database host's time."""
+        result = await self._conn.execute(
+            insert(communities)
+            .values(
+                name=name,
+                language=language,
+                timezone=timezone,
+                reminders=to_csv(reminders),
+                premoderation=premoderation,
+                created_at=datetime.now(UTC),
+            )
+            .returning(*_COMMUNITY)
+        )
+        return community_from_row(result.one())
+
+    async def update(self, community_id: int, **fields: Any) -> None:
+        values = checked_values(fields, _COMMUNITY_FIELDS, {"reminders": to_csv})
+        if values:
+            await self._conn.execute(
+                update(communities).where(communities.c.id == community_id).values(values)
+            )
+
+    async def space(self, platform: str, external_id: str) -> Space | None:
+        result = await self._conn.execute(
+            select(*_SPACE).where(
+                spaces.c.platform == platform, spaces.c.external_id == external_id
+            )
+        )
+        row = result.first()
+        return None if row is None else space_from_row(row)
+
+    async def attach_space(
+        self, community_id: int, platform: str, external_id: str, role: SpaceRole, title: str
+    ) -> Space:
+        """Creates the space, or moves an existing one to this community and role, active."""
+        stmt = upsert(self._conn, spaces).values(
+            community_id=community_id,
+            platform=platform,
+            external_id=external_id,
+            role=str(role),
+            title=title,
+            active=True,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[spaces.c.platform, spaces.c.external_id],
+            set_={
+                "community_id": stmt.excluded.community_id,
+                "role": stmt.excluded.role,
+                "title": stmt.excluded.title,
+                "active": True,
+            },
+        )
+        result = await self._conn.execute(stmt.returning(*_SPACE))
+        return space_from_row(result.one())
+
+    async def update_space(self, space_id: int, **fields: Any) -> None:
+        values = checked_values(fields, _SPACE_FIELDS, {"role": str})
+        if values:
+            await self._conn.execute(update(spaces).where(spaces.c.id == space_id).values(values))
+
+    async def spaces(self, community_id: int, role: SpaceRole | None = None) -> list[Space]:
+        """The active spaces of a community, oldest first."""
+        query = select(*_SPACE).where(spaces.c.community_id == community_id, spaces.c.active)
+        if role is not None:
+            query = query.where(spaces.c.role == str(role))
+        result = await self._conn.execute(query.order_by(spaces.c.id))
+        return [space_from_row(row) for row in result]
+
+    async def detach_space(self, space_id: int) -> None:
+        """Deactivates rather than deletes, so its settings come back if it is attached again."""
+        await self._conn.execute(update(spaces).where(spaces.c.id == space_id).values(active=False))
+
+    async def add_link_code(
+        self, code: str, community_id: int, role: SpaceRole, created_by: int, expires_at: datetime
+    ) -> None:
+        await self._conn.execute(
+            insert(link_codes).values(
+                code=code,
+                community_id=community_id,
+                role=str(role),
+                created_by=created_by,
+                expires_at=expires_at,
+            )
+        )
+
+    async def link_code(self, code: str, now: datetime) -> tuple[int, SpaceRole] | None:
+        """The community and role of a valid, unused, unexpired code (does not use it up)."""
+        result = await self._conn.execute(
+            select(link_codes.c.community_id, link_codes.c.role).where(
+                link_codes.c.code == code,
+                link_codes.c.used_at.is_(None),
+                link_codes.c.expires_at > now,
+            )
+        )
+        row = result.first()
+        return None if row is None else (row.community_id, SpaceRole(row.role))
+
+    async def use_link_code(self, code: str, now: datetime) -> bool:
+        """Marks the code used; False when another use won the race or it expired."""
+        result = await self._conn.execute(
+            update(link_codes)
+            .where(
+                link_codes.c.code == code,
+                link_codes.c.used_at.is_(None),
+                link_codes.c.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        return result.rowcount == 1
+
+    async def grant_host(self, community_id: int, member_id: int, by: int, now: datetime) -> bool:
+        """True when granted now, False when the member already held the grant."""
+        stmt = (
+            upsert(self._conn, host_grants)
+            .values(community_id=community_id, member_id=member_id, granted_by=by, granted_at=now)
+            .on_conflict_do_nothing()
+            .returning(host_grants.c.member_id)
+        )
+        result = await self._conn.execute(stmt)
+        return result.first() is not None
+
+    async def revoke_host(self, community_id: int, member_id: int) -> bool:
+        result = await self._conn.execute(
+            delete(host_grants).where(
+                host_grants.c.community_id == community_id, host_grants.c.member_id == member_id
+            )
+        )
+        return result.rowcount > 0
+
+    async def is_granted_host(self, community_id: int, member_id: int) -> bool:
+        result = await self._conn.execute(
+            select(
+                exists().where(
+                    host_grants.c.community_id == community_id,
+                    host_grants.c.member_id == member_id,
+                )
+            )
+        )
+        return bool(result.scalar())
+
+    async def add_membership(self, community_id: int, member_id: int, now: datetime) -> None:
+        """Idempotent: an existing membership keeps its original date."""
+        await self._conn.execute(
+            upsert(self._conn, memberships)
+            .values(community_id=community_id, member_id=member_id, since=now)
+            .on_conflict_do_nothing()
+        )
+
+    async def communities_of(self, member_id: int) -> list[int]:
+        result = await self._conn.execute(
+            select(memberships.c.community_id)
+            .where(memberships.c.member_id == member_id)
+            .order_by(memberships.c.community_id)
+        )
+        return list(result.scalars())

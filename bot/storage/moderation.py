@@ -1,0 +1,89 @@
+"""Mutes per community and the moderation log."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.model import ModAction
+from bot.storage._sql import AnyRow, upsert
+from bot.storage.tables import modlog, mutes
+
+log = logging.getLogger(__name__)
+
+_ACTION = (modlog.c.live_id, modlog.c.actor_id, modlog.c.action, modlog.c.target, modlog.c.at)
+
+
+def action_from_row(row: AnyRow) -> ModAction:
+    return ModAction(
+        live_id=row.live_id, actor_id=row.actor_id, action=row.action, target=row.target, at=row.at
+    )
+
+
+class SqlModerationRepo:
+    """ModerationRepo on SQLAlchemy Core."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def mute(self, community_id: int, member_id: int, until: datetime, by: int) -> None:
+        """Mutes, or replaces the end of an existing mute."""
+        stmt = upsert(self._conn, mutes).values(
+            community_id=community_id, member_id=member_id, until=until, muted_by=by
+        )
+        await self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[mutes.c.community_id, mutes.c.member_id],
+                set_={"until": stmt.excluded.until, "muted_by": stmt.excluded.muted_by},
+            )
+        )
+
+    async def unmute(self, community_id: int, member_id: int) -> bool:
+        result = await self._conn.execute(
+            delete(mutes).where(
+                mutes.c.community_id == community_id, mutes.c.member_id == member_id
+            )
+        )
+        return result.rowcount > 0
+
+    async def muted_until(
+        self, community_id: int, member_id: int, now: datetime
+    ) -> datetime | None:
+        """The end of a mute still running at `now`, else None."""
+        until: datetime | None = await self._conn.scalar(
+            select(mutes.c.until).where(
+                mutes.c.community_id == community_id,
+                mutes.c.member_id == member_id,
+                mutes.c.until > now,
+            )
+        )
+        return until
+
+    async def log(
+        self,
+        community_id: int,
+        live_id: int | None,
+        actor_id: int,
+        action: str,
+        target: str,
+        now: datetime,
+    ) -> None:
+        await self._conn.execute(
+            insert(modlog).values(
+                community_id=community_id,
+                live_id=live_id,
+                actor_id=actor_id,
+                action=action,
+                target=target[:100],
+                at=now,
+            )
+        )
+
+    async def actions(self, live_id: int) -> list[ModAction]:
+        result = await self._conn.execute(
+            select(*_ACTION).where(modlog.c.live_id == live_id).order_by(modlog.c.at, modlog.c.id)
+        )
+        return [action_from_row(row) for row in result]

@@ -1,0 +1,274 @@
+"""SQLAlchemy Core tables: the schema as the code sees it (migrations create it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out, on SQLite (which stores naive text) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+communities = Table(
+    "communities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("reminders", String(100), nullable=False),  # "24h,15m"
+    Column("premoderation", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+spaces = Table(
+    "spaces",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("announce_channel", String(64)),
+    Column("moderation_channel", String(64)),
+    Column("host_role", String(64)),
+    Column("moderator_role", String(64)),
+    UniqueConstraint("platform", "external_id"),
+    Index("ix_spaces_community", "community_id"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("username", String(64)),
+    Column("language", String(5)),
+    Column("timezone", String(64)),
+    Column("reminders", String(100)),
+    Column("dms", Boolean),
+    Column("dm_unreachable", Boolean, nullable=False),
+    Column("locale_hint", String(16)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("platform", "external_id"),
+    Index("ix_members_username", "platform", "username"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("since", UTCDateTime, nullable=False),
+)
+
+host_grants = Table(
+    "host_grants",
+    metadata,
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("granted_by", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("granted_at", UTCDateTime, nullable=False),
+)
+
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_by", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+lives = Table(
+    "lives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("duration_min", Integer, nullable=False),
+    Column("link", String(500)),
+    Column("capacity", Integer),
+    Column("tags", String(300), nullable=False),  # comma-separated, lowercase
+    Column("status", String(16), nullable=False),
+    Column("created_by", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("series_id", Integer),
+    Column("replay", String(500)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    Index("ix_lives_community_start", "community_id", "starts_at"),
+    Index("ix_lives_series", "series_id"),
+)
+
+live_hosts = Table(
+    "live_hosts",
+    metadata,
+    Column("live_id", ForeignKey("lives.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+)
+
+signups = Table(
+    "signups",
+    metadata,
+    Column("id", Integer, primary_key=True),  # also the waitlist order
+    Column("live_id", ForeignKey("lives.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("queued_at", UTCDateTime, nullable=False),  # reset when re-joining after leaving
+    Column("attended_at", UTCDateTime),
+    UniqueConstraint("live_id", "member_id"),
+    Index("ix_signups_member", "member_id"),
+    Index("ix_signups_live_status", "live_id", "status"),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("live_id", ForeignKey("lives.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("live_id", ForeignKey("lives.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("flags", String(200), nullable=False),  # comma-separated auto-moderation reasons
+    Column("merged_into", ForeignKey("questions.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Index("ix_questions_live_status", "live_id", "status"),
+    Index("ix_questions_author", "author_id"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("live_id", ForeignKey("lives.id", ondelete="SET NULL")),
+    Column("decided_by", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("until", UTCDateTime, nullable=False),
+    Column("muted_by", ForeignKey("members.id", ondelete="SET NULL")),
+)
+
+modlog = Table(
+    "modlog",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), nullable=False),
+    Column("live_id", ForeignKey("lives.id", ondelete="CASCADE")),
+    Column("actor_id", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("action", String(32), nullable=False),
+    Column("target", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_modlog_live", "live_id"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("private", Boolean, nullable=False),
+    Column("thread_id", String(64)),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE")),
+    Column("live_id", ForeignKey("lives.id", ondelete="CASCADE")),
+    Column("payload", JSON, nullable=False),
+    # pending -> sending -> sent | refused | expired; failed-for-now goes back to pending later
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("message_id", String(64)),
+    Column("reason", String(200)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_member", "member_id"),
+    Index("ix_deliveries_live", "live_id"),
+)

@@ -1,0 +1,68 @@
+"""The delivery ledger: each message once, one sender per row, retries later."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.core.messages import Destination
+from bot.storage.database import SqlStore
+from tests.integration.conftest import NOW, a_member
+
+DM = Destination("telegram", "555", True)
+THREAD = Destination("discord", "chan", False, thread_id="thr")
+
+
+async def test_adding_the_same_key_twice_keeps_one_row(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        ann = await a_member(uow, "ann")
+        payload = {"text": {"key": "reminder", "params": {"n": 1}}}
+        assert await uow.deliveries.add("rem:1:ann", "reminder", NOW, DM, payload, ann.id, None)
+        assert not await uow.deliveries.add("rem:1:ann", "reminder", NOW, DM, {}, ann.id, None)
+        assert await uow.deliveries.add("post:1", "announce", NOW, THREAD, {"a": [1]}, None, None)
+        due = await uow.deliveries.due(NOW, 10)
+    assert [d.key for d in due] == ["rem:1:ann", "post:1"]
+    assert due[0].payload == payload and due[0].dest == DM and due[0].member_id == ann.id
+    assert due[1].dest == THREAD and due[1].attempts == 0 and due[1].status == "pending"
+
+
+async def test_two_senders_claiming_one_row_only_one_sends(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        await uow.deliveries.add("k", "reminder", NOW, DM, {}, None, None)
+        (row,) = await uow.deliveries.due(NOW, 10)
+
+    async def claim() -> bool:
+        async with store.unit() as uow:
+            await asyncio.sleep(0)
+            return await uow.deliveries.claim(row.id, NOW)
+
+    assert sorted(await asyncio.gather(claim(), claim())) == [False, True]
+    async with store.unit() as uow:
+        assert await uow.deliveries.due(NOW, 10) == []
+
+
+async def test_a_failed_send_comes_back_when_its_retry_time_comes(store: SqlStore) -> None:
+    later = NOW + timedelta(seconds=30)
+    async with store.unit() as uow:
+        await uow.deliveries.add("k", "reminder", NOW, DM, {}, None, None)
+        (row,) = await uow.deliveries.due(NOW, 10)
+        assert await uow.deliveries.claim(row.id, NOW)
+        await uow.deliveries.finish(row.id, "pending", NOW, reason="429", retry_at=later)
+        assert await uow.deliveries.due(NOW, 10) == []
+        (retry,) = await uow.deliveries.due(later, 10)
+        assert retry.attempts == 1 and retry.status == "pending"
+
+        assert await uow.deliveries.claim(row.id, later)
+        await uow.deliveries.finish(row.id, "sent", later, message_id="m1")
+        assert not await uow.deliveries.claim(row.id, later)
+        assert await uow.deliveries.due(later + timedelta(days=1), 10) == []
+
+
+async def test_not_yet_due_rows_wait_and_a_member_s_rows_can_be_dropped(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        ann = await a_member(uow, "ann")
+        await uow.deliveries.add("soon", "reminder", NOW + timedelta(hours=1), DM, {}, ann.id, None)
+        await uow.deliveries.add("now", "reminder", NOW, DM, {}, ann.id, None)
+        assert [d.key for d in await uow.deliveries.due(NOW, 10)] == ["now"]
+        assert await uow.deliveries.delete_of_member(ann.id) == 2
+        assert await uow.deliveries.due(NOW + timedelta(days=1), 10) == []

@@ -1,0 +1,91 @@
+"""A unit of work is one transaction: all of it lands, or none of it does."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.model import LiveStatus, QuestionStatus, UserRef
+from bot.storage.database import SqlStore
+from tests.integration.conftest import NOW, a_community, a_live, a_member
+
+
+class Boom(Exception):
+    pass
+
+
+async def test_a_failing_unit_leaves_nothing_half_written(store: SqlStore) -> None:
+    with pytest.raises(Boom):
+        async with store.unit() as uow:
+            community = await a_community(uow)
+            await a_member(uow, "alice")
+            raise Boom
+    async with store.unit() as uow:
+        assert await uow.communities.get(community.id) is None
+        assert await uow.members.by_ref(UserRef("telegram", "id-alice")) is None
+
+
+async def test_a_unit_that_ends_normally_is_committed(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        community = await a_community(uow)
+    async with store.unit() as uow:
+        assert await uow.communities.get(community.id) == community
+
+
+async def test_two_moderators_approving_at_once_only_one_wins(store: SqlStore) -> None:
+    async with store.unit() as uow:
+        alice = await a_member(uow, "alice")
+        live = await a_live(uow, await a_community(uow), alice)
+        question = await uow.questions.create(
+            live.id, alice.id, "Which iron?", False, QuestionStatus.PENDING, (), NOW
+        )
+
+    async def approve() -> bool:
+        async with store.unit() as uow:
+            won = await uow.questions.set_status(
+                question.id, [QuestionStatus.PENDING], QuestionStatus.APPROVED, NOW
+            )
+            await asyncio.sleep(0)  # let the other unit try while this one is open
+            return won
+
+    results = await asyncio.gather(approve(), approve())
+    assert sorted(results) == [False, True]
+
+
+async def test_datetimes_come_back_aware_in_utc(store: SqlStore) -> None:
+    paris_evening = NOW.replace(hour=19).astimezone(ZoneInfo("Europe/Paris"))
+    async with store.unit() as uow:
+        alice = await a_member(uow, "alice")
+        community = await a_community(uow)
+        live = await uow.lives.create(
+            community.id,
+            "T",
+            "D",
+            paris_evening,
+            30,
+            None,
+            None,
+            (),
+            LiveStatus.SCHEDULED,
+            alice.id,
+            None,
+            NOW,
+        )
+    async with store.unit() as uow:
+        again = await uow.lives.get(live.id)
+    assert again is not None
+    assert again.starts_at.tzinfo is UTC
+    assert again.starts_at == paris_evening
+    assert again.starts_at.hour == 19
+    assert again.ends_at - again.starts_at == timedelta(minutes=30)
+
+
+async def test_a_naive_datetime_is_refused(store: SqlStore) -> None:
+    with pytest.raises(Exception, match="naive"):
+        async with store.unit() as uow:
+            await uow.members.upsert(
+                UserRef("shell", "x"), "X", None, None, NOW.replace(tzinfo=None)
+            )

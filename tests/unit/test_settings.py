@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import (
+    DiscordSettings,
+    Settings,
+    SettingsError,
+    TelegramSettings,
+    load_settings,
+)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "solidaire.example.toml"
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "solidaire.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def problems_of(config_path: str | None = None, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config_path, env={} if env is None else env)
+    return caught.value.problems
+
+
+def test_defaults_with_empty_env_and_no_file() -> None:
+    settings = load_settings(env={})
+    assert settings == Settings()
+    assert settings.database_url == "sqlite+aiosqlite:///data/solidaire.sqlite3"
+    assert settings.language == "fr"
+    assert settings.timezone == "Europe/Paris"
+    assert settings.reminders == ("24h", "15m")
+    assert settings.premoderation is True
+    assert settings.log_level == "INFO"
+    assert settings.telegram == TelegramSettings(webhook_listen=("0.0.0.0", 8443))
+    assert settings.discord == DiscordSettings(shards=False)
+    assert settings.shell_only
+
+
+def test_file_values_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[community]
+language = "en"
+timezone = "America/Montreal"
+reminders = ["2j", "1h", "30m"]
+premoderation = false
+[logging]
+level = "debug"
+[telegram]
+webhook_listen = "127.0.0.1:9000"
+[discord]
+shards = true
+gateway_url = "ws://localhost:9999"
+""",
+    )
+    settings = load_settings(path, env={})
+    assert settings.language == "en"
+    assert settings.timezone == "America/Montreal"
+    assert settings.reminders == ("2j", "1h", "30m")
+    assert settings.premoderation is False
+    assert settings.log_level == "DEBUG"
+    assert settings.telegram.webhook_listen == ("127.0.0.1", 9000)
+    assert settings.discord.shards is True
+    assert settings.discord.gateway_url == "ws://localhost:9999"
+
+
+def test_env_overrides_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[database]
+url = "sqlite+aiosqlite:///file.sqlite3"
+[telegram]
+api_base_url = "https://file.example/bot"
+webhook_url = "https://file.example/hook"
+webhook_listen = "127.0.0.1:9000"
+[discord]
+api_base_url = "https://file.example/api"
+gateway_url = "wss://file.example/gw"
+""",
+    )
+    env = {
+        "SOLIDAIRE_CONFIG": path,
+        "SOLIDAIRE_DATABASE_URL": "sqlite+aiosqlite:///env.sqlite3",
+        "TELEGRAM_TOKEN": "123:abc",
+        "TELEGRAM_API_BASE_URL": "http://localhost:8081/bot",
+        "TELEGRAM_WEBHOOK_URL": "https://env.example/hook",
+        "TELEGRAM_WEBHOOK_SECRET": "s3cret_-X",
+        "TELEGRAM_WEBHOOK_LISTEN": "[::]:8443",
+        "DISCORD_TOKEN": "discord-token",
+        "DISCORD_API_BASE_URL": "http://localhost:9000/api",
+        "DISCORD_GATEWAY_URL": "",  # empty counts as unset: the file value stays
+    }
+    settings = load_settings(env=env)
+    assert settings.database_url == "sqlite+aiosqlite:///env.sqlite3"
+    assert settings.telegram == TelegramSettings(
+        token="123:abc",
+        api_base_url="http://localhost:8081/bot",
+        webhook_url="https://env.example/hook",
+        webhook_secret="s3cret_-X",
+        webhook_listen=("::", 8443),
+    )
+    assert settings.discord.token == "discord-token"
+    assert settings.discord.api_base_url == "http://localhost:9000/api"
+    assert settings.discord.gateway_url == "wss://file.example/gw"
+    assert not settings.shell_only
+
+
+def test_explicit_path_wins_over_solidaire_config(tmp_path: Path) -> None:
+    path = write(tmp_path, '[community]\nlanguage = "en"\n')
+    settings = load_settings(path, env={"SOLIDAIRE_CONFIG": str(tmp_path / "missing.toml")})
+    assert settings.language == "en"
+
+
+def test_example_file_loads_without_problems() -> None:
+    assert EXAMPLE.is_file()
+    assert load_settings(str(EXAMPLE), env={}) == Settings()
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+color = "red"
+[community]
+language = "de"
+timezone = "Mars/Olympus"
+reminders = ["24h", "15 minutes", "3w"]
+premoderation = "yes"
+nickname = "x"
+[database]
+url = "sqlite+pysqlite:///x.db"
+[logging]
+level = "LOUD"
+[telegram]
+api_base_url = "ftp://example.org"
+webhook_url = "http://example.org/hook"
+webhook_listen = "localhost"
+[discord]
+gateway_url = "https://gateway.discord.gg"
+shards = 2
+[extras]
+x = 1
+""",
+    )
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path, env={})
+    problems = caught.value.problems
+    expected_fragments = [
+        "'color'",
+        "[extras]",
+        "'nickname' in [community]",
+        "[community] premoderation: expected a boolean, got string",
+        "[discord] shards: expected a boolean, got integer",
+        "'de'",
+        "'Mars/Olympus'",
+        "'15 minutes'",
+        "'3w'",
+        "[logging] level",
+        "aiosqlite",
+        "[telegram] api_base_url",
+        "[telegram] webhook_url: must be a https:// URL",
+        "TELEGRAM_TOKEN is not",
+        "[telegram] webhook_listen",
+        "[discord] gateway_url",
+    ]
+    for fragment in expected_fragments:
+        assert any(fragment in p for p in problems), (fragment, problems)
+    assert len(problems) == len(expected_fragments)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"invalid configuration ({len(problems)} problems):"
+    assert len(lines) == len(problems) + 1
+
+
+def test_bad_env_values_are_named_by_variable() -> None:
+    problems = problems_of(
+        env={
+            "TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0:99999",
+            "DISCORD_API_BASE_URL": "localhost:9000",
+            "TELEGRAM_WEBHOOK_SECRET": "has spaces!",
+            "TELEGRAM_TOKEN": "t",
+        }
+    )
+    assert len(problems) == 3
+    assert any(p.startswith("TELEGRAM_WEBHOOK_LISTEN:") for p in problems)
+    assert any(p.startswith("DISCORD_API_BASE_URL:") for p in problems)
+    assert any(p.startswith("TELEGRAM_WEBHOOK_SECRET:") for p in problems)
+    assert not any("has spaces" in p for p in problems)  # secrets are never echoed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[telegram]\ntoken = "123:abc"\n',
+        '[discord]\ntoken = "abc"\n',
+        '[telegram]\nwebhook_secret = "abc"\n',
+        'token = "abc"\n',
+    ],
+)
+def test_secret_in_file_is_refused(tmp_path: Path, text: str) -> None:
+    problems = problems_of(write(tmp_path, text))
+    assert len(problems) == 1
+    assert "secrets come only from the environment" in problems[0]
+    assert "TELEGRAM_TOKEN" in problems[0]
+    assert "abc" not in problems[0]
+
+
+def test_repr_hides_secrets() -> None:
+    settings = load_settings(
+        env={
+            "TELEGRAM_TOKEN": "tg-token-value",
+            "TELEGRAM_WEBHOOK_SECRET": "webhook-secret-value",
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook",
+            "DISCORD_TOKEN": "discord-token-value",
+        }
+    )
+    text = repr(settings)
+    for secret in ("tg-token-value", "webhook-secret-value", "discord-token-value"):
+        assert secret not in text
+    assert "https://bot.example.org/hook" in text
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///data/x.sqlite3", "sqlite+aiosqlite:///data/x.sqlite3"),
+        ("sqlite:////abs/x.sqlite3", "sqlite+aiosqlite:////abs/x.sqlite3"),
+        ("sqlite+aiosqlite:///x.sqlite3", "sqlite+aiosqlite:///x.sqlite3"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ],
+)
+def test_sqlite_url_uses_aiosqlite(url: str, expected: str) -> None:
+    assert load_settings(env={"SOLIDAIRE_DATABASE_URL": url}).database_url == expected
+
+
+def test_sqlite_url_rewrite_from_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite:///db.sqlite3"\n')
+    assert load_settings(path, env={}).database_url == "sqlite+aiosqlite:///db.sqlite3"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.toml")
+    problems = problems_of(env={"SOLIDAIRE_CONFIG": missing})
+    assert len(problems) == 1
+    assert missing in problems[0]
+
+
+def test_invalid_toml_reports_line(tmp_path: Path) -> None:
+    path = write(tmp_path, '[community]\nlanguage = "fr"\ntimezone = \n')
+    problems = problems_of(path)
+    assert len(problems) == 1
+    assert "invalid TOML" in problems[0]
+    assert "line 3" in problems[0]
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings()
+    with pytest.raises(AttributeError):
+        settings.language = "en"  # type: ignore[misc]
