@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/solidaire.sqlite3"
+DEFAULT_DATABASE_URL = "sqlite:///data/solidaire.sqlite3"
 DEFAULT_WEBHOOK_LISTEN = ("0.0.0.0", 8443)
 LANGUAGES = ("fr", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -177,10 +177,10 @@ def _check_database_url(value: str, where: str, problems: list[str]) -> str:
     scheme = value.partition("://")[0].lower() if "://" in value else ""
     if not _SCHEME_RE.match(value):
         problems.append(f"{where}: expected a database URL such as {DEFAULT_DATABASE_URL!r}")
-    elif scheme == "sqlite":
-        return "sqlite+aiosqlite" + value[len("sqlite") :]
-    elif scheme.startswith("sqlite") and scheme != "sqlite+aiosqlite":
-        problems.append(f"{where}: SQLite URLs must use the aiosqlite driver (sqlite+aiosqlite://)")
+    elif scheme.startswith("sqlite") and scheme not in ("sqlite", "sqlite+aiosqlite"):
+        # sqlite:// runs units whole in one database thread (the fast default);
+        # sqlite+aiosqlite:// runs them on the event loop through the async driver.
+        problems.append(f"{where}: SQLite URLs are sqlite:// or sqlite+aiosqlite://")
     return value
 
 

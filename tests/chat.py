@@ -95,7 +95,7 @@ class Chat:
     async def open(cls, folder: Path, **config: object) -> Chat:
         load_all()
         clock = FakeClock()
-        store = await open_store(f"sqlite+aiosqlite:///{folder / 'test.sqlite3'}")
+        store = await open_store(f"sqlite:///{folder / 'test.sqlite3'}")
         platform = FakePlatform()
         outbox = Outbox(store, clock, {"shell": platform})
         core = Core(store, clock, CoreConfig(**config), outbox)  # type: ignore[arg-type]
@@ -109,7 +109,9 @@ class Chat:
         return [s.text for s in self.platform.sent if s.dest.private and s.dest.chat_id == name]
 
     def posts(self, space: str) -> list[str]:
-        return [s.text for s in self.platform.sent if not s.dest.private and s.dest.chat_id == space]
+        return [
+            s.text for s in self.platform.sent if not s.dest.private and s.dest.chat_id == space
+        ]
 
     async def close(self) -> None:
         await self.store.close()

@@ -12,17 +12,13 @@ from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
 from bot.core.messages import OutMessage, Reply, Request, Text
 from bot.core.outbox import Outbox, dump_message
-from bot.core.ports import Clock, Store, UnitOfWork
+from bot.core.ports import Clock, Place, Store, UnitOfWork
 from bot.core.registry import COMMANDS, resolve
-from bot.domain.model import Community, Role, Space, SpaceRef, UserRef
+from bot.domain.model import Community, Member, Role, Space, SpaceRef, UserRef
 from bot.domain.policy import may
 from bot.i18n.catalog import supported
 
 log = logging.getLogger(__name__)
-
-
-class _Rollback(Exception):
-    """Raised inside the unit of work so a refusal changes nothing."""
 
 
 class Core:
@@ -49,7 +45,8 @@ class Core:
         if spec is not None and spec.name == "stop":
             return await self.conversations.stop(self, req)
         if spec is not None and not rest.strip() and self.conversations.can_guide(spec.name):
-            return await self.conversations.start(self, req, spec.name)
+            refused = await self._refuse_guide(req, spec.name)
+            return refused or await self.conversations.start(self, req, spec.name)
         return await self.handle(_with(req, command=name, raw=rest))
 
     async def handle_action(self, req: Request) -> Reply:
@@ -63,46 +60,62 @@ class Core:
         return await self.handle(_with(req, command=action.name, raw=None, args=action.args))
 
     async def handle(self, req: Request) -> Reply:
-        now = self.clock.now()
-        refusal: Refusal | None = None
+        """Runs the use case in one transaction; a refusal rolls it back and is the answer."""
         try:
-            async with self.store.unit() as uow:
-                ctx = await self._context(uow, req)
-                try:
-                    reply = await self._run(ctx)
-                except Refusal as said_no:
-                    refusal = said_no
-                    raise _Rollback from None
-                for notice in ctx.notices:
-                    await uow.deliveries.add(
-                        notice.key,
-                        notice.kind,
-                        now,
-                        notice.dest,
-                        dump_message(notice.message),
-                        notice.member_id,
-                        notice.live_id,
-                    )
-        except _Rollback:
-            assert refusal is not None
-            return Reply((OutMessage(refusal.text),), ok=False)
+            reply, owed = await self.store.run(lambda uow: self._process(uow, req))
+        except Refusal as said_no:
+            await self._remember(req)
+            return Reply((OutMessage(said_no.text),), ok=False)
         except Exception:
             log.exception("command %s failed", req.command)
             return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
-        if ctx.notices and self.outbox is not None:
+        if owed and self.outbox is not None:
             await self.outbox.flush()
         return reply
 
+    async def _process(self, uow: UnitOfWork, req: Request) -> tuple[Reply, int]:
+        """Inside the transaction: the use case, then the ledger rows of what it owes others."""
+        ctx = await self._context(uow, req)
+        reply = await self._run(ctx)
+        now = self.clock.now()
+        for notice in ctx.notices:
+            await uow.deliveries.add(
+                notice.key,
+                notice.kind,
+                now,
+                notice.dest,
+                dump_message(notice.message),
+                notice.member_id,
+                notice.live_id,
+            )
+        return reply, len(ctx.notices)
+
+    async def _refuse_guide(self, req: Request, name: str) -> Reply | None:
+        """Says no before the first question of a guided form rather than after its last answer."""
+        spec = COMMANDS[name]
+        ctx = await self.store.run(lambda uow: self._context(uow, req))
+        # A form that names a live may find its community from it (in a private chat).
+        if spec.needs_community and ctx.community is None and "live" not in spec.shape.allowed:
+            key = "error.no_community"
+        elif not may(name, ctx.roles):
+            key = "error.forbidden"
+        else:
+            return None
+        return Reply((OutMessage(ctx.t(key, command=name)),), ok=False)
+
     async def locale_of(self, req: Request) -> str:
         """The language to answer this person in, without changing anything."""
-        async with self.store.unit() as uow:
-            member = await uow.members.by_ref(req.actor)
-            space = await self._space(uow, req.space)
-            community = await uow.communities.get(space.community_id) if space else None
+        member, community = await self.store.run(lambda uow: self._who(uow, req))
         if member is None:
             hinted = supported(req.locale)
             return hinted or (community.language if community else self.config.language)
         return locale_for(member, community, self.config)
+
+    async def _who(self, uow: UnitOfWork, req: Request) -> tuple[Member | None, Community | None]:
+        member = await uow.members.by_ref(req.actor)
+        space = await self._space(uow, req.space)
+        community = await uow.communities.get(space.community_id) if space else None
+        return member, community
 
     async def _run(self, ctx: Context) -> Reply:
         req = ctx.req
@@ -116,7 +129,9 @@ class Core:
                 ctx.req = _with(req, args=parse_fields(req.raw, spec.shape))
             except FieldsError as bad:
                 ctx.refuse(f"error.fields.{bad.code}", detail=bad.detail, command=spec.name)
-        if ctx.community is None and ctx.arg("live"):
+        if ctx.community is None and req.space is None and ctx.arg("live"):
+            # Only in a private chat: in a group that is not (or no longer) linked, the role facts
+            # describe that group, and must not open another community's live to its admins.
             await self._community_from_live(ctx)
         if spec.needs_community and ctx.community is None:
             ctx.refuse("error.no_community")
@@ -133,22 +148,42 @@ class Core:
         ctx.community = await ctx.uow.communities.get(live.community_id)
         ctx.roles = await self._roles(ctx.uow, ctx.req, ctx.community, ctx.member.id)
 
-    async def _context(self, uow: UnitOfWork, req: Request) -> Context:
+    async def _remember(self, req: Request) -> None:
+        """A refusal rolls the command back, but not the fact that the bot has seen this person
+        (else `/host bob` right after bob's refused command would not know bob)."""
+        try:
+            await self.store.run(lambda uow: self._seen(uow, req))
+        except Exception:
+            log.exception("could not record %s after a refusal", req.actor)
+
+    async def _seen(self, uow: UnitOfWork, req: Request) -> tuple[Member, Place | None]:
+        """Records the person (and their membership of the place's community); returns both."""
         now = self.clock.now()
         member = await uow.members.upsert(
             req.actor, req.display_name or req.actor.id, req.username, req.locale, now
         )
-        space = await self._space(uow, req.space)
+        place = None
+        if req.space is not None:
+            place = await uow.communities.place(req.space.platform, req.space.id, member.id)
+        if place is not None:
+            await uow.communities.add_membership(place.community.id, member.id, now)
+        return member, place
+
+    async def _context(self, uow: UnitOfWork, req: Request) -> Context:
+        member, place = await self._seen(uow, req)
+        if place is not None:
+            granted = {Role.HOST} if place.granted_host else set()
+            roles = frozenset(req.facts | {Role.MEMBER} | granted)
+            return Context(
+                req, uow, self.clock, self.config, member, place.space, place.community, roles
+            )
         community: Community | None = None
-        if space is not None:
-            community = await uow.communities.get(space.community_id)
-            await uow.communities.add_membership(space.community_id, member.id, now)
-        else:
+        if req.space is None:  # a private chat; a group not linked belongs to no community
             mine = await uow.communities.communities_of(member.id)
             if len(mine) == 1:
                 community = await uow.communities.get(mine[0])
         roles = await self._roles(uow, req, community, member.id)
-        return Context(req, uow, self.clock, self.config, member, space, community, roles)
+        return Context(req, uow, self.clock, self.config, member, None, community, roles)
 
     async def _space(self, uow: UnitOfWork, ref: SpaceRef | None) -> Space | None:
         if ref is None:

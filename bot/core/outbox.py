@@ -88,8 +88,7 @@ class Outbox:
     async def flush(self, limit: int = 500) -> int:
         """Sends every due row once; returns how many were delivered."""
         now = self._clock.now()
-        async with self._store.unit() as uow:
-            due = await uow.deliveries.due(now, limit)
+        due = await self._store.run(lambda uow: uow.deliveries.due(now, limit))
         sent = 0
         for row in due:
             sent += await self._send_one(row)
@@ -99,22 +98,23 @@ class Outbox:
         platform = self._platforms.get(row.dest.platform)
         if platform is None:
             return 0  # that platform is not running in this process: the row waits for it
-        async with self._store.unit() as uow:
-            if not await uow.deliveries.claim(row.id, self._clock.now()):
-                return 0
+        if not await self._store.run(lambda uow: uow.deliveries.claim(row.id, self._clock.now())):
+            return 0
         result = await platform.send(row.dest, load_message(row.payload), key=row.key)
         now = self._clock.now()
-        async with self._store.unit() as uow:
-            if result.delivered:
-                await uow.deliveries.finish(row.id, "sent", now, message_id=result.message_id)
-                return 1
-            if result.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
-                await uow.deliveries.finish(row.id, "refused", now, reason=result.reason)
-                log.info("delivery %s refused: %s", row.key, result.reason)
-                return 0
-            wait = result.retry_after or min(2 ** (row.attempts + 1), 300)
-            retry_at = now + timedelta(seconds=wait)
-            await uow.deliveries.finish(
-                row.id, "pending", now, reason=result.reason, retry_at=retry_at
-            )
+        if result.delivered:
+            await self._finish(row, "sent", message_id=result.message_id)
+            return 1
+        if result.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+            log.info("delivery %s refused: %s", row.key, result.reason)
+            await self._finish(row, "refused", reason=result.reason)
+            return 0
+        wait = result.retry_after or min(2 ** (row.attempts + 1), 300)
+        await self._finish(
+            row, "pending", reason=result.reason, retry_at=now + timedelta(seconds=wait)
+        )
         return 0
+
+    async def _finish(self, row: Delivery, status: str, **outcome: Any) -> None:
+        now = self._clock.now()
+        await self._store.run(lambda uow: uow.deliveries.finish(row.id, status, now, **outcome))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.core.messages import Destination, OutMessage, SendResult
 from bot.domain.model import (
@@ -58,6 +58,16 @@ class Delivery:
     live_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a command was typed: the space, its community, and whether the caller was granted
+    the host role there (fetched together: every command needs all three)."""
+
+    space: Space
+    community: Community
+    granted_host: bool
+
+
 class CommunityRepo(Protocol):
     async def get(self, community_id: int) -> Community | None: ...
     async def create(
@@ -65,6 +75,10 @@ class CommunityRepo(Protocol):
     ) -> Community: ...
     async def update(self, community_id: int, **fields: Any) -> None: ...
     async def space(self, platform: str, external_id: str) -> Space | None: ...
+    async def place(self, platform: str, external_id: str, member_id: int) -> Place | None:
+        """The active space with that id, its community and the member's host grant, or None."""
+        ...
+
     async def attach_space(
         self, community_id: int, platform: str, external_id: str, role: SpaceRole, title: str
     ) -> Space: ...
@@ -284,7 +298,18 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepo
 
 
+T = TypeVar("T")
+
+
 class Store(Protocol):
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        """Runs `work` in one transaction: committed when it returns, rolled back if it raises.
+
+        `work` must await nothing but the repositories: a store may drive it whole in its
+        database thread (SQLite) instead of on the event loop.
+        """
+        ...
+
     def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction as a block, driven from the caller (tests and tools)."""
         ...

@@ -7,13 +7,14 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage._db import Db
 
 Insert = sqlite.Insert | postgresql.Insert
 AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"  # a result row of any shape
 
 
-def upsert(conn: AsyncConnection, table: Table) -> Insert:
+def upsert(conn: Db, table: Table) -> Insert:
     """An INSERT that knows ON CONFLICT, in the dialect of this connection."""
     return insert_for(conn.dialect.name, table)
 

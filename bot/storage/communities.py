@@ -5,14 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy.sql import Executable
 
+from bot.core.ports import Place
 from bot.domain.model import Community, Space, SpaceRole
-from bot.storage._sql import AnyRow, checked_values, csv_tuple, to_csv, upsert
-from bot.storage.tables import communities, host_grants, link_codes, memberships, spaces
+from bot.storage._db import Db
+from bot.storage._sql import AnyRow, checked_values, csv_tuple, insert_for, to_csv, upsert
+from bot.storage.tables import (
+    UTCDateTime,
+    communities,
+    host_grants,
+    link_codes,
+    memberships,
+    spaces,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +86,60 @@ def space_from_row(row: AnyRow) -> Space:
     )
 
 
+# The statements every command runs, built once (building one costs more than running it).
+_COMMUNITY_BY_ID = select(*_COMMUNITY).where(communities.c.id == bindparam("id"))
+_SPACE_BY_REF = select(*_SPACE).where(
+    spaces.c.platform == bindparam("platform"), spaces.c.external_id == bindparam("id")
+)
+_GRANTED = select(
+    exists().where(
+        host_grants.c.community_id == bindparam("community"),
+        host_grants.c.member_id == bindparam("member"),
+    )
+)
+
+
+_PLACE = (
+    select(
+        *_SPACE,
+        *(c.label(f"c_{c.name}") for c in _COMMUNITY),  # c_: no clash with spaces' columns
+        exists()
+        .where(
+            host_grants.c.community_id == spaces.c.community_id,
+            host_grants.c.member_id == bindparam("member"),
+        )
+        .label("granted_host"),
+    )
+    .join(communities, communities.c.id == spaces.c.community_id)
+    .where(
+        spaces.c.platform == bindparam("platform"),
+        spaces.c.external_id == bindparam("id"),
+        spaces.c.active.is_(True),
+    )
+)
+
+
+@cache
+def _membership_statement(dialect: str) -> Executable:
+    return (
+        insert_for(dialect, memberships)
+        .values(
+            community_id=bindparam("community"),
+            member_id=bindparam("member"),
+            since=bindparam("since", type_=UTCDateTime),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 class SqlCommunityRepo:
     """CommunityRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Db) -> None:
         self._conn = conn
 
     async def get(self, community_id: int) -> Community | None:
-        result = await self._conn.execute(
-            select(*_COMMUNITY).where(communities.c.id == community_id)
-        )
+        result = await self._conn.execute(_COMMUNITY_BY_ID, {"id": community_id})
         row = result.first()
         return None if row is None else community_from_row(row)
 
@@ -115,13 +169,24 @@ class SqlCommunityRepo:
             )
 
     async def space(self, platform: str, external_id: str) -> Space | None:
-        result = await self._conn.execute(
-            select(*_SPACE).where(
-                spaces.c.platform == platform, spaces.c.external_id == external_id
-            )
-        )
+        result = await self._conn.execute(_SPACE_BY_REF, {"platform": platform, "id": external_id})
         row = result.first()
         return None if row is None else space_from_row(row)
+
+    async def place(self, platform: str, external_id: str, member_id: int) -> Place | None:
+        params = {"platform": platform, "id": external_id, "member": member_id}
+        row = (await self._conn.execute(_PLACE, params)).first()
+        if row is None:
+            return None
+        community = Community(
+            id=row.c_id,
+            name=row.c_name,
+            language=row.c_language,
+            timezone=row.c_timezone,
+            reminders=csv_tuple(row.c_reminders),
+            premoderation=bool(row.c_premoderation),
+        )
+        return Place(space_from_row(row), community, bool(row.granted_host))
 
     async def attach_space(
         self, community_id: int, platform: str, external_id: str, role: SpaceRole, title: str
@@ -223,21 +288,15 @@ class SqlCommunityRepo:
 
     async def is_granted_host(self, community_id: int, member_id: int) -> bool:
         result = await self._conn.execute(
-            select(
-                exists().where(
-                    host_grants.c.community_id == community_id,
-                    host_grants.c.member_id == member_id,
-                )
-            )
+            _GRANTED, {"community": community_id, "member": member_id}
         )
         return bool(result.scalar())
 
     async def add_membership(self, community_id: int, member_id: int, now: datetime) -> None:
         """Idempotent: an existing membership keeps its original date."""
         await self._conn.execute(
-            upsert(self._conn, memberships)
-            .values(community_id=community_id, member_id=member_id, since=now)
-            .on_conflict_do_nothing()
+            _membership_statement(self._conn.dialect.name),
+            {"community": community_id, "member": member_id, "since": now},
         )
 
     async def communities_of(self, member_id: int) -> list[int]:

@@ -1,41 +1,31 @@
-"""The SQL store: one engine, migrated on open, handing out one-transaction units of work."""
+"""Opening the database: migrate it, then hand out units of work.
+
+`sqlite:///path` (the default) gets the threaded SQLite store (`threaded.py`); an async driver
+URL (`sqlite+aiosqlite://`, `postgresql+asyncpg://`) gets `AsyncEngineStore`, whose units run on
+the event loop and suspend on every statement. Both pass the same repository tests.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.core.ports import (
-    CommunityRepo,
-    DeliveryRepo,
-    LiveRepo,
-    MemberRepo,
-    ModerationRepo,
-    ProposalRepo,
-    QuestionRepo,
-    SignupRepo,
-    Store,
-    UnitOfWork,
-)
-from bot.storage.communities import SqlCommunityRepo
-from bot.storage.deliveries import SqlDeliveryRepo
-from bot.storage.lives import SqlLiveRepo
-from bot.storage.members import SqlMemberRepo
-from bot.storage.migrate import upgrade_to_head
-from bot.storage.moderation import SqlModerationRepo
-from bot.storage.proposals import SqlProposalRepo
-from bot.storage.questions import SqlQuestionRepo
-from bot.storage.signups import SqlSignupRepo
+from bot.core.ports import Store, UnitOfWork
+from bot.storage._db import AsyncDb
+from bot.storage.migrate import upgrade_to_head, upgrade_to_head_sync
+from bot.storage.threaded import ThreadedSqliteStore, explicit_transactions
+from bot.storage.unit import SqlUnit
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -45,42 +35,59 @@ SQLITE_PRAGMAS = (
 )
 
 
-class SqlUnit:
-    """Every repository of one unit, all on the same connection and so the same transaction."""
+class AsyncEngineStore:
+    """Units on the event loop over an async engine; on SQLite one at a time on a kept connection.
 
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.connection = conn
-        self.communities: CommunityRepo = SqlCommunityRepo(conn)
-        self.members: MemberRepo = SqlMemberRepo(conn)
-        self.lives: LiveRepo = SqlLiveRepo(conn)
-        self.signups: SignupRepo = SqlSignupRepo(conn)
-        self.questions: QuestionRepo = SqlQuestionRepo(conn)
-        self.moderation: ModerationRepo = SqlModerationRepo(conn)
-        self.proposals: ProposalRepo = SqlProposalRepo(conn)
-        self.deliveries: DeliveryRepo = SqlDeliveryRepo(conn)
-
-
-class SqlStore:
-    """Hands out units of work; on SQLite they run one at a time (the file has one writer)."""
+    SQLite has a single writer: queueing units on an asyncio.Lock avoids `database is locked`,
+    and keeping the connection saves a pool checkout and a reset per unit.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._serial = engine.dialect.name == "sqlite"
         self._lock = asyncio.Lock()
+        self._kept: AsyncConnection | None = None
+        self._holder: asyncio.Task[Any] | None = None
+
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        async with self.unit() as uow:
+            return await work(uow)
 
     @contextlib.asynccontextmanager
-    async def unit(self) -> AsyncIterator[SqlUnit]:
+    async def unit(self) -> AsyncIterator[UnitOfWork]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        # Group commit would go here: instead of one transaction per unit, queued units could
-        # share one connection, each inside a SAVEPOINT (`conn.begin_nested()`), with a single
-        # COMMIT for the batch. Callers only see this context manager, so the Protocol stays.
-        lock = self._lock if self._serial else contextlib.nullcontext()
-        async with lock, self.engine.begin() as conn:
-            yield SqlUnit(conn)
+        if not self._serial:
+            async with self.engine.begin() as conn:
+                yield SqlUnit(AsyncDb(conn))
+            return
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            raise RuntimeError("a unit of work opened inside another one would wait forever")
+        async with self._lock:
+            self._holder = task
+            try:
+                if self._kept is None or self._kept.closed:
+                    self._kept = await self.engine.connect()
+                async with self._kept.begin():
+                    yield SqlUnit(AsyncDb(self._kept))
+            finally:
+                self._holder = None
+
+    async def run_sync(self, fn: Callable[[Connection], T]) -> T:
+        """`fn` on a sync view of a connection, in one transaction (schema checks, tools)."""
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(fn)
 
     async def close(self) -> None:
-        """Closes every pooled connection."""
+        """Closes the kept connection and every pooled one."""
+        async with self._lock:
+            if self._kept is not None:
+                await self._kept.close()
+                self._kept = None
         await self.engine.dispose()
+
+
+SqlStore = AsyncEngineStore | ThreadedSqliteStore
 
 
 async def open_store(url: str) -> SqlStore:
@@ -88,6 +95,28 @@ async def open_store(url: str) -> SqlStore:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_folder(parsed.database)
+    if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
+        store: SqlStore = await _open_threaded(url)
+    else:
+        store = await _open_async(url)
+    log.info("store open on %s", parsed.render_as_string(hide_password=True))
+    return store
+
+
+async def _open_threaded(url: str) -> ThreadedSqliteStore:
+    engine: Engine = create_engine(url)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    explicit_transactions(engine)
+    store = ThreadedSqliteStore(engine)
+    try:
+        await store.run_sync(upgrade_to_head_sync)
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+async def _open_async(url: str) -> AsyncEngineStore:
     engine = create_async_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -96,8 +125,7 @@ async def open_store(url: str) -> SqlStore:
     except BaseException:
         await engine.dispose()
         raise
-    log.info("store open on %s", parsed.render_as_string(hide_password=True))
-    return SqlStore(engine)
+    return AsyncEngineStore(engine)
 
 
 def _ensure_folder(database: str | None) -> None:
@@ -116,6 +144,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _conforms(store: SqlStore, unit: SqlUnit) -> tuple[Store, UnitOfWork]:
-    """Never called: makes mypy check the store and unit against the Protocols."""
-    return store, unit
+def _conforms(
+    a: AsyncEngineStore, t: ThreadedSqliteStore, unit: SqlUnit
+) -> tuple[Store, Store, UnitOfWork]:
+    """Never called: makes mypy check the stores and the unit against the Protocols."""
+    return a, t, unit

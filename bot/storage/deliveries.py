@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.messages import Destination
 from bot.core.ports import Delivery
+from bot.storage._db import Db
 from bot.storage._sql import AnyRow, upsert
 from bot.storage.tables import deliveries
 
@@ -60,7 +60,7 @@ def delivery_from_row(row: AnyRow) -> Delivery:
 class SqlDeliveryRepo:
     """DeliveryRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Db) -> None:
         self._conn = conn
 
     async def add(

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import ColumnElement, bindparam, func, insert, literal, select, update
 
 from bot.domain.model import Live, LiveStatus
+from bot.storage._db import Db
 from bot.storage._sql import AnyRow, checked_values, csv_tuple, upsert
 from bot.storage.tables import UTCDateTime, live_hosts, lives
 
@@ -72,7 +72,7 @@ def live_from_row(row: AnyRow) -> Live:
     )
 
 
-def not_ended(conn: AsyncConnection, now: datetime) -> ColumnElement[bool]:
+def not_ended(conn: Db, now: datetime) -> ColumnElement[bool]:
     """starts_at + duration > now, in the SQL of this connection's dialect."""
     if conn.dialect.name == "postgresql":
         end = lives.c.starts_at + func.make_interval(0, 0, 0, 0, 0, lives.c.duration_min)
@@ -87,10 +87,13 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_LIVE_BY_ID = select(*LIVE_COLUMNS).where(lives.c.id == bindparam("id"))  # built once: hot path
+
+
 class SqlLiveRepo:
     """LiveRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Db) -> None:
         self._conn = conn
 
     async def create(
@@ -129,7 +132,7 @@ class SqlLiveRepo:
         return live_from_row(result.one())
 
     async def get(self, live_id: int) -> Live | None:
-        result = await self._conn.execute(select(*LIVE_COLUMNS).where(lives.c.id == live_id))
+        result = await self._conn.execute(_LIVE_BY_ID, {"id": live_id})
         row = result.first()
         return None if row is None else live_from_row(row)
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.sql import Executable
 
 from bot.domain.model import Member, UserRef
-from bot.storage._sql import AnyRow, checked_values, from_csv, to_csv, upsert
-from bot.storage.tables import members
+from bot.storage._db import Db
+from bot.storage._sql import AnyRow, checked_values, from_csv, insert_for, to_csv
+from bot.storage.tables import UTCDateTime, members
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +59,35 @@ def member_from_row(row: AnyRow) -> Member:
     )
 
 
+_BY_ID = select(*_MEMBER).where(members.c.id == bindparam("id"))
+
+
+@cache
+def _upsert_statement(dialect: str) -> Executable:
+    """Built once: it runs on every command (building a statement costs more than running it)."""
+    stmt = insert_for(dialect, members).values(
+        platform=bindparam("platform"),
+        external_id=bindparam("external_id"),
+        display_name=bindparam("display_name"),
+        username=bindparam("username"),
+        locale_hint=bindparam("locale_hint"),
+        dm_unreachable=False,
+        created_at=bindparam("created_at", type_=UTCDateTime),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[members.c.platform, members.c.external_id],
+        set_={
+            "display_name": stmt.excluded.display_name,
+            "username": stmt.excluded.username,
+            "locale_hint": func.coalesce(stmt.excluded.locale_hint, members.c.locale_hint),
+        },
+    ).returning(*_MEMBER)
+
+
 class SqlMemberRepo:
     """MemberRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Db) -> None:
         self._conn = conn
 
     async def upsert(
@@ -72,28 +99,19 @@ class SqlMemberRepo:
         now: datetime,
     ) -> Member:
         """Creates the member or refreshes its names; a missing locale hint keeps the old one."""
-        stmt = upsert(self._conn, members).values(
-            platform=ref.platform,
-            external_id=ref.id,
-            display_name=display_name,
-            username=username,
-            locale_hint=locale_hint,
-            dm_unreachable=False,
-            created_at=now,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[members.c.platform, members.c.external_id],
-            set_={
-                "display_name": stmt.excluded.display_name,
-                "username": stmt.excluded.username,
-                "locale_hint": func.coalesce(stmt.excluded.locale_hint, members.c.locale_hint),
-            },
-        )
-        result = await self._conn.execute(stmt.returning(*_MEMBER))
+        values = {
+            "platform": ref.platform,
+            "external_id": ref.id,
+            "display_name": display_name,
+            "username": username,
+            "locale_hint": locale_hint,
+            "created_at": now,
+        }
+        result = await self._conn.execute(_upsert_statement(self._conn.dialect.name), values)
         return member_from_row(result.one())
 
     async def get(self, member_id: int) -> Member | None:
-        result = await self._conn.execute(select(*_MEMBER).where(members.c.id == member_id))
+        result = await self._conn.execute(_BY_ID, {"id": member_id})
         row = result.first()
         return None if row is None else member_from_row(row)
 

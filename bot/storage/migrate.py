@@ -33,3 +33,8 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
 def _upgrade(sync_conn: Connection) -> None:
     command.upgrade(alembic_config(sync_conn), "head")
     log.info("database schema at head")
+
+
+def upgrade_to_head_sync(conn: Connection) -> None:
+    """The same, on a plain connection (the threaded SQLite store runs it in its thread)."""
+    _upgrade(conn)

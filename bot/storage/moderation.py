@@ -6,9 +6,9 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import ModAction
+from bot.storage._db import Db
 from bot.storage._sql import AnyRow, upsert
 from bot.storage.tables import modlog, mutes
 
@@ -26,7 +26,7 @@ def action_from_row(row: AnyRow) -> ModAction:
 class SqlModerationRepo:
     """ModerationRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Db) -> None:
         self._conn = conn
 
     async def mute(self, community_id: int, member_id: int, until: datetime, by: int) -> None:

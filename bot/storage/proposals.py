@@ -6,9 +6,9 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Proposal, ProposalStatus
+from bot.storage._db import Db
 from bot.storage._sql import AnyRow
 from bot.storage.tables import proposals
 
@@ -41,7 +41,7 @@ def proposal_from_row(row: AnyRow) -> Proposal:
 class SqlProposalRepo:
     """ProposalRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Db) -> None:
         self._conn = conn
 
     async def create(

@@ -21,9 +21,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Question, QuestionStatus
+from bot.storage._db import Db
 from bot.storage._sql import AnyRow, csv_tuple, to_csv, upsert
 from bot.storage.tables import UTCDateTime, questions, votes
 
@@ -64,7 +64,10 @@ def _vote_count() -> ScalarSelect[int]:
     return (
         select(func.count(distinct(votes.c.member_id)))
         .select_from(votes.join(merged, votes.c.question_id == merged.c.id))
-        .where(or_(merged.c.id == questions.c.id, merged.c.merged_into == questions.c.id))
+        .where(
+            merged.c.live_id == questions.c.live_id,  # merges stay within a live: uses its index
+            or_(merged.c.id == questions.c.id, merged.c.merged_into == questions.c.id),
+        )
         .scalar_subquery()
     )
 
@@ -72,7 +75,7 @@ def _vote_count() -> ScalarSelect[int]:
 class SqlQuestionRepo:
     """QuestionRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Db) -> None:
         self._conn = conn
 
     async def create(
@@ -157,19 +160,24 @@ class SqlQuestionRepo:
         The group is the root (the question merged into, or the question itself) and every
         question merged into that root; its authors cannot vote on it.
         """
-        root = await self._conn.scalar(
-            select(func.coalesce(questions.c.merged_into, questions.c.id)).where(
-                questions.c.id == question_id
+        found = (
+            await self._conn.execute(
+                select(
+                    questions.c.live_id,
+                    func.coalesce(questions.c.merged_into, questions.c.id).label("root"),
+                ).where(questions.c.id == question_id)
             )
-        )
-        if root is None:
+        ).first()
+        if found is None:
             return False
+        live_id, root = found
         group = questions.alias("grp")
         prior = votes.alias("prior")
         blocked = (
             exists()
             .select_from(group)
             .where(
+                group.c.live_id == live_id,
                 or_(group.c.id == root, group.c.merged_into == root),
                 or_(
                     group.c.author_id == member_id,

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Executable, Integer, bindparam, case, func, literal, select, true, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Live, LiveStatus, SeatCount, SignUp, SignupStatus
+from bot.storage._db import Db
 from bot.storage._sql import AnyRow, insert_for, upsert
 from bot.storage.lives import LIVE_COLUMNS, live_from_row, not_ended
 from bot.storage.tables import UTCDateTime, lives, ratings, signups
@@ -78,7 +78,7 @@ def _join_statement(dialect: str, limited: bool) -> Executable:
 class SqlSignupRepo:
     """SignupRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Db) -> None:
         self._conn = conn
 
     async def get(self, live_id: int, member_id: int) -> SignUp | None:

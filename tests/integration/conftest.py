@@ -20,9 +20,10 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "solidaire.db"
 
 
-@pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqlStore]:
-    opened = await open_store(f"sqlite+aiosqlite:///{db_path}")
+@pytest.fixture(params=["sqlite", "sqlite+aiosqlite"])
+async def store(db_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[SqlStore]:
+    """Every repository test runs on both stores: the threaded default and the async driver."""
+    opened = await open_store(f"{request.param}:///{db_path}")
     try:
         yield opened
     finally:

@@ -24,9 +24,10 @@ async def test_an_empty_database_is_migrated_to_head_in_a_new_folder(db_path: Pa
     assert not db_path.parent.exists()
     store = await open_store(f"sqlite+aiosqlite:///{db_path}")
     try:
-        async with store.engine.connect() as conn:
-            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-            names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        version = await store.run_sync(
+            lambda c: c.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        )
+        names = await store.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert version == "0001"
         assert set(tables.metadata.tables) <= names
     finally:
@@ -34,8 +35,7 @@ async def test_an_empty_database_is_migrated_to_head_in_a_new_folder(db_path: Pa
 
 
 async def test_the_migrated_schema_matches_the_tables_the_code_uses(store: SqlStore) -> None:
-    async with store.engine.connect() as conn:
-        differences = await conn.run_sync(_differences)
+    differences = await store.run_sync(_differences)
     assert differences == []
 
 
@@ -51,11 +51,12 @@ async def test_opening_again_is_a_no_op(db_path: Path) -> None:
 
 
 async def test_every_connection_gets_the_sqlite_pragmas(store: SqlStore) -> None:
-    async with store.engine.connect() as conn:
-        pragmas = {
-            name: (await conn.execute(text(f"PRAGMA {name}"))).scalar()
+    pragmas = await store.run_sync(
+        lambda c: {
+            name: c.execute(text(f"PRAGMA {name}")).scalar()
             for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
         }
+    )
     assert pragmas == {
         "journal_mode": "wal",
         "foreign_keys": 1,

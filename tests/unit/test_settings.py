@@ -30,7 +30,7 @@ def problems_of(config_path: str | None = None, env: dict[str, str] | None = Non
 def test_defaults_with_empty_env_and_no_file() -> None:
     settings = load_settings(env={})
     assert settings == Settings()
-    assert settings.database_url == "sqlite+aiosqlite:///data/solidaire.sqlite3"
+    assert settings.database_url == "sqlite:///data/solidaire.sqlite3"
     assert settings.language == "fr"
     assert settings.timezone == "Europe/Paris"
     assert settings.reminders == ("24h", "15m")
@@ -163,7 +163,7 @@ x = 1
         "'15 minutes'",
         "'3w'",
         "[logging] level",
-        "aiosqlite",
+        "sqlite:// or sqlite+aiosqlite://",
         "[telegram] api_base_url",
         "[telegram] webhook_url: must be a https:// URL",
         "TELEGRAM_TOKEN is not",
@@ -229,19 +229,20 @@ def test_repr_hides_secrets() -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("sqlite:///data/x.sqlite3", "sqlite+aiosqlite:///data/x.sqlite3"),
-        ("sqlite:////abs/x.sqlite3", "sqlite+aiosqlite:////abs/x.sqlite3"),
+        ("sqlite:///data/x.sqlite3", "sqlite:///data/x.sqlite3"),
+        ("sqlite:////abs/x.sqlite3", "sqlite:////abs/x.sqlite3"),
         ("sqlite+aiosqlite:///x.sqlite3", "sqlite+aiosqlite:///x.sqlite3"),
-        ("sqlite://", "sqlite+aiosqlite://"),
     ],
 )
-def test_sqlite_url_uses_aiosqlite(url: str, expected: str) -> None:
+def test_both_sqlite_drivers_are_accepted_as_given(url: str, expected: str) -> None:
     assert load_settings(env={"SOLIDAIRE_DATABASE_URL": url}).database_url == expected
 
 
-def test_sqlite_url_rewrite_from_file(tmp_path: Path) -> None:
-    path = write(tmp_path, '[database]\nurl = "sqlite:///db.sqlite3"\n')
-    assert load_settings(path, env={}).database_url == "sqlite+aiosqlite:///db.sqlite3"
+def test_another_sqlite_driver_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite+pysqlcipher:///db.sqlite3"\n')
+    with pytest.raises(SettingsError) as bad:
+        load_settings(path, env={})
+    assert "sqlite:// or sqlite+aiosqlite://" in str(bad.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:

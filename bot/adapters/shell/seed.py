@@ -17,9 +17,9 @@ DEMO = (
 
 async def ensure_community(shell: Shell) -> bool:
     """Creates and links the local community once; True when it had to."""
-    async with shell.core.store.unit() as uow:
-        if await uow.communities.space("shell", "discord") is not None:
-            return False
+    known = await shell.core.store.run(lambda uow: uow.communities.space("shell", "discord"))
+    if known is not None:
+        return False
     await shell.core.handle_text(shell.request('/setup name="Solidaire (local)"'))
     reply = await shell.core.handle_text(shell.request("/link"))
     code = str(reply.messages[0].text.params["code"])

@@ -1,0 +1,38 @@
+"""A unit of work: every repository on one connection, so in one transaction."""
+
+from __future__ import annotations
+
+from bot.core.ports import (
+    CommunityRepo,
+    DeliveryRepo,
+    LiveRepo,
+    MemberRepo,
+    ModerationRepo,
+    ProposalRepo,
+    QuestionRepo,
+    SignupRepo,
+)
+from bot.storage._db import Db
+from bot.storage.communities import SqlCommunityRepo
+from bot.storage.deliveries import SqlDeliveryRepo
+from bot.storage.lives import SqlLiveRepo
+from bot.storage.members import SqlMemberRepo
+from bot.storage.moderation import SqlModerationRepo
+from bot.storage.proposals import SqlProposalRepo
+from bot.storage.questions import SqlQuestionRepo
+from bot.storage.signups import SqlSignupRepo
+
+
+class SqlUnit:
+    """Every repository of one unit, all on the same connection and so the same transaction."""
+
+    def __init__(self, conn: Db) -> None:
+        self.connection = conn
+        self.communities: CommunityRepo = SqlCommunityRepo(conn)
+        self.members: MemberRepo = SqlMemberRepo(conn)
+        self.lives: LiveRepo = SqlLiveRepo(conn)
+        self.signups: SignupRepo = SqlSignupRepo(conn)
+        self.questions: QuestionRepo = SqlQuestionRepo(conn)
+        self.moderation: ModerationRepo = SqlModerationRepo(conn)
+        self.proposals: ProposalRepo = SqlProposalRepo(conn)
+        self.deliveries: DeliveryRepo = SqlDeliveryRepo(conn)
