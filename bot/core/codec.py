@@ -29,7 +29,7 @@ _ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "stop": ("x", ()),
 }
 _BY_CODE = {code: (name, names) for name, (code, names) in _ACTIONS.items()}
-_ARG = re.compile(r"^[A-Za-z0-9_.\-]{1,24}$")
+_ARG = re.compile(r"^[A-Za-z0-9_.\-]{1,24}\Z")  # \Z: `$` would let a trailing newline in
 _DEEP_LINKS = ("join", "ask", "live")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.context import Context
@@ -32,10 +33,10 @@ async def setup(ctx: Context) -> Reply:
     if community is None:
         community = await ctx.uow.communities.create(
             ctx.arg("name") or ctx.member.display_name,
-            settings.get("language", ctx.config.language),
-            settings.get("timezone", ctx.config.timezone),
-            settings.get("reminders", ",".join(ctx.config.reminders)).split(","),
-            settings.get("premoderation", ctx.config.premoderation),
+            cast(str, settings.get("language", ctx.config.language)),
+            cast(str, settings.get("timezone", ctx.config.timezone)),
+            cast(tuple[str, ...], settings.get("reminders", ctx.config.reminders)),
+            cast(bool, settings.get("premoderation", ctx.config.premoderation)),
         )
         title = ctx.arg("name") or ctx.req.space.id
         space = await ctx.uow.communities.attach_space(
@@ -46,9 +47,10 @@ async def setup(ctx: Context) -> Reply:
     else:
         if settings:
             await ctx.uow.communities.update(community.id, **settings)
+        if ctx.space is None:
+            ctx.refuse("error.no_community")
         space = ctx.space
         key = "setup.updated"
-    assert space is not None
     channels = {
         k: ctx.arg(k)
         for k in ("announce_channel", "moderation_channel", "host_role", "moderator_role")
@@ -73,7 +75,7 @@ def read_community_settings(ctx: Context) -> dict[str, object]:
     if (zone := ctx.arg("timezone")) is not None:
         out["timezone"] = read_timezone(ctx, zone)
     if (reminders := ctx.arg("reminders")) is not None:
-        out["reminders"] = ",".join(read_reminders(ctx, reminders))
+        out["reminders"] = tuple(read_reminders(ctx, reminders))  # the store takes a sequence
     if (premoderation := ctx.arg("premoderation")) is not None:
         value = parse_bool(premoderation)
         if value is None:

@@ -63,11 +63,12 @@ class Context:
     def locale(self) -> str:
         return locale_for(self.member, self.community, self.config)
 
-    def t(self, key: str, count: int | None = None, **params: Param) -> Text:
-        return Text(self.locale, key, params, count)
+    def t(self, key: str, *, plural: int | None = None, **params: Param) -> Text:
+        """`plural` picks the plural form (and fills `{n}`); every other keyword is a parameter."""
+        return Text(self.locale, key, params, plural)
 
     def refuse(self, key: str, **params: Param) -> NoReturn:
-        raise Refusal(self.t(key, **params))
+        raise Refusal(Text(self.locale, key, params))
 
     def reply(
         self,
@@ -75,10 +76,10 @@ class Context:
         *,
         buttons: Sequence[Sequence[Button]] = (),
         public: bool = False,
-        count: int | None = None,
+        plural: int | None = None,
         **params: Param,
     ) -> Reply:
-        text = self.t(key, count, **params)
+        text = self.t(key, plural=plural, **params)
         rows = tuple(tuple(row) for row in buttons)
         return Reply((OutMessage(text, rows),), public=public)
 

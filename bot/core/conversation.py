@@ -59,7 +59,7 @@ class Conversations:
         if form is None:
             return Reply((OutMessage(Text(await core.locale_of(req), "guide.none")),), ok=False)
         name, required = GUIDED[form.command][form.step]
-        if line and not (line == SKIP and not required):
+        if line and line != SKIP:  # "-" skips an optional field; a required one is asked again
             form.values[name] = line
         elif required:
             return self._prompt(form, again=True)

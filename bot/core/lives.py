@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core import views
 from bot.core.context import Context
 from bot.core.live_fields import LIVE_KEYS, LiveFields, read_fields
 from bot.core.lookup import find_member
-from bot.core.messages import OutMessage, Raw, Reply, Text
+from bot.core.messages import OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
-from bot.core.signups import promote_waitlist
+from bot.core.signups import member_tz, promote_waitlist
 from bot.domain.model import Live, LiveStatus, SignupStatus
 from bot.domain.series import Repeat, SeriesError, series_starts
 from bot.domain.when import WhenError
@@ -41,10 +42,12 @@ async def schedule(ctx: Context) -> Reply:
     if len(created) == 1:
         return ctx.reply("live.scheduled", id=created[0].id, title=fields.title, when=when)
     last = views.when(ctx.locale, created[-1], ctx.tz)
-    return ctx.reply(
-        "live.scheduled_series", id=created[0].id, title=fields.title, when=when, last=last,
-        count=len(created), repeat=Text(ctx.locale, f"repeat.{fields.repeat.value}"),
-    )  # fmt: skip
+    # `count` is a text parameter here, not the plural selector of `ctx.reply`
+    params: dict[str, Param] = {
+        "id": created[0].id, "title": fields.title, "when": when, "last": last,
+        "count": len(created), "repeat": Text(ctx.locale, f"repeat.{fields.repeat.value}"),
+    }  # fmt: skip
+    return Reply((OutMessage(Text(ctx.locale, "live.scheduled_series", params)),))
 
 
 def occurrences(ctx: Context, first: datetime, repeat: Repeat, count: int) -> list[datetime]:
@@ -61,10 +64,12 @@ async def announce_live(ctx: Context, live: Live, count: int = 1) -> None:
     community = await ctx.uow.communities.get(live.community_id)
     assert community is not None
     counts = await ctx.uow.signups.counts(live.id)
-    host = ctx.member.display_name
+    hosts = [await ctx.uow.members.get(m) for m in await ctx.uow.lives.hosts(live.id)]
+    host = ", ".join(h.display_name for h in hosts if h is not None) or ctx.member.display_name
+    tz = ZoneInfo(community.timezone)  # a post for everyone: the community's time, not the host's
 
     def build(locale: str) -> OutMessage:
-        message = views.announcement(locale, live, ctx.tz, counts, host)
+        message = views.announcement(locale, live, tz, counts, host)
         if count > 1:
             text = Text(locale, "live.announce_series", {"post": message.text, "count": count})
             return OutMessage(text, message.buttons)
@@ -112,7 +117,7 @@ async def edit(ctx: Context) -> Reply:
     updated = await ctx.uow.lives.get(live.id)
     assert updated is not None
     when = views.when(ctx.locale, updated, ctx.tz)
-    return ctx.reply("live.edited", id=live.id, title=updated.title, when=when, count=len(targets))
+    return ctx.reply("live.edited", id=live.id, title=updated.title, when=when, plural=len(targets))
 
 
 async def series_targets(ctx: Context, live: Live) -> list[Live]:
@@ -176,11 +181,12 @@ async def tell_signed_up(
     """Tells everyone signed up (confirmed or waitlisted) about a change to the live."""
     stamp = ctx.clock.now().isoformat()
     for member_id in await ctx.uow.signups.member_ids(live.id, ACTIVE):
+        tz = await member_tz(ctx, member_id)
 
-        def build(locale: str) -> OutMessage:
+        def build(locale: str, tz: ZoneInfo = tz) -> OutMessage:
             params: dict[str, str | int | Raw | Text] = {"id": live.id, "title": live.title}
             if new is not None:
-                params["when"] = views.when(locale, _moved(live, new), ctx.tz)
+                params["when"] = views.when(locale, _moved(live, new), tz)
             if reason:
                 params["reason"] = Text(locale, "live.reason", {"reason": reason})
             else:
@@ -209,7 +215,7 @@ async def cancel(ctx: Context) -> Reply:
     cancelled = await cancel_lives(ctx, targets, reason)
     if not cancelled:
         ctx.refuse("live.not_cancellable", id=live.id)
-    return ctx.reply("live.cancelled", id=live.id, title=live.title, count=len(cancelled))
+    return ctx.reply("live.cancelled", id=live.id, title=live.title, plural=len(cancelled))
 
 
 async def cancel_lives(ctx: Context, targets: Sequence[Live], reason: str | None) -> list[Live]:

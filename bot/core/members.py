@@ -33,7 +33,7 @@ async def settings(ctx: Context) -> Reply:
     if "timezone" in given:
         changes["timezone"] = read_timezone(ctx, given["timezone"])
     if "reminders" in given:
-        changes["reminders"] = ",".join(read_reminders(ctx, given["reminders"]))
+        changes["reminders"] = tuple(read_reminders(ctx, given["reminders"]))
     if "dms" in given:
         dms = parse_bool(given["dms"])
         if dms is None:

@@ -25,10 +25,10 @@ async def queue(ctx: Context) -> Reply:
     if not pending:
         return ctx.reply("queue.empty", id=live.id, title=live.title)
     pending.sort(key=lambda q: q.created_at)  # oldest first: fair to whoever asked first
-    head = ctx.t("queue.head", len(pending), id=live.id, title=live.title)
+    head = ctx.t("queue.head", plural=len(pending), id=live.id, title=live.title)
     cards = [await moderation_card(ctx, q, live, ctx.locale) for q in pending[:QUEUE_MAX]]
     if len(pending) > QUEUE_MAX:
-        cards.append(OutMessage(ctx.t("queue.more", len(pending) - QUEUE_MAX)))
+        cards.append(OutMessage(ctx.t("queue.more", plural=len(pending) - QUEUE_MAX)))
     return Reply((OutMessage(head), *cards))
 
 
@@ -107,7 +107,7 @@ async def merge(ctx: Context) -> Reply:
     return ctx.reply("moderation.merged", id=q.id, into=into.id)
 
 
-@command("mute", alias="muet", positional=("member", "length"))
+@command("mute", alias="muet", positional=("member",), rest="length")
 async def mute(ctx: Context) -> Reply:
     target = await member_arg(ctx)
     if target.id == ctx.member.id:
@@ -154,10 +154,11 @@ async def modlog(ctx: Context) -> Reply:
 async def _log_line(ctx: Context, action: ModAction) -> Text:
     """`mar. 1 déc. 18:42 · Olga · a approuvé Q45`; a gone actor shows as "deleted member"."""
     actor = await display_name(ctx, action.actor_id, ctx.locale)
+    # Targets are `Q45`, `Q45>Q12` (merged into) or `M7` (a member, shown by name).
     question, _, into = action.target.partition(">")
-    what = ctx.t(f"modlog.action.{action.action}", target=Raw(question), into=Raw(into))
-    if action.target.startswith("M") and action.target[1:].isdigit():
-        target = await display_name(ctx, int(action.target[1:]), ctx.locale)
-        what = ctx.t(f"modlog.action.{action.action}", target=target, into="")
+    target: Param = Raw(question)
+    if question.startswith("M") and question[1:].isdigit():
+        target = await display_name(ctx, int(question[1:]), ctx.locale)
+    what = ctx.t(f"modlog.action.{action.action}", target=target, into=Raw(into))
     at = Raw(format_short(action.at, ctx.tz, ctx.locale))
     return ctx.t("modlog.line", at=at, actor=actor, what=what)

@@ -56,10 +56,10 @@ async def proposals(ctx: Context) -> Reply:
     pending = await ctx.uow.proposals.pending(community_of(ctx).id)
     if not pending:
         return ctx.reply("proposals.empty")
-    head = ctx.t("proposals.head", len(pending))
+    head = ctx.t("proposals.head", plural=len(pending))
     cards = [await proposal_card(ctx, p, ctx.locale) for p in pending[:LIST_MAX]]
     if len(pending) > LIST_MAX:
-        cards.append(OutMessage(ctx.t("proposals.more", len(pending) - LIST_MAX)))
+        cards.append(OutMessage(ctx.t("proposals.more", plural=len(pending) - LIST_MAX)))
     return Reply((OutMessage(head), *cards))
 
 
@@ -90,8 +90,7 @@ async def accept(ctx: Context) -> Reply:
         DRAFT_DURATION, None, None, (), LiveStatus.DRAFT, proposer, None, now,
     )  # fmt: skip
     await ctx.uow.lives.add_host(live.id, proposer)
-    # `/edit` and `/publish` need the host role: an accepted proposal is how a member becomes one.
-    await ctx.uow.communities.grant_host(community.id, proposer, ctx.member.id, now)
+    # Hosting this live is enough for its `/edit` and `/publish`: no community-wide host role.
     if not await ctx.uow.proposals.decide(
         proposal.id, ProposalStatus.ACCEPTED, ctx.member.id, live.id, now
     ):

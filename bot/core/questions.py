@@ -128,13 +128,11 @@ async def ask(ctx: Context) -> Reply:
     if until is not None:
         ctx.refuse("question.muted", until=Raw(format_short(until, ctx.tz, ctx.locale)))
     text, anonymous = question_text(ctx), anonymous_arg(ctx)
-    if (
-        await ctx.uow.questions.count_recent(live.id, ctx.member.id, now - FLOOD_WINDOW)
-        >= FLOOD_LIMIT
-    ):
-        ctx.refuse("question.flood", limit=FLOOD_LIMIT, minutes=5)
+    recent = await ctx.uow.questions.count_recent(live.id, ctx.member.id, now - FLOOD_WINDOW)
+    if recent >= FLOOD_LIMIT:
+        ctx.refuse("question.flood", limit=FLOOD_LIMIT, minutes=FLOOD_WINDOW.seconds // 60)
     flags = auto_flags(text)
-    # A flagged question waits for a human even when pre-moderation is off: trolls never reach the host.
+    # Flagged questions wait for a human even without pre-moderation: trolls never reach the host.
     held = community.premoderation or bool(flags)
     status = QuestionStatus.PENDING if held else QuestionStatus.APPROVED
     q = await ctx.uow.questions.create(live.id, ctx.member.id, text, anonymous, status, flags, now)
@@ -151,15 +149,16 @@ async def ask(ctx: Context) -> Reply:
 @command("questions", positional=("live",))
 async def questions(ctx: Context) -> Reply:
     live = await ctx.live_arg()
-    found = (await ctx.uow.questions.by_status(live.id, VISIBLE))[:LIST_MAX]
+    found = await ctx.uow.questions.by_status(live.id, VISIBLE)
     if not found:
         return ctx.reply("questions.empty", id=live.id, title=live.title)
     found.sort(key=lambda q: q.status is not QuestionStatus.ON_AIR)  # stable: on air first
+    del found[LIST_MAX:]
     lines, buttons = [], []
     for q in found:
         key = "question.line.on_air" if q.status is QuestionStatus.ON_AIR else "question.line"
         author = await public_author(ctx, q, ctx.locale)
-        lines.append(ctx.t(key, q.votes, id=q.id, text=q.text, author=author))
+        lines.append(ctx.t(key, plural=q.votes, id=q.id, text=q.text, author=author))
         if live.open_for_questions:
             buttons.append(Button(ctx.t("button.vote", id=q.id), codec.encode("vote", q.id)))
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
@@ -186,7 +185,7 @@ async def vote(ctx: Context) -> Reply:
         ctx.refuse("vote.already", id=q.id)
     counted = await ctx.uow.questions.get(q.id)
     votes = counted.votes if counted is not None else q.votes + 1
-    return ctx.reply("vote.done", count=votes, id=q.id)
+    return ctx.reply("vote.done", plural=votes, id=q.id)
 
 
 async def _root(ctx: Context, question_id: int) -> tuple[Question, Live]:
@@ -215,7 +214,7 @@ async def next_question(ctx: Context) -> Reply:
             q.id, (QuestionStatus.APPROVED,), QuestionStatus.ON_AIR, now
         ):
             await _put_on_air(ctx, q, live)
-            return ctx.reply("next.done", id=q.id, text=q.text, count=q.votes)
+            return ctx.reply("next.done", id=q.id, text=q.text, plural=q.votes)
     return ctx.reply("next.none", live=live.id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core import codec
 from bot.core.context import Context
 from bot.core.live_fields import read_link
-from bot.core.messages import Button, OutMessage, Raw, Reply, Text
+from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, QuestionStatus, SignupStatus
 
@@ -26,7 +26,7 @@ async def golive(ctx: Context) -> Reply:
         ctx.refuse("golive.not_scheduled", id=live.id, status=Text(ctx.locale, "live.status.live"))
 
     def build(locale: str) -> OutMessage:
-        link = Text(locale, "live.card.link", {"link": live.link}) if live.link else Raw("")
+        link = Text(locale, "golive.link", {"link": live.link}) if live.link else Raw("")
         text = Text(locale, "golive.post", {"id": live.id, "title": live.title, "link": link})
         here = Button(Text(locale, "button.here"), codec.encode("attend", live.id))
         ask = Button(Text(locale, "button.ask"), codec.encode("ask", live.id))
@@ -58,7 +58,7 @@ async def end(ctx: Context) -> Reply:
     left = await ctx.uow.questions.by_status(live.id, [QuestionStatus.APPROVED])
     await post_summary(ctx, live, [q.text for q in left], replay)
     await follow_up(ctx, live, replay)
-    return ctx.reply("end.done", id=live.id, title=live.title, count=len(left))
+    return ctx.reply("end.done", id=live.id, title=live.title, plural=len(left))
 
 
 async def post_summary(ctx: Context, live: Live, unanswered: list[str], replay: str | None) -> None:
@@ -70,8 +70,8 @@ async def post_summary(ctx: Context, live: Live, unanswered: list[str], replay: 
     def build(locale: str) -> OutMessage:
         lines = tuple(Text(locale, "end.unanswered_line", {"text": q}) for q in unanswered)
         rest = Text(locale, "end.unanswered", {"lines": lines}) if lines else Raw("")
-        link = Text(locale, "live.card.replay", {"replay": replay}) if replay else Raw("")
-        params = {
+        link = Text(locale, "end.replay_line", {"replay": replay}) if replay else Raw("")
+        params: dict[str, Param] = {
             "id": live.id,
             "title": live.title,
             "attended": attended,
@@ -90,7 +90,7 @@ async def follow_up(ctx: Context, live: Live, replay: str | None) -> None:
     for member_id in sorted(attended):
 
         def feedback(locale: str) -> OutMessage:
-            link = Text(locale, "live.card.replay", {"replay": replay}) if replay else Raw("")
+            link = Text(locale, "end.replay_line", {"replay": replay}) if replay else Raw("")
             stars = tuple(
                 Button(
                     Text(locale, "button.stars", {"stars": Raw("★" * n)}),

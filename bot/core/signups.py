@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.core import views
 from bot.core.context import Context
-from bot.core.messages import OutMessage, Reply, Text
+from bot.core.messages import OutMessage, Param, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, SignupStatus
 
@@ -52,15 +54,23 @@ async def promote_waitlist(ctx: Context, live: Live) -> list[int]:
     promoted = await ctx.uow.signups.promote(live.id, live.capacity)
     stamp = ctx.clock.now().isoformat()
     for member_id in promoted:
+        tz = await member_tz(ctx, member_id)
 
-        def build(locale: str, live: Live = live) -> OutMessage:
-            when = views.when(locale, live, ctx.tz)
-            params = {"id": live.id, "title": live.title, "when": when}
+        def build(locale: str, live: Live = live, tz: ZoneInfo = tz) -> OutMessage:
+            when = views.when(locale, live, tz)
+            params: dict[str, Param] = {"id": live.id, "title": live.title, "when": when}
             return OutMessage(Text(locale, "signup.promoted", params))
 
         key = f"promoted:live={live.id}:member={member_id}:at={stamp}"
         await ctx.tell_member(member_id, key, "promotion", build, live.id)
     return promoted
+
+
+async def member_tz(ctx: Context, member_id: int) -> ZoneInfo:
+    """A private message shows times in its reader's timezone, else the community's."""
+    member = await ctx.uow.members.get(member_id)
+    community = ctx.community.timezone if ctx.community is not None else None
+    return ZoneInfo((member.timezone if member else None) or community or ctx.config.timezone)
 
 
 @command("attend", button_only=True, positional=("live",))
@@ -79,11 +89,12 @@ async def rate(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     raw = ctx.need("rating")
     if live.status is not LiveStatus.ENDED:
-        ctx.refuse("rate.not_ended", live=live.id)
+        ctx.refuse("rate.not_ended", id=live.id)
     if not raw.isdigit() or not 1 <= int(raw) <= 5:
         ctx.refuse("rate.bad", rating=raw[:10])
     comment = ctx.arg("comment")
     if comment is not None and len(comment) > 1000:
         ctx.refuse("error.too_long", field="comment", max=1000)
-    await ctx.uow.signups.rate(live.id, ctx.member.id, int(raw), comment, ctx.clock.now())
+    if not await ctx.uow.signups.rate(live.id, ctx.member.id, int(raw), comment, ctx.clock.now()):
+        ctx.refuse("rate.already", live=live.id, title=live.title)
     return ctx.reply("rate.thanks", rating=int(raw), title=live.title)

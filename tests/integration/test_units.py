@@ -89,3 +89,12 @@ async def test_a_naive_datetime_is_refused(store: SqlStore) -> None:
             await uow.members.upsert(
                 UserRef("shell", "x"), "X", None, None, NOW.replace(tzinfo=None)
             )
+
+
+async def test_a_unit_opened_inside_another_fails_fast_instead_of_hanging(store: SqlStore) -> None:
+    async with store.unit():
+        with pytest.raises(RuntimeError, match="inside another"):
+            async with store.unit():
+                pass
+    async with store.unit() as uow:  # the store is still usable
+        assert await uow.communities.get(1) is None

@@ -8,7 +8,7 @@ from bot.i18n.catalog import render
 
 def clean(text: str) -> str:
     """User text goes to a terminal: drop control characters (escape sequences) but keep lines."""
-    return "".join(ch for ch in text if ch == "\n" or ch == "\t" or ch >= " " and ch != "\x7f")
+    return "".join(ch for ch in text if ch == "\n" or ch == "\t" or (ch >= " " and ch != "\x7f"))
 
 
 def message_lines(message: OutMessage, first_number: int) -> tuple[list[str], list[Button]]:
