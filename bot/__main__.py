@@ -29,9 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from bot.app import (
-        run,
-    )  # imported late so a settings error is reported without loading the stack
+    # Alembic narrates every plugin it loads at INFO: one line of ours says the schema is ready.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Imported late so that a settings error is reported without loading the whole stack.
+    from bot.app import run
 
     demo = bool(getattr(args, "demo", False))
     return asyncio.run(run(settings, demo=demo))

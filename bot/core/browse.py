@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core import codec, views
 from bot.core.context import Context
+from bot.core.live_fields import normalize_tag
 from bot.core.messages import Button, OutMessage, Raw, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, SignupStatus
@@ -14,7 +15,7 @@ PAGE = 5
 @command("lives", alias="programme", positional=("tag",), keys=("page",), needs_community=False)
 async def lives(ctx: Context) -> Reply:
     page = int(ctx.arg("page") or "0") if (ctx.arg("page") or "0").isdigit() else 0
-    tag = (ctx.arg("tag") or "").lstrip("#").lower() or None
+    tag = normalize_tag(ctx.arg("tag") or "").strip("-") or None
     if ctx.space is not None:
         community_ids = [ctx.community_id]
     else:  # a private chat: every community the member belongs to
@@ -34,9 +35,9 @@ async def lives(ctx: Context) -> Reply:
         messages.append(OutMessage(views.line(ctx.locale, live, ctx.tz), (buttons,)))
     nav: list[Button] = []
     if page > 0:
-        nav.append(Button(ctx.t("button.previous"), codec.encode("lives", page - 1)))
+        nav.append(Button(ctx.t("button.previous"), codec.encode("lives", page - 1, tag or "-")))
     if (page + 1) * PAGE < total:
-        nav.append(Button(ctx.t("button.next"), codec.encode("lives", page + 1)))
+        nav.append(Button(ctx.t("button.next"), codec.encode("lives", page + 1, tag or "-")))
     if nav:
         last = messages[-1]
         messages[-1] = OutMessage(last.text, (*last.buttons, tuple(nav)))

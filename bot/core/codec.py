@@ -23,14 +23,21 @@ _ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "accept": ("p", ("proposal",)),
     "decline": ("n", ("proposal",)),
     "rate": ("t", ("live", "rating")),
-    "lives": ("g", ("page",)),
+    "lives": ("g", ("page", "tag")),  # tag "-": no filter
     "forgetme": ("f", ("confirm",)),
     "settings": ("s", ("field", "value")),
     "stop": ("x", ()),
 }
 _BY_CODE = {code: (name, names) for name, (code, names) in _ACTIONS.items()}
-_ARG = re.compile(r"^[A-Za-z0-9_.\-]{1,24}\Z")  # \Z: `$` would let a trailing newline in
+# Ids are digits; the few text arguments (a tag, a setting) are word characters. \Z, not `$`,
+# which would let a trailing newline in.
+_ID = re.compile(r"[0-9]{1,16}\Z")  # up to 2**53, the largest id every platform keeps exact
+_WORD = re.compile(r"[\w.\-]{1,24}\Z")
+_TEXT_ARGS = frozenset(
+    {"tag", "field", "value", "confirm"}
+)  # \Z: `$` would let a trailing newline in
 _DEEP_LINKS = ("join", "ask", "live")
+MAX_BYTES = 64  # Telegram's callback_data limit, the stricter of the two platforms
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,12 @@ def encode(name: str, *values: str | int) -> str:
     if len(values) != len(names):
         raise CodecError(f"{name} takes {len(names)} arguments")
     parts = [str(v) for v in values]
-    if not all(_ARG.match(p) for p in parts):
+    if not _valid(names, parts):
         raise CodecError(f"bad argument for {name}")
-    return ":".join([code, *parts])
+    data = ":".join([code, *parts])
+    if len(data.encode()) > MAX_BYTES:
+        raise CodecError(f"{name} does not fit in {MAX_BYTES} bytes")
+    return data
 
 
 def decode(data: str) -> Action:
@@ -60,9 +70,16 @@ def decode(data: str) -> Action:
     if code not in _BY_CODE:
         raise CodecError("unknown action")
     name, names = _BY_CODE[code]
-    if len(parts) != len(names) or not all(_ARG.match(p) for p in parts):
+    if len(parts) != len(names) or not _valid(names, parts) or len(data.encode()) > MAX_BYTES:
         raise CodecError("bad arguments")
     return Action(name, dict(zip(names, parts, strict=True)))
+
+
+def _valid(names: tuple[str, ...], parts: list[str]) -> bool:
+    return all(
+        (_WORD if name in _TEXT_ARGS else _ID).match(part)
+        for name, part in zip(names, parts, strict=True)
+    )
 
 
 def deep_link(name: str, live_id: int) -> str:

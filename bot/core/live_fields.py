@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlparse
@@ -88,15 +89,21 @@ def read_link(ctx: Context, name: str) -> str | None:
     return raw
 
 
+TAG = re.compile(r"[\w-]{1,24}")  # short enough to ride in a 64-byte button with its page
+
+
+def normalize_tag(text: str) -> str:
+    """`#Cuisine Facile` -> `cuisine-facile`: tags are compared and filtered in this form."""
+    return "-".join(text.strip().lstrip("#").lower().split())
+
+
 def read_tags(ctx: Context) -> tuple[str, ...] | None:
     raw = ctx.arg("tags")
     if raw is None:
         return None
-    tags = tuple(
-        dict.fromkeys(t.strip().lstrip("#").lower() for t in raw.replace(";", ",").split(","))
-    )
+    tags = tuple(dict.fromkeys(normalize_tag(t) for t in raw.replace(";", ",").split(",")))
     tags = tuple(t for t in tags if t)
-    if len(tags) > 5 or any(len(t) > 30 for t in tags):
+    if len(tags) > 5 or not all(TAG.fullmatch(t) for t in tags):
         ctx.refuse("live.bad.tags")
     return tags
 

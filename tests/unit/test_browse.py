@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.chat import Chat, Said
 
 
@@ -158,9 +156,6 @@ async def test_in_a_private_chat_lives_shows_every_community_of_the_member(chat:
     assert stranger.ok and stranger.key == "lives.none"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the `lives` button action carries only the page (codec): tag is lost"
-)
 async def test_paging_keeps_the_tag_filter(community: Chat) -> None:
     for day in range(1, 8):
         await schedule(community, f"Cuisine {day}", f"2026-12-0{day} 18:30", "tags=cuisine")

@@ -17,14 +17,16 @@ from bot.domain.model import UserRef
 
 TELEGRAM_CALLBACK_BYTES = 64
 DISCORD_CUSTOM_ID_CHARS = 100
-ARG = st.from_regex(r"\A[A-Za-z0-9_.\-]{1,24}\Z")
+ID = st.from_regex(r"\A[0-9]{1,16}\Z")
+WORD = st.from_regex(r"\A[\w.\-]{1,24}\Z")  # tags and settings may hold any letter
 ACTIONS = codec._ACTIONS
+TEXT_ARGS = codec._TEXT_ARGS
 
 
 @pytest.mark.parametrize("name", sorted(ACTIONS))
 def test_every_action_round_trips(name: str) -> None:
     _, names = ACTIONS[name]
-    values = [str(12 + i) for i in range(len(names))]
+    values = ["cuisine" if n in TEXT_ARGS else str(12 + i) for i, n in enumerate(names)]
     action = decode(encode(name, *values))
     assert action.name == name
     assert action.args == dict(zip(names, values, strict=True))
@@ -36,7 +38,7 @@ def test_any_valid_arguments_round_trip_within_both_platform_limits(
     name: str, data: st.DataObject
 ) -> None:
     _, names = ACTIONS[name]
-    values = [data.draw(ARG) for _ in names]
+    values = [data.draw(WORD if n in TEXT_ARGS else ID) for n in names]
     wire = encode(name, *values)
     assert len(wire.encode("utf-8")) <= TELEGRAM_CALLBACK_BYTES
     assert len(wire) <= DISCORD_CUSTOM_ID_CHARS
@@ -45,9 +47,19 @@ def test_any_valid_arguments_round_trip_within_both_platform_limits(
 
 def test_the_longest_action_fits_telegram_and_discord() -> None:
     for name, (_, names) in ACTIONS.items():
-        wire = encode(name, *["9" * 24 for _ in names])
+        wire = encode(name, *["é" * 12 if n in TEXT_ARGS else "9" * 16 for n in names])
         assert len(wire.encode("utf-8")) <= TELEGRAM_CALLBACK_BYTES, name
         assert len(wire) <= DISCORD_CUSTOM_ID_CHARS, name
+
+
+def test_a_page_with_the_longest_accented_tag_fits() -> None:
+    tag = "é" * 24  # the longest tag /schedule accepts, two bytes a letter
+    assert decode(encode("lives", 999, tag)).args == {"page": "999", "tag": tag}
+
+
+def test_anything_over_telegram_s_64_bytes_is_refused() -> None:
+    with pytest.raises(CodecError):
+        encode("settings", "é" * 20, "é" * 20)
 
 
 def test_one_letter_codes_are_unique() -> None:
@@ -76,7 +88,8 @@ def test_stop_takes_no_argument() -> None:
         ("join", ("a:b",)),  # the separator
         ("join", ("",)),  # empty
         ("join", ("x" * 25,)),  # too long for the limits
-        ("join", ("é",)),  # not ASCII: would break the byte budget
+        ("join", ("é",)),  # an id is digits
+        ("lives", (1, "x" * 25)),  # a tag longer than a button can carry
         ("vote", ("1 2",)),
         ("join", ("12\n",)),  # `$` in a regex would let this through
     ],
