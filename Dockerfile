@@ -23,7 +23,7 @@ RUN pip install . \
 
 USER solidaire
 
-# SQLite database (default URL sqlite+aiosqlite:///data/solidaire.sqlite3, relative to /app).
+# SQLite database (default URL sqlite:///data/solidaire.sqlite3, relative to /app).
 VOLUME ["/app/data"]
 
 # Secrets come from the environment only: TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_SECRET, DISCORD_TOKEN.

@@ -29,8 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # Alembic narrates every plugin it loads at INFO: one line of ours says the schema is ready.
+    # Alembic and APScheduler narrate every step at INFO; our own lines say what matters.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Imported late so that a settings error is reported without loading the whole stack.
     from bot.app import run
 

@@ -14,6 +14,7 @@ from bot.core.context import CoreConfig
 from bot.core.dispatcher import Core
 from bot.core.outbox import Outbox
 from bot.core.usecases import load_all
+from bot.scheduling import Alarm
 from bot.settings import Settings
 from bot.storage.database import SqlStore, open_store
 
@@ -31,12 +32,18 @@ class App:
     store: SqlStore
     core: Core
     outbox: Outbox
+    alarm: Alarm
     shell: Shell | None = None
     _stopped: bool = field(default=False, repr=False)
 
+    async def start(self) -> None:
+        await self.alarm.start()
+
     async def stop(self) -> None:
+        """In reverse order of start: the alarm clock, then the database."""
         if not self._stopped:
             self._stopped = True
+            await self.alarm.stop()
             await self.store.close()
 
 
@@ -58,7 +65,8 @@ async def build(
     clock = SystemClock()
     outbox = Outbox(store, clock, {})
     core = Core(store, clock, core_config(settings), outbox)
-    app = App(settings, store, core, outbox)
+    outbox.on_auto_end = core.end_automatically
+    app = App(settings, store, core, outbox, Alarm(outbox, store, clock))
     if settings.shell_only:
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)
@@ -81,6 +89,7 @@ async def run(
                 "the Telegram and Discord adapters are not part of this version yet; unset the tokens to use the shell"
             )
             return 2
+        await app.start()
         app.shell.greet()
         await ensure_community(app.shell)
         if demo:

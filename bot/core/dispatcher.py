@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
 from bot.core import codec
 from bot.core.context import Context, CoreConfig, Refusal, locale_for
@@ -11,14 +12,16 @@ from bot.core.conversation import Conversations
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
 from bot.core.messages import OutMessage, Reply, Request, Text
-from bot.core.outbox import Outbox, dump_message
+from bot.core.outbox import Outbox
+from bot.core.payload import dump_message
 from bot.core.ports import Clock, Place, Store, UnitOfWork
 from bot.core.registry import COMMANDS, resolve
-from bot.domain.model import Community, Member, Role, Space, SpaceRef, UserRef
+from bot.domain.model import Community, LiveStatus, Member, Role, Space, SpaceRef, UserRef
 from bot.domain.policy import may
 from bot.i18n.catalog import supported
 
 log = logging.getLogger(__name__)
+SYSTEM = UserRef("core", "solidaire")  # the bot itself, when it acts on its own schedule
 
 
 class Core:
@@ -62,18 +65,18 @@ class Core:
     async def handle(self, req: Request) -> Reply:
         """Runs the use case in one transaction; a refusal rolls it back and is the answer."""
         try:
-            reply, owed = await self.store.run(lambda uow: self._process(uow, req))
+            reply, owed_at = await self.store.run(lambda uow: self._process(uow, req))
         except Refusal as said_no:
             await self._remember(req)
             return Reply((OutMessage(said_no.text),), ok=False)
         except Exception:
             log.exception("command %s failed", req.command)
             return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
-        if owed and self.outbox is not None:
-            await self.outbox.flush()
+        if owed_at is not None and self.outbox is not None:
+            await self.outbox.owed_at(owed_at)
         return reply
 
-    async def _process(self, uow: UnitOfWork, req: Request) -> tuple[Reply, int]:
+    async def _process(self, uow: UnitOfWork, req: Request) -> tuple[Reply, datetime | None]:
         """Inside the transaction: the use case, then the ledger rows of what it owes others."""
         ctx = await self._context(uow, req)
         reply = await self._run(ctx)
@@ -88,7 +91,7 @@ class Core:
                 notice.member_id,
                 notice.live_id,
             )
-        return reply, len(ctx.notices)
+        return reply, uow.deliveries.earliest
 
     async def _refuse_guide(self, req: Request, name: str) -> Reply | None:
         """Says no before the first question of a guided form rather than after its last answer."""
@@ -102,6 +105,20 @@ class Core:
         else:
             return None
         return Reply((OutMessage(ctx.t(key, command=name)),), ok=False)
+
+    async def end_automatically(self, live_id: int) -> None:
+        """Two hours after its planned end a live still open is closed as by /end; one that
+        never went on air is simply marked ended."""
+        closing = Request(SYSTEM, "end", {"live": str(live_id)}, None, frozenset({Role.ORGANIZER}))
+        reply = await self.handle(closing)
+        if not reply.ok and reply.text.key == "end.not_live":
+            now = self.clock.now()
+            await self.store.run(
+                lambda uow: uow.lives.set_status(
+                    live_id, [LiveStatus.SCHEDULED], LiveStatus.ENDED, now
+                )
+            )
+        log.info("live %s ended automatically", live_id)
 
     async def locale_of(self, req: Request) -> str:
         """The language to answer this person in, without changing anything."""

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import views
 from bot.core.context import Context
+from bot.core.deliveries import ANNOUNCEMENT, plan_all, refresh_announcements, unplan_live
 from bot.core.live_fields import LIVE_KEYS, LiveFields, read_fields
 from bot.core.lookup import find_member
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
@@ -37,6 +38,7 @@ async def schedule(ctx: Context) -> Reply:
         )  # fmt: skip
         await ctx.uow.lives.add_host(live.id, ctx.member.id)
         created.append(live)
+        await owe_timed(ctx, live)
     await announce_live(ctx, created[0], len(created))
     when = views.when(ctx.locale, created[0], ctx.tz)
     if len(created) == 1:
@@ -75,7 +77,7 @@ async def announce_live(ctx: Context, live: Live, count: int = 1) -> None:
             return OutMessage(text, message.buttons)
         return message
 
-    await ctx.announce(community, f"announce:live={live.id}", "announcement", build, live.id)
+    await ctx.announce(community, f"announce:live={live.id}", ANNOUNCEMENT, build, live.id)
 
 
 @command("publish", alias="publier", positional=("live",))
@@ -90,6 +92,9 @@ async def publish(ctx: Context) -> Reply:
         live.id, [LiveStatus.DRAFT], LiveStatus.SCHEDULED, ctx.clock.now()
     ):
         ctx.refuse("live.not_draft", id=live.id)
+    published = await ctx.uow.lives.get(live.id)
+    assert published is not None
+    await owe_timed(ctx, published)
     await announce_live(ctx, live)
     return ctx.reply(
         "live.published", id=live.id, title=live.title, when=views.when(ctx.locale, live, ctx.tz)
@@ -111,6 +116,8 @@ async def edit(ctx: Context) -> Reply:
         await apply_edit(ctx, target, fields, shift_of(ctx, live, target, fields.starts_at))
         if cohost is not None:
             await ctx.uow.lives.add_host(target.id, cohost.id)
+        await owe_timed(ctx, target, moved=fields.starts_at is not None)
+        await refresh_announcements(ctx.uow, target, ctx.clock.now())
     if not any((fields.title, fields.starts_at, fields.duration, fields.description, fields.link,
                 fields.capacity, fields.tags is not None, cohost)):  # fmt: skip
         ctx.refuse("live.nothing_to_edit", id=live.id)
@@ -118,6 +125,17 @@ async def edit(ctx: Context) -> Reply:
     assert updated is not None
     when = views.when(ctx.locale, updated, ctx.tz)
     return ctx.reply("live.edited", id=live.id, title=updated.title, when=when, plural=len(targets))
+
+
+async def owe_timed(ctx: Context, live: Live, moved: bool = False) -> None:
+    """(Re)plans what this live owes from its current state: the latest plan wins, and a
+    moved live owes fresh reminders (the old ones expire; their keys carry the old start)."""
+    current = await ctx.uow.lives.get(live.id)
+    community = ctx.community
+    assert current is not None and community is not None
+    if moved:
+        await unplan_live(ctx.uow, current, "moved", ctx.clock.now())
+    await plan_all(ctx.uow, ctx.config, community, current, ctx.clock.now())
 
 
 async def series_targets(ctx: Context, live: Live) -> list[Live]:
@@ -225,6 +243,8 @@ async def cancel_lives(ctx: Context, targets: Sequence[Live], reason: str | None
     for live in targets:
         if await ctx.uow.lives.set_status(live.id, EDITABLE, LiveStatus.CANCELLED, ctx.clock.now()):
             done.append(live)
+            await unplan_live(ctx.uow, live, "cancelled", ctx.clock.now())
+            await refresh_announcements(ctx.uow, live, ctx.clock.now())
             await tell_signed_up(ctx, live, "live.cancel_notice", "cancellation", reason=reason)
 
             def build(locale: str, live: Live = live) -> OutMessage:

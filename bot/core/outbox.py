@@ -1,120 +1,260 @@
-"""The sending side of the delivery ledger: due rows are claimed, sent, and their outcome recorded.
+"""The sending side of the delivery ledger: what is due is checked, claimed, sent and recorded.
 
-Messages are stored unrendered (catalog key and parameters) so the adapter that finally sends them
-escapes user text its own way.
+At send time the sender decides what is still worth sending: nothing "before the start" once a
+live has started, ended or been cancelled; of several overdue reminders for one member and live,
+only the nearest to the start. Each row is claimed (a conditional update) just before its send,
+so a crash can double at most the sends in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.messages import Button, OutMessage, Param, Raw, Text
-from bot.core.ports import ChatPlatform, Clock, Delivery, Store
-from bot.domain.model import UserRef
+from bot.core.deliveries import (
+    ANNOUNCEMENT,
+    AUTO_END,
+    EDIT_SPACING,
+    NUDGE,
+    REFRESH,
+    REMINDER,
+    SOON,
+    current_announcement,
+    reach,
+)
+from bot.core.messages import Destination, OutMessage, SendResult
+from bot.core.payload import dump_message, dump_text, load_message, load_text
+from bot.core.ports import ChatPlatform, Clock, Delivery, Store, UnitOfWork
+from bot.domain.model import Live, LiveStatus
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+MENTIONS_PER_MESSAGE = 90  # about what fits in Discord's 2,000 characters
+BEFORE_START = (REMINDER, SOON)
 
-
-def dump_text(text: Text) -> dict[str, Any]:
-    return {
-        "locale": text.locale,
-        "key": text.key,
-        "count": text.count,
-        "params": {name: _dump_param(value) for name, value in text.params.items()},
-    }
-
-
-def _dump_param(value: Param) -> Any:
-    if isinstance(value, Text):
-        return {"text": dump_text(value)}
-    if isinstance(value, Raw):
-        return {"raw": value.value}
-    if isinstance(value, tuple):
-        return {"list": [dump_text(item) for item in value]}
-    return value
-
-
-def load_text(data: Mapping[str, Any]) -> Text:
-    params = {name: _load_param(value) for name, value in data["params"].items()}
-    return Text(data["locale"], data["key"], params, data.get("count"))
-
-
-def _load_param(value: Any) -> Param:
-    if isinstance(value, dict):
-        if "text" in value:
-            return load_text(value["text"])
-        if "raw" in value:
-            return Raw(value["raw"])
-        return tuple(load_text(item) for item in value["list"])
-    assert isinstance(value, str | int)
-    return value
-
-
-def dump_message(message: OutMessage) -> dict[str, Any]:
-    return {
-        "text": dump_text(message.text),
-        "buttons": [
-            [{"label": dump_text(b.label), "action": b.action, "url": b.url} for b in row]
-            for row in message.buttons
-        ],
-        "mentions": [[m.platform, m.id] for m in message.mentions],
-    }
-
-
-def load_message(data: Mapping[str, Any]) -> OutMessage:
-    rows = tuple(
-        tuple(Button(load_text(b["label"]), b["action"], b["url"]) for b in row)
-        for row in data["buttons"]
-    )
-    mentions = tuple(UserRef(p, i) for p, i in data.get("mentions", []))
-    return OutMessage(load_text(data["text"]), rows, mentions)
+__all__ = ["Outbox", "dump_message", "dump_text", "load_message", "load_text"]
 
 
 class Outbox:
     """Sends what the ledger says is due, through whichever platform each row names."""
 
-    def __init__(self, store: Store, clock: Clock, platforms: Mapping[str, ChatPlatform]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        platforms: Mapping[str, ChatPlatform],
+        *,
+        concurrency: int = 8,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._platforms = dict(platforms)
+        self._slots = asyncio.Semaphore(concurrency)
+        self.on_auto_end: Callable[[int], Awaitable[None]] | None = None
+        self.on_owed: Callable[[datetime], None] | None = None  # the alarm clock listens here
+        self._flushing = asyncio.Lock()
 
     def add_platform(self, platform: ChatPlatform) -> None:
         self._platforms[platform.name] = platform
 
-    async def flush(self, limit: int = 500) -> int:
-        """Sends every due row once; returns how many were delivered."""
-        now = self._clock.now()
-        due = await self._store.run(lambda uow: uow.deliveries.due(now, limit))
-        sent = 0
-        for row in due:
-            sent += await self._send_one(row)
-        return sent
+    async def owed_at(self, when: datetime) -> None:
+        """A use case planned a row due at `when`: send now, or make sure we wake up then."""
+        if when <= self._clock.now():
+            await self.flush()
+        elif self.on_owed is not None:
+            self.on_owed(when)
 
-    async def _send_one(self, row: Delivery) -> int:
-        platform = self._platforms.get(row.dest.platform)
+    async def flush(self, limit: int = 500) -> int:
+        """Sends every row due now once; returns how many were delivered."""
+        async with self._flushing:  # two flushes at once would only fight over the same rows
+            now = self._clock.now()
+            due, lives = await self._store.run(lambda uow: _due_with_lives(uow, now, limit))
+            batches = await self._triage(due, lives, now)
+            results = await asyncio.gather(*(self._deliver(batch) for batch in batches))
+        return sum(results)
+
+    async def _triage(
+        self, due: Sequence[Delivery], lives: Mapping[int, Live], now: datetime
+    ) -> list[list[Delivery]]:
+        """Expires what is no longer owed; groups the rest into sends (mentions batched)."""
+        dropped: list[tuple[Delivery, str]] = []
+        nearest: dict[tuple[int | None, int | None], Delivery] = {}
+        keep: list[Delivery] = []
+        for row in due:
+            live = lives.get(row.live_id) if row.live_id is not None else None
+            reason = _stale(row, live, now)
+            if reason:
+                dropped.append((row, reason))
+            elif row.kind == REMINDER:
+                key = (row.live_id, row.member_id)
+                previous = nearest.get(key)
+                if previous is None or row.due_at > previous.due_at:
+                    if previous is not None:
+                        dropped.append((previous, "superseded by a nearer reminder"))
+                    nearest[key] = row
+                else:
+                    dropped.append((row, "superseded by a nearer reminder"))
+            else:
+                keep.append(row)
+        if dropped:
+            await self._store.run(lambda uow: _expire(uow, dropped, now))
+        return [[row] for row in keep] + _mention_batches(list(nearest.values()))
+
+    async def _deliver(self, batch: list[Delivery]) -> int:
+        first = batch[0]
+        if first.kind == AUTO_END:
+            return await self._auto_end(first)
+        if first.kind == REFRESH:
+            return await self._refresh(first)
+        platform = self._platforms.get(first.dest.platform)
         if platform is None:
-            return 0  # that platform is not running in this process: the row waits for it
-        if not await self._store.run(lambda uow: uow.deliveries.claim(row.id, self._clock.now())):
-            return 0
-        result = await platform.send(row.dest, load_message(row.payload), key=row.key)
+            return 0  # that platform is not running in this process: the rows wait for it
+        async with self._slots:
+            won = await self._store.run(lambda uow: _claim(uow, batch, self._clock.now()))
+            if not won:
+                return 0
+            message = load_message(first.payload)
+            if len(won) > 1 or not first.dest.private:
+                mentions = tuple(m for row in won for m in load_message(row.payload).mentions)
+                message = replace(message, mentions=mentions)
+            result = await platform.send(first.dest, message, key=first.key)
+        await self._store.run(lambda uow: self._record(uow, won, result))
+        return len(won) if result.delivered else 0
+
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        rows: list[Delivery],
+        result: SendResult,
+        again_at: datetime | None = None,
+    ) -> None:
         now = self._clock.now()
-        if result.delivered:
-            await self._finish(row, "sent", message_id=result.message_id)
-            return 1
-        if result.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
-            log.info("delivery %s refused: %s", row.key, result.reason)
-            await self._finish(row, "refused", reason=result.reason)
+        for row in rows:
+            if result.delivered:
+                await uow.deliveries.finish(
+                    row.id, "sent", now, message_id=result.message_id, retry_at=again_at
+                )
+            elif result.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                await uow.deliveries.finish(row.id, "refused", now, reason=result.reason)
+                if result.permanent and row.dest.private and row.member_id is not None:
+                    await _reach_another_way(uow, row, now)
+            else:
+                wait = result.retry_after or min(2 ** (row.attempts + 1), 300)
+                retry = now + timedelta(seconds=wait)
+                await uow.deliveries.finish(
+                    row.id, "pending", now, reason=result.reason, retry_at=retry
+                )
+
+    async def _refresh(self, row: Delivery) -> int:
+        """Edits every posted announcement of the live to read as it should now."""
+        won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
+        if not won or row.live_id is None:
             return 0
-        wait = result.retry_after or min(2 ** (row.attempts + 1), 300)
-        await self._finish(
-            row, "pending", reason=result.reason, retry_at=now + timedelta(seconds=wait)
-        )
+        live_id = row.live_id
+        message, posted = await self._store.run(lambda uow: _announcement_and_posts(uow, live_id))
+        outcome = SendResult(True)
+        for dest, message_id in posted:
+            platform = self._platforms.get(dest.platform)
+            if platform is None or message is None:
+                continue
+            async with self._slots:
+                result = await platform.edit(dest, message_id, message, key=row.key)
+            if not result.delivered and not result.permanent:
+                outcome = result  # try the whole refresh again later; edits are idempotent
+        spaced = self._clock.now() + EDIT_SPACING
+        await self._store.run(lambda uow: self._record(uow, won, outcome, spaced))
         return 0
 
-    async def _finish(self, row: Delivery, status: str, **outcome: Any) -> None:
-        now = self._clock.now()
-        await self._store.run(lambda uow: uow.deliveries.finish(row.id, status, now, **outcome))
+    async def _auto_end(self, row: Delivery) -> int:
+        """Not a message: the live is closed as if its host had run /end."""
+        won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
+        if not won:
+            return 0
+        if self.on_auto_end is not None and row.live_id is not None:
+            await self.on_auto_end(row.live_id)
+        ok = SendResult(True, message_id=None)
+        await self._store.run(lambda uow: self._record(uow, won, ok))
+        return 0
+
+
+def _stale(row: Delivery, live: Live | None, now: datetime) -> str | None:
+    """Why a due row is no longer worth sending, or None."""
+    if row.kind in BEFORE_START and (
+        live is None or live.status is not LiveStatus.SCHEDULED or now >= live.starts_at
+    ):
+        return "the live has started, ended or been cancelled"
+    if row.kind == NUDGE and (live is None or live.status is not LiveStatus.SCHEDULED):
+        return "the live went on air (or is over)"
+    if row.kind == AUTO_END and (
+        live is None or live.status not in (LiveStatus.SCHEDULED, LiveStatus.LIVE)
+    ):
+        return "the live is already over"
+    return None
+
+
+def _mention_batches(reminders: list[Delivery]) -> list[list[Delivery]]:
+    """Private reminders go one by one; those posted in a space for the same live and time
+    become one message mentioning everyone (at most 90 mentions a message)."""
+    singles = [[row] for row in reminders if row.dest.private]
+    shared: dict[tuple[Any, ...], list[Delivery]] = defaultdict(list)
+    for row in reminders:
+        if not row.dest.private:
+            shared[(row.dest, row.live_id, row.due_at)].append(row)
+    batches = []
+    for rows in shared.values():
+        for start in range(0, len(rows), MENTIONS_PER_MESSAGE):
+            batches.append(rows[start : start + MENTIONS_PER_MESSAGE])
+    return singles + batches
+
+
+async def _announcement_and_posts(
+    uow: UnitOfWork, live_id: int
+) -> tuple[OutMessage | None, list[tuple[Destination, str]]]:
+    return await current_announcement(uow, live_id), await uow.deliveries.posted(
+        live_id, ANNOUNCEMENT
+    )
+
+
+async def _due_with_lives(
+    uow: UnitOfWork, now: datetime, limit: int
+) -> tuple[list[Delivery], dict[int, Live]]:
+    due = await uow.deliveries.due(now, limit)
+    lives: dict[int, Live] = {}
+    for live_id in {row.live_id for row in due if row.live_id is not None}:
+        live = await uow.lives.get(live_id)
+        if live is not None:
+            lives[live_id] = live
+    return due, lives
+
+
+async def _expire(uow: UnitOfWork, dropped: list[tuple[Delivery, str]], now: datetime) -> None:
+    for row, reason in dropped:
+        await uow.deliveries.expire_one(row.id, reason, now)
+
+
+async def _claim(uow: UnitOfWork, rows: list[Delivery], now: datetime) -> list[Delivery]:
+    return [row for row in rows if await uow.deliveries.claim(row.id, now)]
+
+
+async def _reach_another_way(uow: UnitOfWork, row: Delivery, now: datetime) -> None:
+    """The member refused private messages (Telegram 403, Discord 50007): remember it for good
+    and owe the same message in the live's space on their platform, mentioning them."""
+    assert row.member_id is not None
+    await uow.members.update(row.member_id, dm_unreachable=True)
+    member = await uow.members.get(row.member_id)
+    live = await uow.lives.get(row.live_id) if row.live_id is not None else None
+    community = await uow.communities.get(live.community_id) if live is not None else None
+    if member is None or community is None:
+        return
+    dest = await reach(uow, member, community)
+    if dest.private:
+        return  # no space of their platform to reach them in
+    message = replace(load_message(row.payload), mentions=(member.ref,))
+    await uow.deliveries.plan(
+        f"{row.key}:fallback", row.kind, now, dest, dump_message(message), member.id, row.live_id
+    )

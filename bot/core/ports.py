@@ -41,6 +41,12 @@ class ChatPlatform(Protocol):
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult: ...
 
+    async def edit(
+        self, dest: Destination, message_id: str, message: OutMessage, *, key: str
+    ) -> SendResult:
+        """Replaces a message the bot posted earlier (an announcement kept up to date)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -260,6 +266,8 @@ class ProposalRepo(Protocol):
 
 
 class DeliveryRepo(Protocol):
+    earliest: datetime | None  # the earliest due time of the rows owed in this unit
+
     async def add(
         self,
         key: str,
@@ -285,6 +293,42 @@ class DeliveryRepo(Protocol):
         retry_at: datetime | None = None,
     ) -> None: ...
     async def delete_of_member(self, member_id: int) -> int: ...
+    async def plan(
+        self,
+        key: str,
+        kind: str,
+        due_at: datetime,
+        dest: Destination,
+        payload: Mapping[str, Any],
+        member_id: int | None,
+        live_id: int | None,
+    ) -> bool:
+        """A new row, or a pending/expired one brought up to date; sent rows are never touched."""
+        ...
+
+    async def expire(
+        self,
+        live_id: int,
+        kinds: Sequence[str],
+        reason: str,
+        now: datetime,
+        member_id: int | None = None,
+    ) -> int: ...
+    async def expire_one(self, delivery_id: int, reason: str, now: datetime) -> bool: ...
+    async def next_due(self) -> datetime | None: ...
+    async def recover(self, now: datetime) -> int:
+        """Rows left "sending" by a crash go back in line."""
+        ...
+
+    async def counts(self, live_id: int | None = None) -> dict[str, int]: ...
+    async def plan_refresh(self, live_id: int, due_at: datetime) -> None:
+        """Owes an update of the live's announcements. A refresh already pending keeps its
+        earlier time (edits are spaced); one being sent is told to go again when done."""
+        ...
+
+    async def posted(self, live_id: int, kind: str) -> list[tuple[Destination, str]]:
+        """Where the messages of that kind for the live were posted, with their message ids."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core import codec
 from bot.core.context import Context
+from bot.core.deliveries import NUDGE, REMINDER, SOON, TIMED, refresh_announcements
 from bot.core.live_fields import read_link
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
@@ -32,6 +33,9 @@ async def golive(ctx: Context) -> Reply:
         ask = Button(Text(locale, "button.ask"), codec.encode("ask", live.id))
         return OutMessage(text, ((here, ask),))
 
+    # Nothing "before the start" is owed any more; the automatic end stays owed.
+    await ctx.uow.deliveries.expire(live.id, (REMINDER, SOON, NUDGE), "started", ctx.clock.now())
+    await refresh_announcements(ctx.uow, live, ctx.clock.now())
     community = ctx.community
     assert community is not None
     await ctx.announce(community, f"golive:live={live.id}", "live_now", build, live.id)
@@ -48,6 +52,8 @@ async def end(ctx: Context) -> Reply:
     now = ctx.clock.now()
     if not await ctx.uow.lives.set_status(live.id, [LiveStatus.LIVE], LiveStatus.ENDED, now):
         ctx.refuse("end.not_live", id=live.id)
+    await ctx.uow.deliveries.expire(live.id, TIMED, "ended", now)
+    await refresh_announcements(ctx.uow, live, now)
     if replay:
         await ctx.uow.lives.update(live.id, replay=replay)
     on_air = await ctx.uow.questions.by_status(live.id, [QuestionStatus.ON_AIR])

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 from bot.core import views
 from bot.core.context import Context
+from bot.core.deliveries import plan_member, refresh_announcements, unplan_member
 from bot.core.messages import OutMessage, Param, Reply, Text
 from bot.core.registry import command
-from bot.domain.model import Live, LiveStatus, SignupStatus
+from bot.domain.model import Live, LiveStatus, Member, SignupStatus
 
 
 def refuse_closed(ctx: Context, live: Live) -> None:
@@ -28,8 +29,17 @@ async def join(ctx: Context) -> Reply:
     status = await ctx.uow.signups.join(live.id, ctx.member.id, live.capacity, ctx.clock.now())
     if status is None:
         ctx.refuse("signup.already", live=live.id, title=live.title)
+    if status is SignupStatus.CONFIRMED:
+        await owe_reminders(ctx, live, ctx.member)
+    await refresh_announcements(ctx.uow, live, ctx.clock.now())
     key = "signup.confirmed" if status is SignupStatus.CONFIRMED else "signup.waitlisted"
     return ctx.reply(key, id=live.id, title=live.title, when=views.when(ctx.locale, live, ctx.tz))
+
+
+async def owe_reminders(ctx: Context, live: Live, member: Member | int) -> None:
+    community = ctx.community
+    assert community is not None
+    await plan_member(ctx.uow, ctx.config, community, live, member, ctx.clock.now())
 
 
 @command("leave", alias="desinscrire", positional=("live",))
@@ -44,6 +54,8 @@ async def leave(ctx: Context) -> Reply:
     former = await ctx.uow.signups.leave(live.id, ctx.member.id, now)
     if former is None:
         ctx.refuse("signup.not_signed_up", live=live.id, title=live.title)
+    await unplan_member(ctx.uow, live, ctx.member.id, now)
+    await refresh_announcements(ctx.uow, live, now)
     if former is SignupStatus.CONFIRMED:
         await promote_waitlist(ctx, live)
     return ctx.reply("signup.left", id=live.id, title=live.title)
@@ -63,6 +75,7 @@ async def promote_waitlist(ctx: Context, live: Live) -> list[int]:
 
         key = f"promoted:live={live.id}:member={member_id}:at={stamp}"
         await ctx.tell_member(member_id, key, "promotion", build, live.id)
+        await owe_reminders(ctx, live, member_id)
     return promoted
 
 

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import JSON, bindparam, case, delete, func, select, update
+from sqlalchemy.sql import Executable
 
 from bot.core.messages import Destination
 from bot.core.ports import Delivery
 from bot.storage._db import Db
-from bot.storage._sql import AnyRow, upsert
-from bot.storage.tables import deliveries
+from bot.storage._sql import AnyRow, insert_for, upsert
+from bot.storage.tables import UTCDateTime, deliveries
 
 log = logging.getLogger(__name__)
 
 PENDING = "pending"
 SENDING = "sending"
+EXPIRED = "expired"
+REFRESH = "refresh"
+CORE = "core"  # rows the process acts on itself, never sent as they are
+AGAIN = "again"
 
 _DELIVERY = (
     deliveries.c.id,
@@ -57,11 +63,44 @@ def delivery_from_row(row: AnyRow) -> Delivery:
     )
 
 
+_PLANNED = (
+    "key", "kind", "due_at", "platform", "chat_id", "private", "thread_id", "member_id", "live_id",
+    "payload",
+)  # fmt: skip
+
+
+@cache
+def _plan_statement(dialect: str) -> Executable:
+    """Built once: every sign-up plans its reminders (building costs more than running)."""
+    types = {"due_at": UTCDateTime, "payload": JSON}
+    stmt = insert_for(dialect, deliveries).values(
+        {
+            **{name: bindparam(name, type_=types.get(name)) for name in _PLANNED},
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": bindparam("due_at", type_=UTCDateTime),
+            "updated_at": bindparam("due_at", type_=UTCDateTime),
+        }
+    )
+    revived = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
+    revived |= {"status": PENDING, "attempts": 0, "reason": None}
+    revived["next_attempt_at"] = stmt.excluded["due_at"]
+    return stmt.on_conflict_do_update(
+        index_elements=[deliveries.c.key],
+        set_=revived,
+        where=deliveries.c.status.in_((PENDING, EXPIRED)),
+    ).returning(deliveries.c.id)
+
+
 class SqlDeliveryRepo:
     """DeliveryRepo on SQLAlchemy Core."""
 
     def __init__(self, conn: Db) -> None:
         self._conn = conn
+        self.earliest: datetime | None = None  # of the rows owed in this unit: wake up by then
+
+    def _owed(self, due_at: datetime) -> None:
+        self.earliest = due_at if self.earliest is None else min(self.earliest, due_at)
 
     async def add(
         self,
@@ -96,7 +135,10 @@ class SqlDeliveryRepo:
             .returning(deliveries.c.id)
         )
         result = await self._conn.execute(stmt)
-        return result.first() is not None
+        inserted = result.first() is not None
+        if inserted:
+            self._owed(due_at)
+        return inserted
 
     async def due(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending rows whose next attempt has come, oldest due first."""
@@ -136,6 +178,13 @@ class SqlDeliveryRepo:
         }
         if status == PENDING:
             values["next_attempt_at"] = retry_at or now
+        elif status == "sent":  # a refresh asked again while in flight goes once more, spaced
+            again = deliveries.c.reason == AGAIN
+            values["status"] = case((again, PENDING), else_="sent")
+            values["next_attempt_at"] = case(
+                (again, retry_at or now), else_=deliveries.c.next_attempt_at
+            )
+            values["reason"] = None
         result = await self._conn.execute(
             update(deliveries)
             .where(deliveries.c.id == delivery_id, deliveries.c.status == SENDING)
@@ -149,3 +198,167 @@ class SqlDeliveryRepo:
             delete(deliveries).where(deliveries.c.member_id == member_id)
         )
         return result.rowcount
+
+    async def plan(
+        self,
+        key: str,
+        kind: str,
+        due_at: datetime,
+        dest: Destination,
+        payload: Mapping[str, Any],
+        member_id: int | None,
+        live_id: int | None,
+    ) -> bool:
+        """Owes the message: a new row, or a pending/expired one brought up to date (the latest
+        plan wins). A row already sent, refused or being sent is never touched: no double send."""
+        values = {
+            "key": key,
+            "kind": kind,
+            "due_at": due_at,
+            "platform": dest.platform,
+            "chat_id": dest.chat_id,
+            "private": dest.private,
+            "thread_id": dest.thread_id,
+            "member_id": member_id,
+            "live_id": live_id,
+            "payload": dict(payload),
+        }
+        stmt = _plan_statement(self._conn.dialect.name)
+        planned = (await self._conn.execute(stmt, values)).first() is not None
+        if planned:
+            self._owed(due_at)
+        return planned
+
+    async def expire(
+        self,
+        live_id: int,
+        kinds: Sequence[str],
+        reason: str,
+        now: datetime,
+        member_id: int | None = None,
+    ) -> int:
+        """Pending rows of that live (and member) that are no longer owed; returns how many."""
+        conditions = [
+            deliveries.c.live_id == live_id,
+            deliveries.c.kind.in_(list(kinds)),
+            deliveries.c.status == PENDING,
+        ]
+        if member_id is not None:
+            conditions.append(deliveries.c.member_id == member_id)
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(*conditions)
+            .values(status=EXPIRED, reason=reason, updated_at=now)
+        )
+        return result.rowcount
+
+    async def expire_one(self, delivery_id: int, reason: str, now: datetime) -> bool:
+        """A due row the sender decided not to send (live started, superseded...)."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id, deliveries.c.status == PENDING)
+            .values(status=EXPIRED, reason=reason, updated_at=now)
+        )
+        return result.rowcount == 1
+
+    async def next_due(self) -> datetime | None:
+        """When the sender must wake up next (None: nothing is owed)."""
+        result = await self._conn.execute(
+            select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.status == PENDING)
+        )
+        value = result.scalar()
+        if value is None:
+            return None
+        return value if isinstance(value, datetime) and value.tzinfo else _aware(value)
+
+    async def recover(self, now: datetime) -> int:
+        """After a crash: rows left "sending" go back in line (at most those were sent twice)."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(deliveries.c.status == SENDING)
+            .values(status=PENDING, next_attempt_at=now, updated_at=now, reason="recovered")
+        )
+        return result.rowcount
+
+    async def counts(self, live_id: int | None = None) -> dict[str, int]:
+        """Rows by status (for figures and tests)."""
+        stmt = select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+        if live_id is not None:
+            stmt = stmt.where(deliveries.c.live_id == live_id)
+        return {status: count for status, count in (await self._conn.execute(stmt)).all()}
+
+    async def plan_refresh(self, live_id: int, due_at: datetime) -> None:
+        params = {
+            "key": f"refresh:live={live_id}",
+            "due_at": due_at,
+            "chat_id": str(live_id),
+            "live_id": live_id,
+        }
+        await self._conn.execute(_refresh_statement(self._conn.dialect.name), params)
+        self._owed(due_at)
+
+    async def posted(self, live_id: int, kind: str) -> list[tuple[Destination, str]]:
+        result = await self._conn.execute(
+            select(
+                deliveries.c.platform,
+                deliveries.c.chat_id,
+                deliveries.c.thread_id,
+                deliveries.c.message_id,
+            )
+            .where(
+                deliveries.c.live_id == live_id,
+                deliveries.c.kind == kind,
+                deliveries.c.status == "sent",
+                deliveries.c.message_id.is_not(None),
+            )
+            .order_by(deliveries.c.id)
+        )
+        return [
+            (
+                Destination(row.platform, row.chat_id, private=False, thread_id=row.thread_id),
+                row.message_id,
+            )
+            for row in result
+        ]
+
+
+@cache
+def _refresh_statement(dialect: str) -> Executable:
+    """Insert a pending refresh; revive a finished one; leave a pending one alone (its earlier
+    time spaces the edits); mark one being sent with reason "again" so it goes once more."""
+    due = bindparam("due_at", type_=UTCDateTime)
+    stmt = insert_for(dialect, deliveries).values(
+        {
+            "key": bindparam("key"),
+            "kind": REFRESH,
+            "due_at": due,
+            "platform": CORE,
+            "chat_id": bindparam("chat_id"),
+            "private": False,
+            "live_id": bindparam("live_id"),
+            "payload": {},
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": due,
+            "updated_at": due,
+        }
+    )
+    sending = deliveries.c.status == SENDING
+    return stmt.on_conflict_do_update(
+        index_elements=[deliveries.c.key],
+        set_={
+            "status": case((sending, SENDING), else_=PENDING),
+            "next_attempt_at": case(
+                (sending, deliveries.c.next_attempt_at), else_=stmt.excluded.due_at
+            ),
+            "reason": case((sending, AGAIN), else_=None),
+            "attempts": 0,
+        },
+        where=deliveries.c.status != PENDING,
+    )
+
+
+def _aware(value: Any) -> datetime:
+    """min() over a column loses the column type on SQLite: parse the stored text back."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed

@@ -43,6 +43,15 @@ class ShellPlatform:
         self._out.flush()
         return SendResult(True, message_id=key)
 
+    async def edit(
+        self, dest: Destination, message_id: str, message: OutMessage, *, key: str
+    ) -> SendResult:
+        """An announcement kept up to date: one line, so the chat stays readable."""
+        lines, _ = message_lines(message, 0)
+        self._out.write(f"  {where(dest)} ✎ {' · '.join(line for line in lines[1:5] if line)}\n")
+        self._out.flush()
+        return SendResult(True, message_id=message_id)
+
 
 class Shell:
     def __init__(self, core: Core, platform: ShellPlatform, stdin: TextIO, out: TextIO) -> None:

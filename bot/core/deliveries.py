@@ -1,0 +1,178 @@
+"""What the bot owes and when: reminders, "starting soon", the host's nudge, the automatic end.
+
+Each is a ledger row with a unique key before anything is sent; the key carries the live's start
+so that moving a live owes fresh reminders while a reminder already sent is never sent again.
+The sender (`outbox.py`) decides at send time what is still worth sending.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core import views
+from bot.core.context import CoreConfig, destinations, locale_for
+from bot.core.messages import Destination, OutMessage, Param, Text
+from bot.core.payload import dump_message
+from bot.core.ports import UnitOfWork
+from bot.domain.model import Community, Live, LiveStatus, Member, SignupStatus, SpaceRole
+from bot.domain.when import LengthError, parse_length
+
+REMINDER = "reminder"
+SOON = "soon"
+NUDGE = "nudge"
+AUTO_END = "auto_end"
+TIMED = (REMINDER, SOON, NUDGE, AUTO_END)
+SOON_BEFORE = timedelta(minutes=15)
+NUDGE_AFTER = timedelta(minutes=15)
+AUTO_END_AFTER = timedelta(hours=2)
+REFRESH = "refresh"
+ANNOUNCEMENT = "announcement"
+EDIT_SPACING = timedelta(seconds=3)  # at most one edit of an announcement this often
+CORE_PLATFORM = "core"  # rows the process acts on itself (the automatic end), never sent
+
+
+def _stamp(live: Live) -> str:
+    return live.starts_at.strftime("%Y%m%dT%H%MZ")
+
+
+def offsets(member: Member, community: Community) -> list[tuple[str, timedelta]]:
+    """The member's reminder offsets, else the community's; unreadable ones are skipped."""
+    out = []
+    for label in member.reminders or community.reminders:
+        try:
+            out.append((label, parse_length(label)))
+        except LengthError:
+            continue
+    return out
+
+
+async def reach(uow: UnitOfWork, member: Member, community: Community) -> Destination:
+    """Where a personal message to this member goes.
+
+    A private message when they can get one (Discord: only on opt-in; Telegram: unless the bot
+    was refused); else the announce space of their own platform, where they are mentioned.
+    """
+    wants_dm = member.dms if member.dms is not None else member.platform != "discord"
+    if wants_dm and not member.dm_unreachable:
+        return Destination(member.platform, member.external_id, private=True)
+    for _, dest in await destinations(uow, community.id, SpaceRole.ANNOUNCE):
+        if dest.platform == member.platform:
+            return dest
+    return Destination(member.platform, member.external_id, private=True)
+
+
+async def plan_member(
+    uow: UnitOfWork,
+    config: CoreConfig,
+    community: Community,
+    live: Live,
+    who: Member | int,
+    now: datetime,
+) -> int:
+    """Owes a confirmed member their reminders; times already past are not owed (the
+    confirmation said when it starts). Returns how many were planned."""
+    member = who if isinstance(who, Member) else await uow.members.get(who)
+    if member is None or live.status is not LiveStatus.SCHEDULED:
+        return 0
+    dest = await reach(uow, member, community)
+    locale = locale_for(member, community, config)
+    tz = ZoneInfo(member.timezone or community.timezone)
+    planned = 0
+    key = "reminder.dm" if dest.private else "reminder.mention"
+    params: dict[str, Param] = {
+        "id": live.id,
+        "title": live.title,
+        "when": views.when(locale, live, tz),
+    }
+    message = OutMessage(Text(locale, key, params), mentions=() if dest.private else (member.ref,))
+    payload = dump_message(message)
+    for label, offset in offsets(member, community):
+        due = live.starts_at - offset
+        if due <= now:
+            continue
+        row_key = f"reminder:live={live.id}:member={member.id}:offset={label}:start={_stamp(live)}"
+        await uow.deliveries.plan(row_key, REMINDER, due, dest, payload, member.id, live.id)
+        planned += 1
+    return planned
+
+
+async def plan_live(
+    uow: UnitOfWork, config: CoreConfig, community: Community, live: Live, now: datetime
+) -> None:
+    """Owes the live's own timed messages: "starting soon" everywhere, the host's nudge if
+    nobody went live, and the automatic end."""
+    if live.status is not LiveStatus.SCHEDULED:
+        return
+    tz = ZoneInfo(community.timezone)
+    locale = community.language
+    params: dict[str, Param] = {
+        "id": live.id,
+        "title": live.title,
+        "when": views.when(locale, live, tz),
+    }
+    if live.starts_at - SOON_BEFORE > now:
+        soon = dump_message(OutMessage(Text(locale, "reminder.soon", params)))
+        for space_id, dest in await destinations(uow, community.id, SpaceRole.ANNOUNCE):
+            key = f"soon:live={live.id}:space={space_id}:start={_stamp(live)}"
+            await uow.deliveries.plan(
+                key, SOON, live.starts_at - SOON_BEFORE, dest, soon, None, live.id
+            )
+    for host_id in await uow.lives.hosts(live.id):
+        host = await uow.members.get(host_id)
+        if host is None:
+            continue
+        nudge = OutMessage(Text(locale_for(host, community, config), "reminder.nudge", params))
+        key = f"nudge:live={live.id}:member={host_id}:start={_stamp(live)}"
+        dest = Destination(host.platform, host.external_id, private=True)
+        await uow.deliveries.plan(
+            key, NUDGE, live.starts_at + NUDGE_AFTER, dest, dump_message(nudge), host_id, live.id
+        )
+    end_at = live.ends_at + AUTO_END_AFTER
+    key = f"autoend:live={live.id}:start={_stamp(live)}"
+    marker = dump_message(OutMessage(Text(locale, "reminder.soon", params)))
+    await uow.deliveries.plan(
+        key,
+        AUTO_END,
+        end_at,
+        Destination(CORE_PLATFORM, str(live.id), False),
+        marker,
+        None,
+        live.id,
+    )
+
+
+async def plan_all(
+    uow: UnitOfWork, config: CoreConfig, community: Community, live: Live, now: datetime
+) -> None:
+    """Everything a scheduled live owes: its own messages and each confirmed member's."""
+    await plan_live(uow, config, community, live, now)
+    for member_id in await uow.signups.member_ids(live.id, [SignupStatus.CONFIRMED]):
+        await plan_member(uow, config, community, live, member_id, now)
+
+
+async def unplan_member(uow: UnitOfWork, live: Live, member_id: int, now: datetime) -> None:
+    await uow.deliveries.expire(live.id, [REMINDER], "left", now, member_id=member_id)
+
+
+async def unplan_live(uow: UnitOfWork, live: Live, reason: str, now: datetime) -> None:
+    """A cancelled or moved live owes none of its timed messages any more."""
+    await uow.deliveries.expire(live.id, TIMED, reason, now)
+
+
+async def refresh_announcements(uow: UnitOfWork, live: Live, now: datetime) -> None:
+    """Seats or status changed: owe an update of the live's announcements, a few seconds on, so
+    a burst of sign-ups makes one edit. The sender builds the state it finds then: latest wins."""
+    await uow.deliveries.plan_refresh(live.id, now + EDIT_SPACING)
+
+
+async def current_announcement(uow: UnitOfWork, live_id: int) -> OutMessage | None:
+    """The announcement of a live as it should read now (seats left, status)."""
+    live = await uow.lives.get(live_id)
+    community = await uow.communities.get(live.community_id) if live is not None else None
+    if live is None or community is None:
+        return None
+    counts = await uow.signups.counts(live.id)
+    hosts = [await uow.members.get(m) for m in await uow.lives.hosts(live.id)]
+    names = ", ".join(h.display_name for h in hosts if h is not None) or "-"
+    return views.announcement(community.language, live, ZoneInfo(community.timezone), counts, names)

@@ -1,0 +1,64 @@
+"""APScheduler 3 as the alarm clock only: it wakes the sender when the ledger says something is due.
+
+Jobs live in memory and are rebuilt from the ledger at start, so a restart loses nothing; a wake-up
+that comes late still runs (`misfire_grace_time=None`: APScheduler's default of 1 s would silently
+drop it), and the sender then applies the lateness rules itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.core.outbox import Outbox
+from bot.core.ports import Clock, Store
+
+log = logging.getLogger(__name__)
+JOB = "outbox"
+
+
+class Alarm:
+    def __init__(
+        self, outbox: Outbox, store: Store, clock: Clock, *, idle: timedelta = timedelta(minutes=5)
+    ) -> None:
+        self._outbox, self._store, self._clock, self._idle = outbox, store, clock, idle
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        self._next: datetime | None = None
+
+    async def start(self) -> None:
+        """Puts back in line what a crash left half-sent, then wakes up for what is due."""
+        recovered = await self._store.run(lambda uow: uow.deliveries.recover(self._clock.now()))
+        if recovered:
+            log.warning(
+                "%d deliveries were being sent when the process stopped: sending again", recovered
+            )
+        self._outbox.on_owed = self.wake_at
+        self._scheduler.start()
+        await self.tick()
+
+    def wake_at(self, when: datetime) -> None:
+        """Moves the next wake-up earlier if `when` comes first (never later: see `tick`)."""
+        if self._next is not None and self._next <= when:
+            return
+        self._next = when
+        self._scheduler.add_job(self.tick, "date", run_date=when, id=JOB, replace_existing=True)
+
+    async def tick(self) -> None:
+        """Sends what is due, then sleeps until the next due row (or a while, as a safety net)."""
+        self._next = None
+        try:
+            await self._outbox.flush()
+        except Exception:
+            log.exception("sending what was due failed; trying again at the next wake-up")
+        upcoming = await self._store.run(lambda uow: uow.deliveries.next_due())
+        fallback = self._clock.now() + self._idle
+        self.wake_at(min(upcoming, fallback) if upcoming is not None else fallback)
+
+    async def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
