@@ -64,7 +64,9 @@ class Outbox:
 
     async def owed_at(self, when: datetime) -> None:
         """A use case planned a row due at `when`: send now, or make sure we wake up then."""
-        if when <= self._clock.now():
+        # Not while a flush runs: the automatic end owes its summary from inside one, and waiting
+        # for the lock that flush holds would wait forever; the alarm (or the next flush) sends it.
+        if when <= self._clock.now() and not self._flushing.locked():
             await self.flush()
         elif self.on_owed is not None:
             self.on_owed(when)
@@ -139,7 +141,9 @@ class Outbox:
                 await uow.deliveries.finish(
                     row.id, "sent", now, message_id=result.message_id, retry_at=again_at
                 )
-            elif result.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+            elif result.permanent or (
+                result.retry_after is None and row.attempts + 1 >= MAX_ATTEMPTS
+            ):  # a 429 is the platform saying "later", not a failure: it never gives up
                 await uow.deliveries.finish(row.id, "refused", now, reason=result.reason)
                 if result.permanent and row.dest.private and row.member_id is not None:
                     await _reach_another_way(uow, row, now)

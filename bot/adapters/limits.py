@@ -1,0 +1,263 @@
+"""Process-wide send limits in front of a chat platform: wait for a free slot, never drop.
+
+Why here and not in the libraries: python-telegram-bot's `AIORateLimiter` has no per-private-chat
+limit and, with `max_retries=0`, lets 429s through; discord.py learns its route buckets only from
+the responses it gets. A fan-out of reminders (thousands of private chats within a second) would
+hit those limits first and pay in 429s, and on Discord invalid requests count toward a ban.
+So every outbound send passes here, and the ledger's outbox may keep several sends in flight.
+
+The limits are strict sliding windows on the platform's side ("N in any W seconds"). A leaky
+bucket of capacity N lets N through at once and then one every W/N: up to 2N in one window. So
+the buckets here leak one send every `W/N * (1 + margin)` seconds and hold little more than one:
+the same sustained rate, without the burst. In any window a bucket of capacity C admits at most
+`C + N / (1 + margin)` sends, which stays at N or below while `C <= 1 + N * margin / (1 + margin)`.
+The global bucket takes half of that room as capacity, so a timer that wakes a little late does
+not lose its slot for good (with capacity 1, every late wake is throughput lost); the other half
+covers the jitter between our clock and the server's. A chat's bucket keeps capacity 1.
+
+A send takes its chat's slot first, then the global one. While it queued for the global slot
+its chat's bucket kept leaking, so the chat's slot is topped up to full at the moment of the send:
+the next send to that chat is spaced from when this one really left, not from when it queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+
+from aiolimiter import AsyncLimiter
+
+from bot.core.messages import Destination, OutMessage, SendResult
+from bot.core.ports import ChatPlatform
+
+_WAITED = 0.001  # seconds of waiting that count as a wait in the figures
+_ROUNDING = 1e-9  # keeps a top-up just under a full bucket, so it never has to wait
+_NEGLIGIBLE = 1e-6  # of a slot: a top-up this small is far inside the margin, skipped
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`count` sends in any window of `per` seconds."""
+
+    count: int
+    per: float
+
+    @property
+    def interval(self) -> float:
+        """The spacing that keeps any window of `per` seconds at `count` sends or fewer."""
+        return self.per / self.count
+
+
+@dataclass(frozen=True)
+class LimitProfile:
+    """One platform's published limits.
+
+    `per_group` applies on top of `per_chat` to a chat whose id starts with `-` (Telegram groups,
+    supergroups and channels; a private chat's id is positive). `thread_is_chat`: on Discord a
+    thread is a channel of its own with its own bucket; a Telegram topic shares its group's.
+    `margin` slows every bucket a little; the room it leaves absorbs the delay between our grant
+    and the server seeing the request (about 5 ms at Telegram's 30/s with 1 %). A larger jitter
+    can still earn a 429: that chat (or everything) is then paused and the row retried.
+    `idle_after`: how often idle chats are forgotten.
+    """
+
+    overall: Rate
+    per_chat: Rate
+    per_group: Rate | None = None
+    thread_is_chat: bool = False
+    margin: float = 0.01
+    idle_after: float = 60.0
+
+    def chat_key(self, dest: Destination) -> str:
+        if self.thread_is_chat and dest.thread_id:
+            return f"{dest.chat_id}/{dest.thread_id}"
+        return dest.chat_id
+
+    def chat_interval(self, dest: Destination) -> float:
+        interval = self.per_chat.interval
+        if self.per_group is not None and dest.chat_id.startswith("-"):
+            interval = max(interval, self.per_group.interval)
+        return interval * (1 + self.margin)
+
+    def global_bucket(self) -> tuple[float, float]:
+        """`(capacity, seconds to leak it)` of the global bucket (see the module's docstring)."""
+        capacity = 1 + self.overall.count * self.margin / (1 + self.margin) / 2
+        return capacity, capacity * self.overall.interval * (1 + self.margin)
+
+    def scaled(self, factor: float) -> LimitProfile:
+        """The same limits on a clock running `1/factor` times faster (tests, benches)."""
+        return replace(
+            self,
+            overall=Rate(self.overall.count, self.overall.per * factor),
+            per_chat=Rate(self.per_chat.count, self.per_chat.per * factor),
+            per_group=None
+            if self.per_group is None
+            else Rate(self.per_group.count, self.per_group.per * factor),
+            idle_after=self.idle_after * factor,
+        )
+
+
+TELEGRAM = LimitProfile(
+    overall=Rate(30, 1.0), per_chat=Rate(1, 1.0), per_group=Rate(20, 60.0), thread_is_chat=False
+)
+"""About 30 messages/s overall, 1/s in one chat, 20/min in one group (Telegram's Bot FAQ)."""
+
+DISCORD = LimitProfile(overall=Rate(50, 1.0), per_chat=Rate(5, 5.0), thread_is_chat=True)
+"""50 requests/s global; 5 per 5 s per channel is the message route's usual bucket (discord.py
+also honours the real per-route buckets it reads from the response headers)."""
+
+
+@dataclass(frozen=True)
+class LimiterStats:
+    """Counters since start, over sends and edits alike: delivered, refused otherwise, 429s
+    seen, requests that had to wait (and for how long in all), chats currently tracked."""
+
+    sent: int
+    failed: int
+    rate_limited: int
+    waits: int
+    waited_seconds: float
+    chats: int
+
+
+@dataclass
+class _Chat:
+    """One chat's bucket; `users` counts sends holding or queueing for it (never forgotten then)."""
+
+    limiter: AsyncLimiter
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    paused_until: float = 0.0
+    users: int = 0
+
+
+class RateLimitedPlatform:
+    """A `ChatPlatform` that waits until the platform's limits allow a send, then sends.
+
+    A 429 (`retry_after` set) pauses that chat, and the whole platform too when the answer says
+    the limit was global (`reason == "global"`); the refusal is returned unchanged so the outbox
+    reschedules the row. Every other result passes through as is.
+    """
+
+    def __init__(self, inner: ChatPlatform, profile: LimitProfile) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._profile = profile
+        self._global = AsyncLimiter(*profile.global_bucket())
+        self._global_paused_until = 0.0
+        self._chats: dict[str, _Chat] = {}
+        self._last_sweep = 0.0
+        self._sent = 0
+        self._failed = 0
+        self._rate_limited = 0
+        self._waits = 0
+        self._waited = 0.0
+
+    async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
+        return await self._gated(dest, lambda: self._inner.send(dest, message, key=key))
+
+    async def edit(
+        self, dest: Destination, message_id: str, message: OutMessage, *, key: str
+    ) -> SendResult:
+        """Edits count against the same limits as sends (one more request to that chat)."""
+        return await self._gated(dest, lambda: self._inner.edit(dest, message_id, message, key=key))
+
+    async def _gated(
+        self, dest: Destination, call: Callable[[], Awaitable[SendResult]]
+    ) -> SendResult:
+        chat = self._chat(self._profile.chat_key(dest), dest)
+        chat.users += 1
+        try:
+            # Held across the call: one request per chat at a time, so its bucket is ours to top
+            # up and a 429 pauses the chat before the next request to it starts.
+            async with chat.lock:
+                started = _now()
+                await _sleep_until(chat.paused_until)
+                await chat.limiter.acquire()
+                took_chat_slot = _now()
+                await self._acquire_global()
+                await _top_up(chat.limiter, _now() - took_chat_slot)
+                waited = _now() - started
+                if waited > _WAITED:
+                    self._waits += 1
+                    self._waited += waited
+                result = await call()
+                self._count(result, chat)
+        finally:
+            chat.users -= 1
+        self._sweep()
+        return result
+
+    def stats(self) -> LimiterStats:
+        return LimiterStats(
+            sent=self._sent,
+            failed=self._failed,
+            rate_limited=self._rate_limited,
+            waits=self._waits,
+            waited_seconds=self._waited,
+            chats=len(self._chats),
+        )
+
+    def _chat(self, chat_key: str, dest: Destination) -> _Chat:
+        chat = self._chats.get(chat_key)
+        if chat is None:
+            chat = _Chat(AsyncLimiter(1, self._profile.chat_interval(dest)))
+            self._chats[chat_key] = chat
+        return chat
+
+    async def _acquire_global(self) -> None:
+        """The global slot, taken again if a global 429 arrived while this send queued for it."""
+        while True:
+            await _sleep_until(self._global_paused_until)
+            await self._global.acquire()
+            if _now() >= self._global_paused_until:
+                return
+
+    def _count(self, result: SendResult, chat: _Chat) -> None:
+        if result.delivered:
+            self._sent += 1
+        elif result.retry_after is not None:
+            self._rate_limited += 1
+            until = _now() + result.retry_after
+            chat.paused_until = max(chat.paused_until, until)
+            if result.reason == "global":
+                self._global_paused_until = max(self._global_paused_until, until)
+        else:
+            self._failed += 1
+
+    def _sweep(self) -> None:
+        """Forgets chats idle long enough that a fresh bucket would behave the same (full, not
+        paused): memory stays bounded by the chats written to within about `idle_after`."""
+        now = _now()
+        if now - self._last_sweep < self._profile.idle_after:
+            return
+        self._last_sweep = now
+        idle = [
+            key
+            for key, chat in self._chats.items()
+            if chat.users == 0 and chat.paused_until <= now and chat.limiter.has_capacity()
+        ]
+        for key in idle:
+            del self._chats[key]
+
+
+def _now() -> float:
+    """The event loop's clock, the one `AsyncLimiter` reads (monotonic)."""
+    return asyncio.get_running_loop().time()
+
+
+async def _sleep_until(deadline: float) -> None:
+    delay = deadline - _now()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+async def _top_up(limiter: AsyncLimiter, late: float) -> None:
+    """Takes back what the bucket leaked during `late` seconds, so it is full again now.
+
+    The bucket is held under the chat's lock, so the amount is free at once and nothing waits.
+    """
+    leaked = min(late * limiter.max_rate / limiter.time_period, limiter.max_rate)
+    amount = leaked * (1 - _ROUNDING)
+    if amount > _NEGLIGIBLE * limiter.max_rate:
+        await limiter.acquire(amount)
