@@ -17,6 +17,7 @@ from bot.core.ports import Clock, Store
 
 log = logging.getLogger(__name__)
 JOB = "outbox"
+AGAIN_AFTER = timedelta(seconds=1)  # the soonest a tick plans the next one
 
 
 class Alarm:
@@ -56,8 +57,16 @@ class Alarm:
         except Exception:
             log.exception("sending what was due failed; trying again at the next wake-up")
         upcoming = await self._store.run(lambda uow: uow.deliveries.next_due())
-        fallback = self._clock.now() + self._idle
-        self.wake_at(min(upcoming, fallback) if upcoming is not None else fallback)
+        now = self._clock.now()
+        if self._scheduler.get_job(JOB) is None:
+            # A wake-up asked for while this tick ran has fired, and APScheduler skipped it as
+            # this tick still ran (max_instances=1): forget it, or later ones would wait behind it.
+            self._next = None
+        fallback = now + self._idle
+        when = min(upcoming, fallback) if upcoming is not None else fallback
+        # Still due now (owed during the flush, a retry): not at once, which APScheduler would
+        # skip too while this tick is still counted as running, and not in a busy loop either.
+        self.wake_at(max(when, now + AGAIN_AFTER))
 
     async def stop(self) -> None:
         if self._scheduler.running:

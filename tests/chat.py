@@ -99,6 +99,7 @@ class Chat:
         platform = FakePlatform()
         outbox = Outbox(store, clock, {"shell": platform})
         core = Core(store, clock, CoreConfig(**config), outbox)  # type: ignore[arg-type]
+        outbox.on_auto_end = core.end_automatically  # wired as the composition root does
         return cls(core, store, clock, platform)
 
     def as_(self, name: str, role: str = "member", space: str | None = "discord") -> Persona:

@@ -93,7 +93,7 @@ class Outbox:
             if reason:
                 dropped.append((row, reason))
             elif row.kind == REMINDER:
-                key = (row.live_id, row.member_id)
+                key = (row.live_id, row.member_id if row.member_id is not None else -row.id)
                 previous = nearest.get(key)
                 if previous is None or row.due_at > previous.due_at:
                     if previous is not None:
@@ -125,7 +125,9 @@ class Outbox:
                 mentions = tuple(m for row in won for m in load_message(row.payload).mentions)
                 message = replace(message, mentions=mentions)
             result = await platform.send(first.dest, message, key=first.key)
-        await self._store.run(lambda uow: self._record(uow, won, result))
+            # Recorded inside the slot: rows "sending" never outnumber the slots, so a crash
+            # doubles at most `concurrency` messages.
+            await self._store.run(lambda uow: self._record(uow, won, result))
         return len(won) if result.delivered else 0
 
     async def _record(
@@ -259,6 +261,8 @@ async def _reach_another_way(uow: UnitOfWork, row: Delivery, now: datetime) -> N
     if dest.private:
         return  # no space of their platform to reach them in
     message = replace(load_message(row.payload), mentions=(member.ref,))
+    if message.text.key == "reminder.dm":  # in a space, say how to get reminders privately
+        message = replace(message, text=replace(message.text, key="reminder.mention"))
     await uow.deliveries.plan(
         f"{row.key}:fallback", row.kind, now, dest, dump_message(message), member.id, row.live_id
     )
