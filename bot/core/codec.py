@@ -6,6 +6,8 @@ payloads (`join_12`) fit Telegram's `start` parameter alphabet `A-Za-z0-9_-`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -95,3 +97,11 @@ def parse_deep_link(payload: str) -> Action:
     if match is None:
         raise CodecError("unknown deep link")
     return Action(match.group(1), {"live": match.group(2)})
+
+
+def nonce(ledger_key: str) -> str:
+    """The Discord nonce of a ledger row: the same row always gets the same nonce, so a send
+    retried after a crash is shown once (Discord deduplicates a nonce for a few minutes).
+    At most 25 characters, as Discord requires."""
+    digest = hashlib.blake2b(ledger_key.encode(), digest_size=15).digest()
+    return base64.b32encode(digest).decode().rstrip("=").lower()[:25]

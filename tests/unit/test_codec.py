@@ -257,3 +257,10 @@ def test_any_message_round_trips(
     )
     message = OutMessage(text, rows, tuple(mentions))
     assert load_message(json.loads(json.dumps(dump_message(message)))) == message
+
+
+def test_a_ledger_row_always_gets_the_same_short_discord_nonce() -> None:
+    key = "reminder:live=12:member=345:offset=15m:start=20261201T1730Z"
+    assert codec.nonce(key) == codec.nonce(key)
+    assert 1 <= len(codec.nonce(key)) <= 25
+    assert codec.nonce(key) != codec.nonce(key.replace("15m", "24h"))
