@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.measure import Clock, StallMonitor, pct
 from bot.adapters.limits import TELEGRAM, RateLimitedPlatform
 from bot.core.messages import Destination, OutMessage, Raw, Text
 from bot.core.outbox import Outbox, dump_message
@@ -43,43 +43,12 @@ STEADY_PER_SECOND = 20
 STEADY_SECONDS = 15
 
 
-class Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class StallMonitor:
-    """Wakes every 5 ms and records how late it woke: the longest event-loop stall."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _watch(self) -> None:
-        while True:
-            before = time.perf_counter()
-            await asyncio.sleep(0.005)
-            self.worst = max(self.worst, time.perf_counter() - before - 0.005)
-
-    def __enter__(self) -> StallMonitor:
-        self._task = asyncio.get_running_loop().create_task(self._watch())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-
-
 @dataclass(frozen=True)
 class Row:
     key: str
     due: datetime
     member_id: int
     chat: int
-
-
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else values[0]
 
 
 async def prepare(store: Store, members: int) -> tuple[int, list[int]]:

@@ -12,15 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.measure import Clock, StallMonitor, pct
 from bot.core.context import CoreConfig
 from bot.core.dispatcher import Core
 from bot.core.messages import Request
@@ -29,33 +28,6 @@ from bot.domain.model import Role, SpaceRef, UserRef
 from bot.storage.database import open_store
 
 SPACE = SpaceRef("shell", "discord")
-
-
-class Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class StallMonitor:
-    """Wakes every 5 ms and records how late it woke: the longest event-loop stall."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _watch(self) -> None:
-        while True:
-            before = time.perf_counter()
-            await asyncio.sleep(0.005)
-            self.worst = max(self.worst, time.perf_counter() - before - 0.005)
-
-    def __enter__(self) -> StallMonitor:
-        self._task = asyncio.get_running_loop().create_task(self._watch())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
 
 
 def request(who: str, line: str, facts: frozenset[Role] = frozenset()) -> Request:
@@ -79,10 +51,6 @@ async def join(core: Core, who: str, live_id: int, arrival: float) -> float:
     reply = await core.handle_text(request(who, f"/join {live_id}"))
     assert reply.ok, (who, reply.messages[0].text.key)
     return time.perf_counter() - arrival
-
-
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else values[0]
 
 
 async def open_loop(core: Core, live_id: int, members: int, rate: float) -> None:

@@ -14,13 +14,16 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Result
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
+from sqlalchemy.util.typing import TupleAny, Unpack
 
 
 class Db(Protocol):
     @property
     def dialect(self) -> Dialect: ...
 
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]: ...
+    async def execute(
+        self, statement: Executable, parameters: Any = None
+    ) -> CursorResult[Unpack[TupleAny]]: ...
 
     async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
 
@@ -28,7 +31,9 @@ class Db(Protocol):
 class _Scalar:
     """`scalar()` in terms of `execute()`, the same for every kind of Db."""
 
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Any = None
+    ) -> CursorResult[Unpack[TupleAny]]:
         raise NotImplementedError
 
     async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
@@ -43,7 +48,9 @@ class AsyncDb(_Scalar):
     def dialect(self) -> Dialect:
         return self._conn.dialect
 
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Any = None
+    ) -> CursorResult[Unpack[TupleAny]]:
         return await self._conn.execute(statement, parameters)
 
 
@@ -57,14 +64,16 @@ class ThreadDb(_Scalar):
     def dialect(self) -> Dialect:
         return self._conn.dialect
 
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Any = None
+    ) -> CursorResult[Unpack[TupleAny]]:
         return self._conn.execute(statement, parameters)
 
 
 class Buffered:
     """A result read to the end inside the database thread, safe to use from the event loop."""
 
-    def __init__(self, result: CursorResult[Any]) -> None:
+    def __init__(self, result: CursorResult[Unpack[TupleAny]]) -> None:
         self.rowcount = result.rowcount
         self._rows: Result[Any] | None = result.freeze()() if result.returns_rows else None
 
@@ -93,8 +102,12 @@ class HopDb(_Scalar):
     def dialect(self) -> Dialect:
         return self._dialect
 
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Any = None
+    ) -> CursorResult[Unpack[TupleAny]]:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._requests.put((statement, parameters, answer))
-        result: Result[Any] = await answer
+        result: CursorResult[
+            Unpack[TupleAny]
+        ] = await answer  # a Buffered, read to the end in the thread
         return result

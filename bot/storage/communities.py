@@ -59,14 +59,19 @@ _SPACE_FIELDS = (
 )
 
 
-def community_from_row(row: AnyRow) -> Community:
+def community_from_row(row: AnyRow, prefix: str = "") -> Community:
+    """`prefix` reads the columns of a join where they were labelled (`c_name`...)."""
+
+    def col(name: str) -> Any:
+        return getattr(row, prefix + name)
+
     return Community(
-        id=row.id,
-        name=row.name,
-        language=row.language,
-        timezone=row.timezone,
-        reminders=csv_tuple(row.reminders),
-        premoderation=bool(row.premoderation),
+        id=col("id"),
+        name=col("name"),
+        language=col("language"),
+        timezone=col("timezone"),
+        reminders=csv_tuple(col("reminders")),
+        premoderation=bool(col("premoderation")),
     )
 
 
@@ -178,15 +183,7 @@ class SqlCommunityRepo:
         row = (await self._conn.execute(_PLACE, params)).first()
         if row is None:
             return None
-        community = Community(
-            id=row.c_id,
-            name=row.c_name,
-            language=row.c_language,
-            timezone=row.c_timezone,
-            reminders=csv_tuple(row.c_reminders),
-            premoderation=bool(row.c_premoderation),
-        )
-        return Place(space_from_row(row), community, bool(row.granted_host))
+        return Place(space_from_row(row), community_from_row(row, "c_"), bool(row.granted_host))
 
     async def attach_space(
         self, community_id: int, platform: str, external_id: str, role: SpaceRole, title: str

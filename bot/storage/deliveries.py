@@ -82,7 +82,7 @@ def _plan_statement(dialect: str) -> Executable:
             "updated_at": bindparam("due_at", type_=UTCDateTime),
         }
     )
-    revived = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
+    revived: dict[str, Any] = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
     revived |= {"status": PENDING, "attempts": 0, "reason": None}
     revived["next_attempt_at"] = stmt.excluded["due_at"]
     return stmt.on_conflict_do_update(

@@ -106,7 +106,8 @@ class ThreadedSqliteStore:
             yield SqlUnit(HopDb(requests, self.engine.dialect))
             ok = True
         finally:
-            self._holders.discard(task)  # type: ignore[arg-type]
+            if task is not None:
+                self._holders.discard(task)
             requests.put(_END)
             requests.put(ok)
             await served
