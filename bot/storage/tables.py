@@ -100,6 +100,7 @@ members = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("platform", "external_id"),
     Index("ix_members_username", "platform", "username"),
+    sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
 )
 
 memberships = Table(
@@ -151,6 +152,7 @@ lives = Table(
     Column("ended_at", UTCDateTime),
     Index("ix_lives_community_start", "community_id", "starts_at"),
     Index("ix_lives_series", "series_id"),
+    sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
 )
 
 live_hosts = Table(
@@ -200,6 +202,7 @@ questions = Table(
     Column("decided_at", UTCDateTime),
     Index("ix_questions_live_status", "live_id", "status"),
     Index("ix_questions_author", "author_id"),
+    sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
 )
 
 votes = Table(
@@ -223,6 +226,7 @@ proposals = Table(
     Column("decided_by", ForeignKey("members.id", ondelete="SET NULL")),
     Column("created_at", UTCDateTime, nullable=False),
     Column("decided_at", UTCDateTime),
+    sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
 )
 
 mutes = Table(

@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("created_at", _utc(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_members"),
         sa.UniqueConstraint("platform", "external_id", name="uq_members_platform"),
+        sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
     )
     op.create_index("ix_members_username", "members", ["platform", "username"])
     op.create_table(
@@ -130,6 +131,7 @@ def upgrade() -> None:
             ["created_by"], ["members.id"], name="fk_lives_created_by_members", ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name="pk_lives"),
+        sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
     )
     op.create_index("ix_lives_community_start", "lives", ["community_id", "starts_at"])
     op.create_index("ix_lives_series", "lives", ["series_id"])
@@ -302,6 +304,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_proposals"),
+        sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
     )
     op.create_table(
         "questions",
@@ -331,6 +334,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_questions"),
+        sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
     )
     op.create_index("ix_questions_author", "questions", ["author_id"])
     op.create_index("ix_questions_live_status", "questions", ["live_id", "status"])
