@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.measure import Clock, StallMonitor, pct
 from bot.adapters.limits import TELEGRAM, RateLimitedPlatform
 from bot.core.messages import Destination, OutMessage, Raw, Text
-from bot.core.outbox import Outbox, dump_message
+from bot.core.outbox import Outbox
+from bot.core.payload import dump_message
 from bot.core.ports import Store, UnitOfWork
 from bot.domain.model import LiveStatus, UserRef
 from bot.storage.database import open_store

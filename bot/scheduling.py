@@ -56,7 +56,9 @@ class Alarm:
             await self._outbox.flush()
         except Exception:
             log.exception("sending what was due failed; trying again at the next wake-up")
-        upcoming = await self._store.run(lambda uow: uow.deliveries.next_due())
+        upcoming = await self._store.run(
+            lambda uow: uow.deliveries.next_due(self._outbox.platform_names)
+        )
         now = self._clock.now()
         if self._scheduler.get_job(JOB) is None:
             # A wake-up asked for while this tick ran has fired, and APScheduler skipped it as

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core import codec, views
 from bot.core.context import Context
+from bot.core.fields import parse_live_ref
 from bot.core.live_fields import normalize_tag
 from bot.core.messages import Button, OutMessage, Raw, Reply, Text
 from bot.core.registry import command
@@ -14,9 +15,9 @@ PAGE = 5
 
 @command("lives", alias="programme", positional=("tag",), keys=("page",), needs_community=False)
 async def lives(ctx: Context) -> Reply:
-    page = int(ctx.arg("page") or "0") if (ctx.arg("page") or "0").isdigit() else 0
+    page = parse_live_ref(ctx.arg("page") or "") or 0  # bounded, ASCII digits only
     tag = normalize_tag(ctx.arg("tag") or "").strip("-") or None
-    if ctx.space is not None:
+    if ctx.req.space is not None:  # a group: its own community (refused when not linked)
         community_ids = [ctx.community_id]
     else:  # a private chat: every community the member belongs to
         community_ids = await ctx.uow.communities.communities_of(ctx.member.id)

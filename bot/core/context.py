@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
@@ -17,13 +17,12 @@ from bot.i18n.catalog import supported
 
 @dataclass(frozen=True)
 class CoreConfig:
-    """Defaults for communities created here, and the bot's public name (for deep links)."""
+    """Defaults for communities created here."""
 
     language: str = "fr"
     timezone: str = "Europe/Paris"
     reminders: tuple[str, ...] = ("24h", "15m")
     premoderation: bool = True
-    bot_username: str = "solidaire_bot"
 
 
 class Refusal(Exception):
@@ -141,8 +140,16 @@ class Context:
         member = await self.uow.members.get(member_id)
         if member is None:
             return
-        dest = Destination(member.platform, member.external_id, private=True)
-        message = build(locale_for(member, self.community, self.config))
+        community = self.community
+        if community is None:
+            dest = Destination(member.platform, member.external_id, private=True)
+        else:
+            dest = await reach(self.uow, member, community)
+        if dest.private:
+            message = build(locale_for(member, community, self.config))
+        else:  # they asked for no DMs, or refused them: mentioned where their community reads
+            assert community is not None
+            message = replace(build(community.language), mentions=(member.ref,))
         self.notices.append(Notice(key, kind, dest, message, member_id, live_id))
 
     async def announce(
@@ -181,6 +188,21 @@ async def destinations(
         if channel is not None:
             out.append((space.id, Destination(space.platform, channel, private=False)))
     return out
+
+
+async def reach(uow: UnitOfWork, member: Member, community: Community) -> Destination:
+    """Where a personal message to this member goes.
+
+    A private message when they can get one (Discord: only on opt-in; Telegram: unless the bot
+    was refused); else the announce space of their own platform, where they are mentioned.
+    """
+    wants_dm = member.dms if member.dms is not None else member.platform != "discord"
+    if wants_dm and not member.dm_unreachable:
+        return Destination(member.platform, member.external_id, private=True)
+    for _, dest in await destinations(uow, community.id, SpaceRole.ANNOUNCE):
+        if dest.platform == member.platform:
+            return dest
+    return Destination(member.platform, member.external_id, private=True)
 
 
 def locale_for(member: Member | None, community: Community | None, config: CoreConfig) -> str:

@@ -46,9 +46,6 @@ class Conversations:
     def can_guide(self, command: str) -> bool:
         return command in GUIDED
 
-    def active(self, who: UserRef) -> bool:
-        return who in self._forms
-
     async def start(self, core: Core, req: Request, command: str) -> Reply:
         locale = await core.locale_of(req)
         self._forms[req.actor] = form = _Form(command, locale)

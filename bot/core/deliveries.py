@@ -7,11 +7,12 @@ The sender (`outbox.py`) decides at send time what is still worth sending.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import views
-from bot.core.context import CoreConfig, destinations, locale_for
+from bot.core.context import CoreConfig, destinations, locale_for, reach
 from bot.core.messages import Destination, OutMessage, Param, Text
 from bot.core.payload import dump_message
 from bot.core.ports import UnitOfWork
@@ -47,21 +48,6 @@ def offsets(member: Member, community: Community) -> list[tuple[str, timedelta]]
     return out
 
 
-async def reach(uow: UnitOfWork, member: Member, community: Community) -> Destination:
-    """Where a personal message to this member goes.
-
-    A private message when they can get one (Discord: only on opt-in; Telegram: unless the bot
-    was refused); else the announce space of their own platform, where they are mentioned.
-    """
-    wants_dm = member.dms if member.dms is not None else member.platform != "discord"
-    if wants_dm and not member.dm_unreachable:
-        return Destination(member.platform, member.external_id, private=True)
-    for _, dest in await destinations(uow, community.id, SpaceRole.ANNOUNCE):
-        if dest.platform == member.platform:
-            return dest
-    return Destination(member.platform, member.external_id, private=True)
-
-
 async def plan_member(
     uow: UnitOfWork,
     config: CoreConfig,
@@ -76,8 +62,13 @@ async def plan_member(
     if member is None or live.status is not LiveStatus.SCHEDULED:
         return 0
     dest = await reach(uow, member, community)
-    locale = locale_for(member, community, config)
-    tz = ZoneInfo(member.timezone or community.timezone)
+    if dest.private:  # a private message speaks the member's language and time
+        locale, tz = (
+            locale_for(member, community, config),
+            ZoneInfo(member.timezone or community.timezone),
+        )
+    else:  # a post in a space is read by everyone mentioned in it
+        locale, tz = community.language, ZoneInfo(community.timezone)
     planned = 0
     key = "reminder.dm" if dest.private else "reminder.mention"
     params: dict[str, Param] = {
@@ -124,7 +115,9 @@ async def plan_live(
             continue
         nudge = OutMessage(Text(locale_for(host, community, config), "reminder.nudge", params))
         key = f"nudge:live={live.id}:member={host_id}:start={_stamp(live)}"
-        dest = Destination(host.platform, host.external_id, private=True)
+        dest = await reach(uow, host, community)
+        if not dest.private:
+            nudge = replace(nudge, mentions=(host.ref,))
         await uow.deliveries.plan(
             key, NUDGE, live.starts_at + NUDGE_AFTER, dest, dump_message(nudge), host_id, live.id
         )

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core import codec
 from bot.core.context import Context, CoreConfig, Refusal, locale_for
 from bot.core.conversation import Conversations
+from bot.core.deliveries import refresh_announcements, unplan_live
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
 from bot.core.messages import OutMessage, Reply, Request, Text
@@ -111,14 +112,14 @@ class Core:
         never went on air is simply marked ended."""
         closing = Request(SYSTEM, "end", {"live": str(live_id)}, None, frozenset({Role.ORGANIZER}))
         reply = await self.handle(closing)
-        if not reply.ok and reply.text.key == "end.not_live":
-            now = self.clock.now()
-            await self.store.run(
-                lambda uow: uow.lives.set_status(
-                    live_id, [LiveStatus.SCHEDULED], LiveStatus.ENDED, now
-                )
-            )
-        log.info("live %s ended automatically", live_id)
+        if reply.ok:
+            log.info("live %s ended automatically", live_id)
+            return
+        now = self.clock.now()
+        if await self.store.run(lambda uow: _close_unstarted(uow, live_id, now)):
+            log.info("live %s never went on air: marked ended", live_id)
+        else:
+            log.warning("live %s could not be ended automatically: %s", live_id, reply.text.key)
 
     async def locale_of(self, req: Request) -> str:
         """The language to answer this person in, without changing anything."""
@@ -136,8 +137,8 @@ class Core:
 
     async def _run(self, ctx: Context) -> Reply:
         req = ctx.req
-        if not self.flood.allow(req.actor, ctx.clock.now()):
-            ctx.refuse("error.flood_commands")
+        if req.actor != SYSTEM and not self.flood.allow(req.actor, ctx.clock.now()):
+            ctx.refuse("error.flood_commands")  # the bot's own schedule is never a flood
         spec = COMMANDS.get(req.command)
         if spec is None:
             ctx.refuse("error.unknown_command", command=req.command[:32])
@@ -146,9 +147,10 @@ class Core:
                 ctx.req = _with(req, args=parse_fields(req.raw, spec.shape))
             except FieldsError as bad:
                 ctx.refuse(f"error.fields.{bad.code}", detail=bad.detail, command=spec.name)
-        if ctx.community is None and req.space is None and ctx.arg("live"):
-            # Only in a private chat: in a group that is not (or no longer) linked, the role facts
-            # describe that group, and must not open another community's live to its admins.
+        if req.space is None and ctx.arg("live"):
+            # In a private chat the live named decides the community (whatever the member's
+            # memberships); never in a group that is not linked: its role facts describe that
+            # group, and must not open another community's live to its admins.
             await self._community_from_live(ctx)
         if spec.needs_community and ctx.community is None:
             ctx.refuse("error.no_community")
@@ -215,6 +217,17 @@ class Core:
         if community is not None and await uow.communities.is_granted_host(community.id, member_id):
             roles.add(Role.HOST)
         return frozenset(roles)
+
+
+async def _close_unstarted(uow: UnitOfWork, live_id: int, now: datetime) -> bool:
+    """A live that never went on air, two hours after its planned end: ended, owing nothing."""
+    if not await uow.lives.set_status(live_id, [LiveStatus.SCHEDULED], LiveStatus.ENDED, now):
+        return False
+    live = await uow.lives.get(live_id)
+    assert live is not None
+    await unplan_live(uow, live, "ended", now)
+    await refresh_announcements(uow, live, now)
+    return True
 
 
 _KEEP = "\x00keep"

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 from bot.core import views
 from bot.core.context import Context
 from bot.core.deliveries import ANNOUNCEMENT, plan_all, refresh_announcements, unplan_live
-from bot.core.live_fields import LIVE_KEYS, LiveFields, read_fields
-from bot.core.lookup import find_member
+from bot.core.live_fields import EXAMPLE_WHEN, LIVE_KEYS, LiveFields, read_fields
+from bot.core.lookup import need_member
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
 from bot.core.signups import member_tz, promote_waitlist
 from bot.domain.model import Live, LiveStatus, SignupStatus
 from bot.domain.series import Repeat, SeriesError, series_starts
-from bot.domain.when import WhenError
+from bot.domain.when import WhenError, one_year_after
 
 ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
 EDITABLE = (LiveStatus.DRAFT, LiveStatus.SCHEDULED)
@@ -95,7 +95,7 @@ async def publish(ctx: Context) -> Reply:
     published = await ctx.uow.lives.get(live.id)
     assert published is not None
     await owe_timed(ctx, published)
-    await announce_live(ctx, live)
+    await announce_live(ctx, published)
     return ctx.reply(
         "live.published", id=live.id, title=live.title, when=views.when(ctx.locale, live, ctx.tz)
     )
@@ -108,9 +108,7 @@ async def edit(ctx: Context) -> Reply:
     if live.status not in EDITABLE:
         ctx.refuse("live.not_editable", id=live.id)
     fields = read_fields(ctx)
-    cohost = await find_member(ctx, ctx.arg("cohost") or "") if ctx.arg("cohost") else None
-    if ctx.arg("cohost") and cohost is None:
-        ctx.refuse("error.unknown_member", member=(ctx.arg("cohost") or "")[:64])
+    cohost = await need_member(ctx, "cohost") if ctx.arg("cohost") else None
     targets = await series_targets(ctx, live)
     for target in targets:
         await apply_edit(ctx, target, fields, shift_of(ctx, live, target, fields.starts_at))
@@ -171,8 +169,13 @@ async def apply_edit(
         value = getattr(fields, name)
         if value is not None:
             changes["duration_min" if name == "duration" else name] = value
-    if starts_at is not None and starts_at <= ctx.clock.now():
-        ctx.refuse("when.too_soon", when=str(live.id), example="2026-12-01 18:30")
+    # Each occurrence a series edit moves meets the rules of any date: 5 minutes ahead, a year
+    # at most (the first one was checked when `when` was read).
+    now = ctx.clock.now()
+    if starts_at is not None and starts_at < now + timedelta(minutes=5):
+        ctx.refuse("when.too_soon", when=str(live.id), example=EXAMPLE_WHEN)
+    if starts_at is not None and starts_at > one_year_after(now):
+        ctx.refuse("when.too_far", when=str(live.id), example=EXAMPLE_WHEN)
     if starts_at is not None:
         changes["starts_at"] = starts_at
     counts = await ctx.uow.signups.counts(live.id)

@@ -26,8 +26,13 @@ async def find_member(ctx: Context, text: str) -> Member | None:
 
 
 async def need_member(ctx: Context, name: str = "member") -> Member:
+    """The member of this community named by the argument, refused as unknown otherwise.
+
+    Someone the bot has never seen in this community is unknown, so a typo never mutes, hosts
+    or co-hosts a stranger.
+    """
     raw = ctx.need(name)
-    member = await find_member(ctx, raw)
-    if member is None:
+    found = await find_member(ctx, raw)
+    if found is None or ctx.community_id not in await ctx.uow.communities.communities_of(found.id):
         ctx.refuse("error.unknown_member", member=raw[:64])
-    return member
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core import codec
 from bot.core.community import read_language, read_reminders, read_timezone
 from bot.core.context import Context, locale_for
+from bot.core.deliveries import refresh_announcements
 from bot.core.fields import parse_bool
 from bot.core.messages import Button, Reply
 from bot.core.registry import command
@@ -76,6 +77,7 @@ async def forgetme(ctx: Context) -> Reply:
         live = await ctx.uow.lives.get(live_id)
         if live is not None:
             await promote_waitlist(ctx, live)
+            await refresh_announcements(ctx.uow, live, now)  # its seats changed
     await ctx.uow.questions.delete_pending_of(ctx.member.id)
     await ctx.uow.questions.delete_votes_of(ctx.member.id)
     await ctx.uow.deliveries.delete_of_member(ctx.member.id)

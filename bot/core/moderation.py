@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.core.members_lookup import display_name, member_arg
+from bot.core.lookup import need_member
+from bot.core.members_lookup import display_name
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
 from bot.core.questions import VISIBLE, community_of, moderation_card, question_arg
 from bot.core.registry import command
@@ -109,7 +110,7 @@ async def merge(ctx: Context) -> Reply:
 
 @command("mute", alias="muet", positional=("member",), rest="length")
 async def mute(ctx: Context) -> Reply:
-    target = await member_arg(ctx)
+    target = await need_member(ctx)
     if target.id == ctx.member.id:
         ctx.refuse("mute.self")
     raw = ctx.arg("length") or DEFAULT_MUTE
@@ -133,7 +134,7 @@ async def mute(ctx: Context) -> Reply:
 
 @command("unmute", alias="demuet", positional=("member",))
 async def unmute(ctx: Context) -> Reply:
-    target = await member_arg(ctx)
+    target = await need_member(ctx)
     community, now = community_of(ctx), ctx.clock.now()
     if not await ctx.uow.moderation.unmute(community.id, target.id):
         ctx.refuse("unmute.not_muted", name=target.display_name)

@@ -16,19 +16,20 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.context import reach
 from bot.core.deliveries import (
     ANNOUNCEMENT,
     AUTO_END,
+    CORE_PLATFORM,
     EDIT_SPACING,
     NUDGE,
     REFRESH,
     REMINDER,
     SOON,
     current_announcement,
-    reach,
 )
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.payload import dump_message, dump_text, load_message, load_text
+from bot.core.payload import dump_message, load_message
 from bot.core.ports import ChatPlatform, Clock, Delivery, Store, UnitOfWork
 from bot.domain.model import Live, LiveStatus
 
@@ -36,8 +37,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MENTIONS_PER_MESSAGE = 90  # about what fits in Discord's 2,000 characters
 BEFORE_START = (REMINDER, SOON)
-
-__all__ = ["Outbox", "dump_message", "dump_text", "load_message", "load_text"]
 
 
 class Outbox:
@@ -62,6 +61,11 @@ class Outbox:
     def add_platform(self, platform: ChatPlatform) -> None:
         self._platforms[platform.name] = platform
 
+    @property
+    def platform_names(self) -> list[str]:
+        """The platforms this process sends on, and the rows it acts on itself."""
+        return [*self._platforms, CORE_PLATFORM]
+
     async def owed_at(self, when: datetime) -> None:
         """A use case planned a row due at `when`: send now, or make sure we wake up then."""
         # Not while a flush runs: the automatic end owes its summary from inside one, and waiting
@@ -75,7 +79,8 @@ class Outbox:
         """Sends every row due now once; returns how many were delivered."""
         async with self._flushing:  # two flushes at once would only fight over the same rows
             now = self._clock.now()
-            due, lives = await self._store.run(lambda uow: _due_with_lives(uow, now, limit))
+            names = self.platform_names
+            due, lives = await self._store.run(lambda uow: _due_with_lives(uow, now, limit, names))
             batches = await self._triage(due, lives, now)
             results = await asyncio.gather(*(self._deliver(batch) for batch in batches))
         return sum(results)
@@ -190,6 +195,10 @@ class Outbox:
 
 def _stale(row: Delivery, live: Live | None, now: datetime) -> str | None:
     """Why a due row is no longer worth sending, or None."""
+    if row.kind == ANNOUNCEMENT and (
+        live is None or live.status not in (LiveStatus.SCHEDULED, LiveStatus.LIVE)
+    ):
+        return "the live was cancelled or is over before it could be announced"
     if row.kind in BEFORE_START and (
         live is None or live.status is not LiveStatus.SCHEDULED or now >= live.starts_at
     ):
@@ -227,9 +236,9 @@ async def _announcement_and_posts(
 
 
 async def _due_with_lives(
-    uow: UnitOfWork, now: datetime, limit: int
+    uow: UnitOfWork, now: datetime, limit: int, platforms: Sequence[str]
 ) -> tuple[list[Delivery], dict[int, Live]]:
-    due = await uow.deliveries.due(now, limit)
+    due = await uow.deliveries.due(now, limit, platforms)
     lives: dict[int, Live] = {}
     for live_id in {row.live_id for row in due if row.live_id is not None}:
         live = await uow.lives.get(live_id)

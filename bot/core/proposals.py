@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import codec, views
 from bot.core.context import Context
+from bot.core.fields import parse_live_ref
 from bot.core.members_lookup import display_name
 from bot.core.messages import Button, OutMessage, Param, Reply, Text
 from bot.core.questions import community_of
@@ -65,7 +66,8 @@ async def proposals(ctx: Context) -> Reply:
 
 async def proposal_arg(ctx: Context) -> Proposal:
     raw = ctx.need("proposal")
-    proposal = await ctx.uow.proposals.get(int(raw)) if raw.isdigit() else None
+    number = parse_live_ref(raw)  # bounded: a 40-digit id is unknown, not a crash
+    proposal = await ctx.uow.proposals.get(number) if number is not None else None
     if proposal is None or proposal.community_id != ctx.community_id:
         ctx.refuse("proposal.unknown", id=raw[:20])
     return proposal

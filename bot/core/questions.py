@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 
 from bot.core import codec
 from bot.core.context import Context
-from bot.core.fields import parse_bool
+from bot.core.fields import parse_bool, parse_live_ref
 from bot.core.members_lookup import display_name
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
@@ -39,7 +39,8 @@ async def question_arg(ctx: Context, name: str = "question") -> tuple[Question, 
     """The question named by `Q45`, `q45` or `45`, and its live; refused when not of this community."""
     raw = ctx.need(name)
     match = _REF.fullmatch(raw)
-    question = await ctx.uow.questions.get(int(match.group(1))) if match else None
+    number = parse_live_ref(match.group(1)) if match else None  # the same bounded id parser
+    question = await ctx.uow.questions.get(number) if number is not None else None
     live = await ctx.uow.lives.get(question.live_id) if question else None
     if question is None or live is None or live.community_id != ctx.community_id:
         ctx.refuse("question.unknown", question=raw[:20])

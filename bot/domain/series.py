@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.when import one_year_after
+
 MIN_REPEAT_COUNT = 2
 MAX_REPEAT_COUNT = 52
 
@@ -39,13 +41,6 @@ def _monthly(start: date, months: int) -> date:
     return date(year, month0 + 1, min(start.day, last))
 
 
-def _one_year_after(moment: datetime) -> datetime:
-    try:
-        return moment.replace(year=moment.year + 1)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year + 1, day=28)
-
-
 def series_starts(first: datetime, tz: ZoneInfo, repeat: Repeat, count: int) -> list[datetime]:
     """Aware UTC starts: ``first`` then same local time each step; gap times move forward."""
     if first.tzinfo is None:
@@ -65,6 +60,6 @@ def series_starts(first: datetime, tz: ZoneInfo, repeat: Repeat, count: int) -> 
         # fold=0 is the first of a repeated hour; in a gap it keeps the pre-gap offset, so the
         # UTC round-trip lands the wall clock forward by the gap's length (02:30 -> 03:30).
         starts.append(datetime.combine(day, wall, tzinfo=tz).replace(fold=0).astimezone(UTC))
-    if starts[-1] > _one_year_after(first):
+    if starts[-1] > one_year_after(first):
         raise SeriesError("too_long")
     return starts

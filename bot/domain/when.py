@@ -263,7 +263,8 @@ def _to_utc(local: datetime, tz: ZoneInfo, raw: str) -> datetime:
     return utc
 
 
-def _one_year_after(moment: datetime) -> datetime:
+def one_year_after(moment: datetime) -> datetime:
+    """The same moment a year later (28 February for the 29th): the "one year ahead" limit."""
     try:
         return moment.replace(year=moment.year + 1)
     except ValueError:  # 29 February
@@ -273,7 +274,7 @@ def _one_year_after(moment: datetime) -> datetime:
 def _check_bounds(result: datetime, now: datetime, raw: str) -> datetime:
     if result < now + MIN_LEAD:
         raise WhenError("too_soon", raw)
-    if result > _one_year_after(now):
+    if result > one_year_after(now):
         raise WhenError("too_far", raw)
     return result
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, bindparam, case, delete, func, select, update
 from sqlalchemy.sql import Executable
 
+from bot.core.deliveries import CORE_PLATFORM, REFRESH
 from bot.core.messages import Destination
 from bot.core.ports import Delivery
 from bot.storage._db import Db
@@ -22,8 +23,6 @@ log = logging.getLogger(__name__)
 PENDING = "pending"
 SENDING = "sending"
 EXPIRED = "expired"
-REFRESH = "refresh"
-CORE = "core"  # rows the process acts on itself, never sent as they are
 AGAIN = "again"
 
 _DELIVERY = (
@@ -140,13 +139,18 @@ class SqlDeliveryRepo:
             self._owed(due_at)
         return inserted
 
-    async def due(self, now: datetime, limit: int) -> list[Delivery]:
-        """Pending rows whose next attempt has come, oldest due first."""
+    async def due(
+        self, now: datetime, limit: int, platforms: Sequence[str] | None = None
+    ) -> list[Delivery]:
+        """Pending rows whose next attempt has come, oldest due first; only those of the given
+        platforms (rows for a platform this process does not run must not block the others)."""
+        stmt = select(*_DELIVERY).where(
+            deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now
+        )
+        if platforms is not None:
+            stmt = stmt.where(deliveries.c.platform.in_(list(platforms)))
         result = await self._conn.execute(
-            select(*_DELIVERY)
-            .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.due_at, deliveries.c.id)
-            .limit(limit)
+            stmt.order_by(deliveries.c.due_at, deliveries.c.id).limit(limit)
         )
         return [delivery_from_row(row) for row in result]
 
@@ -261,11 +265,12 @@ class SqlDeliveryRepo:
         )
         return result.rowcount == 1
 
-    async def next_due(self) -> datetime | None:
-        """When the sender must wake up next (None: nothing is owed)."""
-        result = await self._conn.execute(
-            select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.status == PENDING)
-        )
+    async def next_due(self, platforms: Sequence[str] | None = None) -> datetime | None:
+        """When the sender must wake up next (None: nothing is owed on those platforms)."""
+        stmt = select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.status == PENDING)
+        if platforms is not None:
+            stmt = stmt.where(deliveries.c.platform.in_(list(platforms)))
+        result = await self._conn.execute(stmt)
         value = result.scalar()
         if value is None:
             return None
@@ -332,7 +337,7 @@ def _refresh_statement(dialect: str) -> Executable:
             "key": bindparam("key"),
             "kind": REFRESH,
             "due_at": due,
-            "platform": CORE,
+            "platform": CORE_PLATFORM,
             "chat_id": bindparam("chat_id"),
             "private": False,
             "live_id": bindparam("live_id"),
