@@ -24,8 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as bad:
         print(bad, file=sys.stderr)
         return 2
+    # In the terminal chat, INFO lines would interleave with the conversation: warnings only,
+    # unless DEBUG was asked for.
+    level = (
+        "WARNING" if settings.shell_only and settings.log_level == "INFO" else settings.log_level
+    )
     logging.basicConfig(
-        level=settings.log_level,
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

@@ -89,8 +89,8 @@ async def run(
                 "the Telegram and Discord adapters are not part of this version yet; unset the tokens to use the shell"
             )
             return 2
+        app.shell.greet()  # first, before anything the alarm sends at start
         await app.start()
-        app.shell.greet()
         await ensure_community(app.shell)
         if demo:
             await seed_demo(app.shell)

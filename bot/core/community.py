@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.context import Context
 from bot.core.fields import parse_bool
 from bot.core.lookup import need_member
-from bot.core.messages import Reply, Text
-from bot.core.registry import COMMANDS, command
+from bot.core.messages import Raw, Reply, Text
+from bot.core.registry import COMMANDS, command, usage, word_for
 from bot.domain.model import Role, SpaceRole
 from bot.domain.policy import effective_roles, shown_in_help
 from bot.domain.when import LengthError, format_offset, parse_offsets
@@ -184,8 +184,8 @@ async def help_(ctx: Context) -> Reply:
             ctx.locale,
             "help.line",
             {
-                "command": name,
-                "alias": spec.alias or name,
+                "command": word_for(name, ctx.locale),
+                "usage": Raw(usage(spec)),
                 "about": Text(ctx.locale, f"help.{name}"),
             },
         )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.core.fields import parse_live_ref
 from bot.core.messages import Button, Destination, OutMessage, Param, Reply, Request, Text
 from bot.core.ports import Clock, UnitOfWork
+from bot.core.registry import word_for
 from bot.domain.model import Community, Live, Member, Role, Space, SpaceRole
 from bot.domain.policy import effective_roles
 from bot.i18n.catalog import supported
@@ -108,7 +109,9 @@ class Context:
     def need(self, name: str) -> str:
         value = self.arg(name)
         if value is None:
-            self.refuse("error.missing_field", field=name, command=self.req.command)
+            self.refuse(
+                "error.missing_field", field=name, command=word_for(self.req.command, self.locale)
+            )
         return value
 
     async def live_arg(self, name: str = "live") -> Live:

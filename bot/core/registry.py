@@ -58,3 +58,19 @@ def resolve(word: str) -> CommandSpec | None:
     name = word.lower().lstrip("/").split("@")[0]
     spec = COMMANDS.get(ALIASES.get(name, name))
     return spec
+
+
+def word_for(name: str, locale: str) -> str:
+    """The command as a member of that language types it: `/participer` for French readers."""
+    spec = COMMANDS.get(name)
+    return spec.alias if spec is not None and spec.alias and locale == "fr" else name
+
+
+OPTIONAL = frozenset({"reason", "replay", "tag", "length", "period", "role", "code", "comment"})
+INTERNAL = frozenset({"confirm", "field", "value", "page", "rating"})  # filled by buttons
+
+
+def usage(spec: CommandSpec) -> str:
+    """` <live> [reason]`: the positional arguments as the spec's table writes them."""
+    names = [*spec.shape.positional, *([spec.shape.rest] if spec.shape.rest else [])]
+    return "".join(f" [{n}]" if n in OPTIONAL else f" <{n}>" for n in names if n not in INTERNAL)

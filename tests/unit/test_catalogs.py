@@ -29,7 +29,7 @@ PO_NAMES = sorted({p.name for loc in LOCALES for p in (LOCALE_DIR / loc).glob("*
 # A call `something.refuse("key", ...)` / `t("key")` / `Text(locale, "key", ...)` names a key.
 FIRST_ARG_CALLS = {"refuse", "reply", "t", "button", "_say"}
 # On purpose: /help shows French users the French alias (/participer) and English users the name.
-PLACEHOLDERS_MAY_DIFFER = {"help.line": ({"alias", "about"}, {"command", "about"})}
+PLACEHOLDERS_MAY_DIFFER: dict[str, tuple[set[str], set[str]]] = {}
 
 load_all()
 

@@ -309,11 +309,11 @@ async def test_an_unlinked_place_can_be_linked_again(community: Chat) -> None:
 
 
 def shown_commands(said: Said) -> set[str]:
-    """The command words listed by /help, one line each: `/participer : ...`."""
+    """The command words listed by /help, one line each: `/participer <live> : ...`."""
     out = set()
     for line in said.text.splitlines():
         if line.startswith("/"):
-            out.add(line[1:].split(":")[0].strip())
+            out.add(line[1:].split()[0].rstrip(":"))
     return out
 
 

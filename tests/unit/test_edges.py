@@ -104,3 +104,17 @@ async def test_rows_of_a_platform_this_process_does_not_run_do_not_block_the_oth
     assert [s.key for s in community.platform.sent if s.key.startswith(("tg:", "shell:"))] == [
         "shell:1"
     ]
+
+
+async def test_help_shows_each_command_with_its_arguments_in_the_reader_s_words(
+    community: Chat,
+) -> None:
+    french = await community.as_("olga", "organizer").says("/help")
+    assert "/participer <live> : participer à un live" in french.text
+    assert "/annuler <live> [reason] : annuler un live" in french.text
+    english = await community.as_("olga", "organizer").says("/settings language=en")
+    assert english.ok
+    english = await community.as_("olga", "organizer").says("/help")
+    assert "/join <live>: sign up for a live" in english.text
+    hint = await community.as_("bob").says("/join")
+    assert hint.text.endswith("un exemple de /participer.")

@@ -35,6 +35,10 @@ async def seed_demo(shell: Shell) -> None:
     listing = await shell.core.handle_text(shell.request("/lives"))
     if listing.messages[0].text.key != "lives.none":
         return
-    for line in DEMO:
-        await shell.core.handle_text(shell.request(line))
+    shell.platform.quiet = True  # 3 lives x 2 spaces of announcements would bury the prompt
+    try:
+        for line in DEMO:
+            await shell.core.handle_text(shell.request(line))
+    finally:
+        shell.platform.quiet = False
     shell._say("shell.demo", count=len(DEMO))
