@@ -11,6 +11,7 @@ from bot.core.fields import parse_live_ref
 from bot.core.messages import Button, Destination, OutMessage, Param, Reply, Request, Text
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.registry import word_for
+from bot.domain.automod import Automod
 from bot.domain.model import Community, Live, Member, Role, Space, SpaceRole
 from bot.domain.policy import effective_roles
 from bot.i18n.catalog import supported
@@ -24,6 +25,7 @@ class CoreConfig:
     timezone: str = "Europe/Paris"
     reminders: tuple[str, ...] = ("24h", "15m")
     premoderation: bool = True
+    automod: Automod = field(default_factory=Automod.default)  # compiled once, shared
 
 
 class Refusal(Exception):

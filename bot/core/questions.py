@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from difflib import SequenceMatcher
+
+from rapidfuzz import fuzz, utils
 
 from bot.core import codec
 from bot.core.context import Context
@@ -13,20 +14,18 @@ from bot.core.members_lookup import display_name
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
 from bot.core.signups import refuse_closed
+from bot.domain.automod import fold
 from bot.domain.model import Community, Live, LiveStatus, Question, QuestionStatus, Role, SpaceRole
 from bot.i18n.dates import format_short
 
 FLOOD_LIMIT = 3
 FLOOD_WINDOW = timedelta(minutes=5)
 TEXT_MIN, TEXT_MAX = 3, 500
-SIMILAR = 0.75  # difflib ratio; a real fuzzy matcher replaces this later
+SIMILAR = 80  # out of 100: the mean of rapidfuzz's token-set and token-sort ratios
 LIST_MAX = 20  # a phone screen of questions; the rest are the least voted anyway
 VISIBLE = (QuestionStatus.ON_AIR, QuestionStatus.APPROVED)
 
 _REF = re.compile(r"[#Qq]?([0-9]{1,15})")
-# Auto-moderation: what makes a question worth a human look even without pre-moderation.
-_LINK = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|fr|io|ly|gg)\b", re.I)
-_MENTION = re.compile(r"@everyone|@here|<@[!&]?[0-9]+>|<#[0-9]+>")
 
 
 def community_of(ctx: Context) -> Community:
@@ -47,28 +46,27 @@ async def question_arg(ctx: Context, name: str = "question") -> tuple[Question, 
     return question, live
 
 
-def auto_flags(text: str) -> tuple[str, ...]:
-    """Why a question deserves a moderator's eye: links, mass mentions, shouting."""
-    flags = []
-    if _LINK.search(text):
-        flags.append("link")
-    if _MENTION.search(text):
-        flags.append("mention")
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 10 and sum(c.isupper() for c in letters) > 0.7 * len(letters):
-        flags.append("shouting")
-    return tuple(flags)
+def _comparable(text: str) -> str:
+    """Casefolded, accents and punctuation gone: `Débuter ?` and `debuter` compare equal."""
+    return utils.default_process(fold(text))
+
+
+def similarity(a: str, b: str) -> float:
+    """0 to 100. Token-set alone scores 100 when one question's words are a subset of the
+    other's (`Python ?` in any question about Python); token-sort tempers that."""
+    a, b = _comparable(a), _comparable(b)
+    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 2
 
 
 async def similar_approved(ctx: Context, question: Question) -> Question | None:
     """The most similar approved (or on-air) question of the same live, if close enough to merge."""
-    best, best_ratio = None, SIMILAR
+    best, best_score = None, float(SIMILAR)
     for other in await ctx.uow.questions.by_status(question.live_id, VISIBLE):
         if other.id == question.id:
             continue
-        ratio = SequenceMatcher(None, question.text.casefold(), other.text.casefold()).ratio()
-        if ratio >= best_ratio:
-            best, best_ratio = other, ratio
+        score = similarity(question.text, other.text)
+        if score >= best_score:
+            best, best_score = other, score
     return best
 
 
@@ -132,7 +130,7 @@ async def ask(ctx: Context) -> Reply:
     recent = await ctx.uow.questions.count_recent(live.id, ctx.member.id, now - FLOOD_WINDOW)
     if recent >= FLOOD_LIMIT:
         ctx.refuse("question.flood", limit=FLOOD_LIMIT, minutes=FLOOD_WINDOW.seconds // 60)
-    flags = auto_flags(text)
+    flags = ctx.config.automod.check(text)
     # Flagged questions wait for a human even without pre-moderation: trolls never reach the host.
     held = community.premoderation or bool(flags)
     status = QuestionStatus.PENDING if held else QuestionStatus.APPROVED

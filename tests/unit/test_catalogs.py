@@ -17,6 +17,7 @@ from bot.core.fields import FieldsErrorCode
 from bot.core.messages import Text
 from bot.core.registry import COMMANDS
 from bot.core.usecases import load_all
+from bot.domain.automod import REASONS
 from bot.domain.model import LiveStatus, Role, SpaceRole
 from bot.domain.series import Repeat
 from bot.i18n.catalog import LOCALES, catalog, render
@@ -197,6 +198,7 @@ def dynamic_keys() -> set[str]:
     keys = {f"when.{code}" for code in when_codes}
     keys |= {f"series.{code}" for code in series_codes}
     keys |= {f"live.status.{s.value}" for s in LiveStatus}
+    keys |= {f"question.flag.{reason}" for reason in REASONS}
     keys |= {f"error.fields.{code}" for code in get_args(FieldsErrorCode)}
     keys |= {f"repeat.{r.value}" for r in Repeat}
     keys |= {f"help.{name}" for name, spec in COMMANDS.items() if not spec.button_only}

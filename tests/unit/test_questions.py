@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.questions import auto_flags
+from bot.domain.automod import Automod
 from bot.domain.model import Question, QuestionStatus, UserRef
 from tests.chat import Chat
 
@@ -70,8 +70,8 @@ async def test_a_flagged_question_is_held_even_without_premoderation(community: 
     assert said.key == "question.received.pending"
     (card,) = chat.posts("mods")
     assert "contient un lien" in card and "mentionne" in card
-    assert auto_flags("COMMENT ON FAIT POUR CUIRE LES PÂTES") == ("shouting",)
-    assert auto_flags("Comment débuter ?") == ()
+    assert Automod.default().check("COMMENT ON FAIT POUR CUIRE LES PÂTES") == ("shouting",)
+    assert Automod.default().check("Comment débuter ?") == ()
 
 
 async def test_anonymous_shows_anonymous_to_the_audience_and_the_author_to_moderators(

@@ -1,0 +1,1 @@
+"""Word lists for auto-moderation, one term per line (a package so the wheel ships the files)."""
