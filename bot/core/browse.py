@@ -51,8 +51,7 @@ async def live(ctx: Context) -> Reply:
     if found.status is LiveStatus.DRAFT and not await ctx.is_host_of(found):
         ctx.refuse("error.unknown_live", live=str(found.id))
     counts = await ctx.uow.signups.counts(found.id)
-    hosts = [await ctx.uow.members.get(m) for m in await ctx.uow.lives.hosts(found.id)]
-    names = ", ".join(h.display_name for h in hosts if h is not None) or "-"
+    names = await views.host_names(ctx.uow, found.id) or "-"
     card = views.card(ctx.locale, found, ctx.tz, counts, names)
     mine = await ctx.uow.signups.get(found.id, ctx.member.id)
     buttons: list[Button] = []

@@ -166,6 +166,5 @@ async def current_announcement(uow: UnitOfWork, live_id: int) -> OutMessage | No
     if live is None or community is None:
         return None
     counts = await uow.signups.counts(live.id)
-    hosts = [await uow.members.get(m) for m in await uow.lives.hosts(live.id)]
-    names = ", ".join(h.display_name for h in hosts if h is not None) or "-"
+    names = await views.host_names(uow, live.id) or "-"
     return views.announcement(community.language, live, ZoneInfo(community.timezone), counts, names)

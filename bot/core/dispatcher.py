@@ -17,7 +17,7 @@ from bot.core.outbox import Outbox
 from bot.core.payload import dump_message
 from bot.core.ports import Clock, Place, Store, UnitOfWork
 from bot.core.registry import COMMANDS, resolve
-from bot.domain.model import Community, LiveStatus, Member, Role, Space, SpaceRef, UserRef
+from bot.domain.model import Community, LiveStatus, Member, Role, UserRef
 from bot.domain.policy import may
 from bot.i18n.catalog import supported
 
@@ -131,9 +131,13 @@ class Core:
 
     async def _who(self, uow: UnitOfWork, req: Request) -> tuple[Member | None, Community | None]:
         member = await uow.members.by_ref(req.actor)
-        space = await self._space(uow, req.space)
-        community = await uow.communities.get(space.community_id) if space else None
-        return member, community
+        if req.space is None:
+            return member, None
+        # The same lookup every command makes; member id 0 matches no host grant (ids start at 1).
+        place = await uow.communities.place(
+            req.space.platform, req.space.id, member.id if member else 0
+        )
+        return member, place.community if place else None
 
     async def _run(self, ctx: Context) -> Reply:
         req = ctx.req
@@ -203,12 +207,6 @@ class Core:
                 community = await uow.communities.get(mine[0])
         roles = await self._roles(uow, req, community, member.id)
         return Context(req, uow, self.clock, self.config, member, None, community, roles)
-
-    async def _space(self, uow: UnitOfWork, ref: SpaceRef | None) -> Space | None:
-        if ref is None:
-            return None
-        space = await uow.communities.space(ref.platform, ref.id)
-        return space if space is not None and space.active else None
 
     async def _roles(
         self, uow: UnitOfWork, req: Request, community: Community | None, member_id: int

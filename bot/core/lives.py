@@ -66,8 +66,7 @@ async def announce_live(ctx: Context, live: Live, count: int = 1) -> None:
     community = await ctx.uow.communities.get(live.community_id)
     assert community is not None
     counts = await ctx.uow.signups.counts(live.id)
-    hosts = [await ctx.uow.members.get(m) for m in await ctx.uow.lives.hosts(live.id)]
-    host = ", ".join(h.display_name for h in hosts if h is not None) or ctx.member.display_name
+    host = await views.host_names(ctx.uow, live.id) or ctx.member.display_name
     tz = ZoneInfo(community.timezone)  # a post for everyone: the community's time, not the host's
 
     def build(locale: str) -> OutMessage:

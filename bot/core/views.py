@@ -6,8 +6,15 @@ from zoneinfo import ZoneInfo
 
 from bot.core import codec
 from bot.core.messages import Button, OutMessage, Raw, Text
+from bot.core.ports import UnitOfWork
 from bot.domain.model import Live, SeatCount
 from bot.i18n.dates import format_short, format_when
+
+
+async def host_names(uow: UnitOfWork, live_id: int) -> str:
+    """The live's hosts as shown on its card ("" when none is left)."""
+    hosts = [await uow.members.get(m) for m in await uow.lives.hosts(live_id)]
+    return ", ".join(h.display_name for h in hosts if h is not None)
 
 
 def when(locale: str, live: Live, tz: ZoneInfo) -> Raw:

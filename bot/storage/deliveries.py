@@ -15,7 +15,7 @@ from bot.core.deliveries import CORE_PLATFORM, REFRESH
 from bot.core.messages import Destination
 from bot.core.ports import Delivery
 from bot.storage._db import Db
-from bot.storage._sql import AnyRow, insert_for, upsert
+from bot.storage._sql import AnyRow, insert_for
 from bot.storage.tables import UTCDateTime, deliveries
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,9 @@ _PLANNED = (
 
 
 @cache
-def _plan_statement(dialect: str) -> Executable:
-    """Built once: every sign-up plans its reminders (building costs more than running)."""
+def _insert_statement(dialect: str, revive: bool) -> Executable:
+    """Built once (building costs more than running): insert a pending row; on a key already
+    there, `revive` brings a pending or expired row up to date, else nothing happens."""
     types = {"due_at": UTCDateTime, "payload": JSON}
     stmt = insert_for(dialect, deliveries).values(
         {
@@ -81,6 +82,10 @@ def _plan_statement(dialect: str) -> Executable:
             "updated_at": bindparam("due_at", type_=UTCDateTime),
         }
     )
+    if not revive:
+        return stmt.on_conflict_do_nothing(index_elements=[deliveries.c.key]).returning(
+            deliveries.c.id
+        )
     revived: dict[str, Any] = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
     revived |= {"status": PENDING, "attempts": 0, "reason": None}
     revived["next_attempt_at"] = stmt.excluded["due_at"]
@@ -89,6 +94,30 @@ def _plan_statement(dialect: str) -> Executable:
         set_=revived,
         where=deliveries.c.status.in_((PENDING, EXPIRED)),
     ).returning(deliveries.c.id)
+
+
+def _row(
+    key: str,
+    kind: str,
+    due_at: datetime,
+    dest: Destination,
+    payload: Mapping[str, Any],
+    member_id: int | None,
+    live_id: int | None,
+) -> dict[str, Any]:
+    """The parameters of `_insert_statement` for one owed message."""
+    return {
+        "key": key,
+        "kind": kind,
+        "due_at": due_at,
+        "platform": dest.platform,
+        "chat_id": dest.chat_id,
+        "private": dest.private,
+        "thread_id": dest.thread_id,
+        "member_id": member_id,
+        "live_id": live_id,
+        "payload": dict(payload),
+    }
 
 
 class SqlDeliveryRepo:
@@ -112,28 +141,8 @@ class SqlDeliveryRepo:
         live_id: int | None,
     ) -> bool:
         """Inserts the row unless its key exists already; True when inserted."""
-        stmt = (
-            upsert(self._conn, deliveries)
-            .values(
-                key=key,
-                kind=kind,
-                due_at=due_at,
-                platform=dest.platform,
-                chat_id=dest.chat_id,
-                private=dest.private,
-                thread_id=dest.thread_id,
-                member_id=member_id,
-                live_id=live_id,
-                payload=dict(payload),
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=due_at,
-                updated_at=due_at,
-            )
-            .on_conflict_do_nothing(index_elements=[deliveries.c.key])
-            .returning(deliveries.c.id)
-        )
-        result = await self._conn.execute(stmt)
+        row = _row(key, kind, due_at, dest, payload, member_id, live_id)
+        result = await self._conn.execute(_insert_statement(self._conn.dialect.name, False), row)
         inserted = result.first() is not None
         if inserted:
             self._owed(due_at)
@@ -215,20 +224,9 @@ class SqlDeliveryRepo:
     ) -> bool:
         """Owes the message: a new row, or a pending/expired one brought up to date (the latest
         plan wins). A row already sent, refused or being sent is never touched: no double send."""
-        values = {
-            "key": key,
-            "kind": kind,
-            "due_at": due_at,
-            "platform": dest.platform,
-            "chat_id": dest.chat_id,
-            "private": dest.private,
-            "thread_id": dest.thread_id,
-            "member_id": member_id,
-            "live_id": live_id,
-            "payload": dict(payload),
-        }
-        stmt = _plan_statement(self._conn.dialect.name)
-        planned = (await self._conn.execute(stmt, values)).first() is not None
+        row = _row(key, kind, due_at, dest, payload, member_id, live_id)
+        stmt = _insert_statement(self._conn.dialect.name, True)
+        planned = (await self._conn.execute(stmt, row)).first() is not None
         if planned:
             self._owed(due_at)
         return planned
