@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Protocol, TextIO
 
+from bot.adapters.limits import TELEGRAM, LimitProfile
 from bot.adapters.shell.adapter import Shell, ShellPlatform
 from bot.adapters.shell.seed import ensure_community, seed_demo
 from bot.core.context import CoreConfig
@@ -19,6 +22,13 @@ from bot.settings import Settings
 from bot.storage.database import SqlStore, open_store
 
 log = logging.getLogger(__name__)
+
+
+class Service(Protocol):
+    """A platform adapter's life: started after the core, stopped before it."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
 
 
 class SystemClock:
@@ -34,15 +44,25 @@ class App:
     outbox: Outbox
     alarm: Alarm
     shell: Shell | None = None
+    services: list[Service] = field(default_factory=list)
     _stopped: bool = field(default=False, repr=False)
+    _started: list[Service] = field(default_factory=list, repr=False)
 
     async def start(self) -> None:
         await self.alarm.start()
+        for service in self.services:
+            await service.start()
+            self._started.append(service)
 
     async def stop(self) -> None:
-        """In reverse order of start: the alarm clock, then the database."""
+        """In reverse order of start: the adapters, the alarm clock, then the database."""
         if not self._stopped:
             self._stopped = True
+            for service in reversed(self._started):
+                try:
+                    await service.stop()
+                except Exception:
+                    log.exception("stopping %s failed", type(service).__name__)
             await self.alarm.stop()
             await self.store.close()
 
@@ -57,7 +77,11 @@ def core_config(settings: Settings) -> CoreConfig:
 
 
 async def build(
-    settings: Settings, *, stdin: TextIO | None = None, out: TextIO | None = None
+    settings: Settings,
+    *,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    telegram_limits: LimitProfile = TELEGRAM,
 ) -> App:
     """Opens the database (migrating it), then wires the core, the outbox and the shell."""
     load_all()
@@ -71,6 +95,13 @@ async def build(
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)
         app.shell = Shell(core, platform, stdin or sys.stdin, out or sys.stdout)
+    if settings.telegram.token:
+        outbox.inline = False
+        from bot.adapters.telegram.service import TelegramService  # only with a token
+
+        app.services.append(
+            TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
+        )
     return app
 
 
@@ -82,13 +113,17 @@ async def run(
     out: TextIO | None = None,
 ) -> int:
     """Runs until the input ends (shell); returns the exit status."""
+    if settings.discord.token and not settings.telegram.token:
+        log.error("the Discord adapter is not part of this version yet; unset DISCORD_TOKEN")
+        return 2
+    if settings.discord.token:
+        log.warning("the Discord adapter is not part of this version yet: DISCORD_TOKEN ignored")
     app = await build(settings, stdin=stdin, out=out)
     try:
         if app.shell is None:
-            log.error(
-                "the Telegram and Discord adapters are not part of this version yet; unset the tokens to use the shell"
-            )
-            return 2
+            await app.start()
+            await _until_stopped()
+            return 0
         app.shell.greet()  # first, before anything the alarm sends at start
         await app.start()
         await ensure_community(app.shell)
@@ -98,3 +133,16 @@ async def run(
         return 0
     finally:
         await app.stop()
+
+
+async def _until_stopped() -> None:
+    """Runs until SIGINT or SIGTERM (a container stop), then lets `run` stop everything."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

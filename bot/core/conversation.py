@@ -5,7 +5,7 @@ State is kept in memory, per person: a restart in the middle only means starting
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from bot.core import codec
@@ -46,9 +46,16 @@ class Conversations:
     def can_guide(self, command: str) -> bool:
         return command in GUIDED
 
-    async def start(self, core: Core, req: Request, command: str) -> Reply:
+    async def start(
+        self, core: Core, req: Request, command: str, values: dict[str, str] | None = None
+    ) -> Reply:
+        """Asks the first field not given in `values` (an Ask button already names its live)."""
         locale = await core.locale_of(req)
-        self._forms[req.actor] = form = _Form(command, locale)
+        form = _Form(command, locale, dict(values or {}))
+        fields = GUIDED[command]
+        while form.step < len(fields) and fields[form.step][0] in form.values:
+            form.step += 1
+        self._forms[req.actor] = form
         return self._prompt(form)
 
     async def answer(self, core: Core, req: Request, line: str) -> Reply:
@@ -64,11 +71,7 @@ class Conversations:
         if form.step < len(GUIDED[form.command]):
             return self._prompt(form)
         del self._forms[req.actor]
-        done = Request(
-            req.actor, form.command, form.values, req.space, req.facts,
-            req.display_name, req.locale, req.username, None,
-        )  # fmt: skip
-        return await core.handle(done)
+        return await core.handle(replace(req, command=form.command, args=form.values, raw=None))
 
     async def stop(self, core: Core, req: Request) -> Reply:
         locale = await core.locale_of(req)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core import codec
@@ -43,15 +44,22 @@ class Core:
         line = (req.raw or "").strip()
         if not line.startswith("/"):
             return await self.conversations.answer(self, req, line)
-        word, _, rest = line.partition(" ")
+        word = line.split(maxsplit=1)[0]
+        rest = line[len(word) :].lstrip(" \t")  # a newline stays: it starts a multi-line form
         spec = resolve(word)
         name = spec.name if spec else word.lstrip("/")
         if spec is not None and spec.name == "stop":
             return await self.conversations.stop(self, req)
         if spec is not None and not rest.strip() and self.conversations.can_guide(spec.name):
-            refused = await self._refuse_guide(req, spec.name)
-            return refused or await self.conversations.start(self, req, spec.name)
+            return await self.guide(req, spec.name)
         return await self.handle(_with(req, command=name, raw=rest))
+
+    async def guide(
+        self, req: Request, command: str, values: dict[str, str] | None = None
+    ) -> Reply:
+        """Starts a guided form (`values` already known, e.g. the live of an Ask button)."""
+        refused = await self._refuse_guide(req, command)
+        return refused or await self.conversations.start(self, req, command, values)
 
     async def handle_action(self, req: Request) -> Reply:
         """A button press: `req.raw` holds the encoded action."""
@@ -61,12 +69,17 @@ class Core:
             return await self.handle(_with(req, command="?button", raw=None))
         if action.name == "stop":
             return await self.conversations.stop(self, req)
+        if action.name == "ask":  # the Ask button: the live is known, the question is asked for
+            return await self.guide(req, "ask", action.args)
         return await self.handle(_with(req, command=action.name, raw=None, args=action.args))
 
     async def handle(self, req: Request) -> Reply:
         """Runs the use case in one transaction; a refusal rolls it back and is the answer."""
         try:
             reply, owed_at = await self.store.run(lambda uow: self._process(uow, req))
+        except _AlreadyHandled:
+            log.info("inbox item %s was handled already: not acting twice", req.receipt)
+            return Reply(())
         except Refusal as said_no:
             await self._remember(req)
             return Reply((OutMessage(said_no.text),), ok=False)
@@ -79,6 +92,10 @@ class Core:
 
     async def _process(self, uow: UnitOfWork, req: Request) -> tuple[Reply, datetime | None]:
         """Inside the transaction: the use case, then the ledger rows of what it owes others."""
+        # The inbox item is marked handled in the same transaction as its effects: after a
+        # crash it is either done (and never replayed) or not done at all (and replayed).
+        if req.receipt is not None and not await uow.inbox.done(req.receipt, self.clock.now()):
+            raise _AlreadyHandled
         ctx = await self._context(uow, req)
         reply = await self._run(ctx)
         now = self.clock.now()
@@ -173,17 +190,28 @@ class Core:
 
     async def _remember(self, req: Request) -> None:
         """A refusal rolls the command back, but not the fact that the bot has seen this person
-        (else `/host bob` right after bob's refused command would not know bob)."""
+        (else `/host bob` right after bob's refused command would not know bob), nor that the
+        inbox item was handled (a refusal changed nothing, so answering it again is harmless)."""
         try:
-            await self.store.run(lambda uow: self._seen(uow, req))
+            await self.store.run(lambda uow: self._seen_refused(uow, req))
         except Exception:
             log.exception("could not record %s after a refusal", req.actor)
+
+    async def _seen_refused(self, uow: UnitOfWork, req: Request) -> None:
+        await self._seen(uow, req)
+        if req.receipt is not None:
+            await uow.inbox.done(req.receipt, self.clock.now())
+
+    async def acknowledge(self, receipt: int) -> None:
+        """Marks an inbox item handled when no use case did (a refusal, a guided prompt)."""
+        now = self.clock.now()
+        await self.store.run(lambda uow: uow.inbox.done(receipt, now))
 
     async def _seen(self, uow: UnitOfWork, req: Request) -> tuple[Member, Place | None]:
         """Records the person (and their membership of the place's community); returns both."""
         now = self.clock.now()
         member = await uow.members.upsert(
-            req.actor, req.display_name or req.actor.id, req.username, req.locale, now
+            req.actor, req.display_name or req.actor.id, req.username, req.locale, now, req.dm
         )
         place = None
         if req.space is not None:
@@ -211,7 +239,10 @@ class Core:
     async def _roles(
         self, uow: UnitOfWork, req: Request, community: Community | None, member_id: int
     ) -> frozenset[Role]:
-        roles = set(req.facts) | {Role.MEMBER}
+        facts = req.facts
+        if req.community_facts is not None:
+            facts = req.community_facts.get(community.id, frozenset()) if community else frozenset()
+        roles = set(facts) | {Role.MEMBER}
         if community is not None and await uow.communities.is_granted_host(community.id, member_id):
             roles.add(Role.HOST)
         return frozenset(roles)
@@ -228,6 +259,10 @@ async def _close_unstarted(uow: UnitOfWork, live_id: int, now: datetime) -> bool
     return True
 
 
+class _AlreadyHandled(Exception):
+    """The inbox item was handled by an earlier run: nothing must happen twice."""
+
+
 _KEEP = "\x00keep"
 
 
@@ -238,15 +273,10 @@ def _with(
     raw: str | None = _KEEP,
     args: Mapping[str, str] | None = None,
 ) -> Request:
-    return Request(
-        actor=req.actor,
+    return replace(
+        req,
         command=command if command is not None else req.command,
         args=dict(args) if args is not None else dict(req.args),
-        space=req.space,
-        facts=req.facts,
-        display_name=req.display_name,
-        locale=req.locale,
-        username=req.username,
         raw=req.raw if raw == _KEEP else raw,
     )
 

@@ -61,6 +61,11 @@ class Request:
     locale: str | None = None
     username: str | None = None
     raw: str | None = None
+    # In a private chat, the person's roles in each of their communities (facts of one chat
+    # never describe another community); None: `facts` apply wherever the command lands.
+    community_facts: Mapping[int, frozenset[Role]] | None = None
+    dm: bool | None = None  # see MemberRepo.upsert
+    receipt: int | None = None  # the inbox item this request came from: handled exactly once
 
 
 @dataclass(frozen=True)

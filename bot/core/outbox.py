@@ -57,6 +57,7 @@ class Outbox:
         self.on_auto_end: Callable[[int], Awaitable[None]] | None = None
         self.on_owed: Callable[[datetime], None] | None = None  # the alarm clock listens here
         self._flushing = asyncio.Lock()
+        self.inline = True  # send what is due right after the command (the shell, tests)
 
     def add_platform(self, platform: ChatPlatform) -> None:
         self._platforms[platform.name] = platform
@@ -70,7 +71,9 @@ class Outbox:
         """A use case planned a row due at `when`: send now, or make sure we wake up then."""
         # Not while a flush runs: the automatic end owes its summary from inside one, and waiting
         # for the lock that flush holds would wait forever; the alarm (or the next flush) sends it.
-        if when <= self._clock.now() and not self._flushing.locked():
+        # With a chat platform the command's answer must not wait for these sends (Telegram's
+        # 15 s and Discord's 3 s to answer a press): the alarm clock sends them in the background.
+        if when <= self._clock.now() and self.inline and not self._flushing.locked():
             await self.flush()
         elif self.on_owed is not None:
             self.on_owed(when)

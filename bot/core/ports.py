@@ -119,7 +119,12 @@ class MemberRepo(Protocol):
         username: str | None,
         locale_hint: str | None,
         now: datetime,
-    ) -> Member: ...
+        dm: bool | None = None,
+    ) -> Member:
+        """`dm`: True when they wrote to the bot privately, False when first seen where a bot
+        may not write first (a Telegram group), None when this contact says nothing of it."""
+        ...
+
     async def get(self, member_id: int) -> Member | None: ...
     async def by_ref(self, ref: UserRef) -> Member | None: ...
     async def by_username(self, platform: str, username: str) -> Member | None: ...
@@ -333,6 +338,31 @@ class DeliveryRepo(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class InboxItem:
+    """An update a platform sent, stored before it was confirmed to the platform."""
+
+    id: int
+    payload: str
+    received_at: datetime
+
+
+class InboxRepo(Protocol):
+    async def add(
+        self, platform: str, items: Sequence[tuple[str, str]], now: datetime
+    ) -> list[tuple[str, int]]:
+        """Stores (external id, payload); returns (external id, row id) of those not there yet."""
+        ...
+
+    async def pending(self, platform: str, limit: int) -> list[InboxItem]: ...
+    async def done(self, item_id: int, now: datetime) -> bool:
+        """Marks it handled; False when it already was."""
+        ...
+
+    async def is_done(self, item_id: int) -> bool: ...
+    async def prune(self, before: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     communities: CommunityRepo
     members: MemberRepo
@@ -342,6 +372,7 @@ class UnitOfWork(Protocol):
     moderation: ModerationRepo
     proposals: ProposalRepo
     deliveries: DeliveryRepo
+    inbox: InboxRepo
 
 
 T = TypeVar("T")

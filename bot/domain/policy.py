@@ -80,3 +80,13 @@ HELP_ROLES: dict[str, frozenset[Role]] = {
 
 def shown_in_help(command: str, roles: frozenset[Role]) -> bool:
     return bool(HELP_ROLES.get(command, frozenset()) & effective_roles(roles))
+
+
+# Commands whose outcome never depends on the caller's roles: an adapter that must ask the
+# platform for roles (Telegram's getChatMember) need not ask for these.
+ROLE_BLIND = frozenset(
+    {
+        "join", "leave", "live", "lives", "questions", "vote", "attend", "rate",
+        "myschedule", "settings", "forgetme", "stop", "ask", "propose",
+    }
+)  # fmt: skip

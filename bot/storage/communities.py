@@ -50,6 +50,7 @@ _SPACE = (
 _COMMUNITY_FIELDS = ("name", "language", "timezone", "reminders", "premoderation")
 _SPACE_FIELDS = (
     "title",
+    "external_id",
     "role",
     "active",
     "announce_channel",

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Boolean, bindparam, case, delete, func, select, update
 from sqlalchemy.sql import Executable
 
 from bot.domain.model import Member, UserRef
@@ -71,7 +71,7 @@ def _upsert_statement(dialect: str) -> Executable:
         display_name=bindparam("display_name"),
         username=bindparam("username"),
         locale_hint=bindparam("locale_hint"),
-        dm_unreachable=False,
+        dm_unreachable=bindparam("unreachable", type_=Boolean),
         created_at=bindparam("created_at", type_=UTCDateTime),
     )
     return stmt.on_conflict_do_update(
@@ -80,6 +80,10 @@ def _upsert_statement(dialect: str) -> Executable:
             "display_name": stmt.excluded.display_name,
             "username": stmt.excluded.username,
             "locale_hint": func.coalesce(stmt.excluded.locale_hint, members.c.locale_hint),
+            # A private message from them proves the bot may write to them again (Telegram).
+            "dm_unreachable": case(
+                (bindparam("opened", type_=Boolean), False), else_=members.c.dm_unreachable
+            ),
         },
     ).returning(*_MEMBER)
 
@@ -97,8 +101,13 @@ class SqlMemberRepo:
         username: str | None,
         locale_hint: str | None,
         now: datetime,
+        dm: bool | None = None,
     ) -> Member:
-        """Creates the member or refreshes its names; a missing locale hint keeps the old one."""
+        """Creates the member or refreshes its names; a missing locale hint keeps the old one.
+
+        `dm` is what this contact says of the private chat: True, they wrote to the bot privately
+        (so it may write back); False, first seen in a group of a platform where a bot may not
+        write first (Telegram); None, nothing either way."""
         values = {
             "platform": ref.platform,
             "external_id": ref.id,
@@ -106,6 +115,8 @@ class SqlMemberRepo:
             "username": username,
             "locale_hint": locale_hint,
             "created_at": now,
+            "unreachable": dm is False,
+            "opened": dm is True,
         }
         result = await self._conn.execute(_upsert_statement(self._conn.dialect.name), values)
         return member_from_row(result.one())

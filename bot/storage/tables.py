@@ -276,3 +276,18 @@ deliveries = Table(
     Index("ix_deliveries_member", "member_id"),
     Index("ix_deliveries_live", "live_id"),
 )
+
+# Updates received from a platform, stored before the platform is told they arrived: a crash
+# between the two loses nothing (the platform sends them again, or they wait here).
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("handled_at", UTCDateTime),
+    UniqueConstraint("platform", "external_id"),
+    Index("ix_inbox_pending", "platform", "handled_at"),
+)

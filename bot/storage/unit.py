@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.ports import (
     CommunityRepo,
     DeliveryRepo,
+    InboxRepo,
     LiveRepo,
     MemberRepo,
     ModerationRepo,
@@ -15,6 +16,7 @@ from bot.core.ports import (
 from bot.storage._db import Db
 from bot.storage.communities import SqlCommunityRepo
 from bot.storage.deliveries import SqlDeliveryRepo
+from bot.storage.inbox import SqlInboxRepo
 from bot.storage.lives import SqlLiveRepo
 from bot.storage.members import SqlMemberRepo
 from bot.storage.moderation import SqlModerationRepo
@@ -36,3 +38,4 @@ class SqlUnit:
         self.moderation: ModerationRepo = SqlModerationRepo(conn)
         self.proposals: ProposalRepo = SqlProposalRepo(conn)
         self.deliveries: DeliveryRepo = SqlDeliveryRepo(conn)
+        self.inbox: InboxRepo = SqlInboxRepo(conn)

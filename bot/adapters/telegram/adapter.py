@@ -1,0 +1,235 @@
+"""The Telegram adapter: updates in (through the inbox), requests to the core, answers out.
+
+python-telegram-bot's `Bot` does the HTTP; the update loop, the webhook endpoint and the routing
+are ours, so that nothing is confirmed to Telegram before it is stored (see `receive`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+from telegram import Bot, CallbackQuery, Chat, Message, Update, User
+
+from bot.adapters.telegram.answers import Answers, is_toast
+from bot.adapters.telegram.roles import Roles
+from bot.core import codec
+from bot.core.dispatcher import Core
+from bot.core.messages import OutMessage, Reply, Request, Text
+from bot.core.ports import InboxItem
+from bot.core.registry import resolve
+from bot.core.spaces import space_left, space_moved
+from bot.domain.model import Role, SpaceRef, UserRef
+from bot.domain.policy import ROLE_BLIND
+
+log = logging.getLogger(__name__)
+ANSWERABLE = timedelta(seconds=14)  # Telegram refuses callback answers after about 15 s
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?=\s|$)")
+
+
+class TelegramAdapter:
+    def __init__(self, core: Core, bot: Bot, answers: Answers, roles: Roles) -> None:
+        self.core, self.bot, self.answers, self.roles = core, bot, answers, roles
+
+    async def handle(self, item: InboxItem) -> None:
+        """One stored update, start to finish; it is marked handled whatever happens, so a
+        poisonous update is logged once rather than replayed forever."""
+        try:
+            update = Update.de_json(json.loads(item.payload), self.bot)
+            await self._route(update, item)
+        finally:
+            await self.core.acknowledge(item.id)
+
+    async def _route(self, update: Update, item: InboxItem) -> None:
+        if update.callback_query is not None:
+            await self._pressed(update.callback_query, item)
+        elif update.my_chat_member is not None:
+            changed = update.my_chat_member
+            if changed.new_chat_member.status in ("left", "kicked"):
+                await space_left(self.core.store, "telegram", str(changed.chat.id))
+        elif update.chat_member is not None:
+            changed = update.chat_member
+            self.roles.forget(changed.chat.id, changed.new_chat_member.user.id)
+        elif update.message is not None:
+            message = update.message
+            if message.migrate_to_chat_id is not None:
+                await space_moved(
+                    self.core.store,
+                    "telegram",
+                    str(message.chat.id),
+                    str(message.migrate_to_chat_id),
+                )
+            elif message.text and message.from_user and not message.from_user.is_bot:
+                await self._typed(message, message.from_user, item)
+
+    # --- typed text -------------------------------------------------------------------------
+
+    async def _typed(self, message: Message, user: User, item: InboxItem) -> None:
+        private = message.chat.type == Chat.PRIVATE
+        text = message.text or ""
+        found = _COMMAND.match(text)
+        if found is None and not private:
+            return  # group chatter is not for the bot
+        if (
+            found is not None
+            and found.group(2)
+            and found.group(2).lower() != self.answers.username.lower()
+        ):
+            return  # `/join@other_bot`
+        name = found.group(1).lower() if found else None
+        rest = text[found.end() :] if found else text
+        if name == "start" and private:
+            reply = await self._deep_link(
+                rest.strip(), self._request(user, message.chat, None, item)
+            )
+            return await self._reply_typed(message, user, reply, item)
+        if name in ("host", "unhost") and not rest.strip() and message.reply_to_message:
+            target = message.reply_to_message.from_user
+            rest = f" {target.id}" if target is not None else rest  # the member replied to
+        raw = f"/{name}{rest}" if name is not None else text
+        spec = resolve(name) if name else None
+        req = self._request(user, message.chat, raw, item)
+        req = await self._with_roles(req, spec.name if spec else None, message.chat, user)
+        reply = await self.core.handle_text(req)
+        await self._reply_typed(message, user, reply, item)
+
+    async def _deep_link(self, payload: str, req: Request) -> Reply:
+        """`/start join_12`: the private chat opened from a group button, the action run."""
+        try:
+            action = codec.parse_deep_link(payload)
+        except codec.CodecError:
+            return await self.core.handle_text(replace(req, raw="/help"))
+        if action.name == "ask":
+            return await self.core.guide(req, "ask", action.args)
+        reply = await self.core.handle(replace(req, command=action.name, args=action.args))
+        if not reply.ok and reply.text.key == "signup.already":
+            # Join pressed in the group, then Start here: already signed up is the good news.
+            # (A read: the update was handled by the join, so no receipt this time.)
+            return await self.core.handle(
+                replace(req, command="live", args=action.args, receipt=None)
+            )
+        return reply
+
+    async def _reply_typed(
+        self, message: Message, user: User, reply: Reply, item: InboxItem
+    ) -> None:
+        if not reply.messages:
+            return
+        chat_id = str(message.chat.id)
+        key = f"reply:{item.id}"
+        if message.chat.type == Chat.PRIVATE or reply.public:
+            await self.answers.in_chat(chat_id, reply, key=key)
+        elif not await self.answers.privately(_ref(user), reply, key=key):
+            locale = await self.core.locale_of(self._request(user, message.chat, None, item))
+            await self.answers.fleeting(chat_id, locale, key=key)
+
+    # --- buttons ----------------------------------------------------------------------------
+
+    async def _pressed(self, query: CallbackQuery, item: InboxItem) -> None:
+        user, data = query.from_user, query.data or ""
+        chat = query.message.chat if query.message is not None else None
+        in_group = chat is not None and chat.type != Chat.PRIVATE
+        try:
+            action: codec.Action | None = codec.decode(data)
+        except codec.CodecError:
+            action = None
+        req = self._request(user, chat, data, item)
+        req = await self._with_roles(req, action.name if action else None, chat, user)
+        ref = _ref(user)
+        late = self.core.clock.now() - item.received_at > ANSWERABLE
+        if in_group and action is not None and action.name == "ask":
+            return await self._ask_from_group(query, req, action, late)
+        reply = await self.core.handle_action(req)
+        if not reply.messages:
+            return await self._toast(query, None, late)
+        if not in_group:
+            await self._toast(query, None, late)
+            return await self.answers.in_chat(ref.id, reply, key=f"reply:{item.id}")
+        if reply.public:
+            await self._toast(query, None, late)
+            return await self.answers.in_chat(
+                str(chat.id) if chat else ref.id, reply, key=f"reply:{item.id}"
+            )
+        writable = await self.answers.can_write(ref)
+        if action is not None and action.name == "join" and reply.ok and not writable and not late:
+            # Signed up; one tap on the link opens the private chat so reminders can come there.
+            return await self._toast(
+                query,
+                None,
+                late,
+                url=self.answers.link(codec.deep_link("join", int(action.args["live"]))),
+            )
+        if is_toast(reply) and not late and await self.answers.toast(query.id, reply.text):
+            return
+        if writable and await self.answers.privately(
+            ref, _late(reply, late), key=f"reply:{item.id}"
+        ):
+            return await self._toast(query, Text(reply.text.locale, "telegram.sent_private"), late)
+        live = action.args.get("live") if action is not None else None
+        url = self.answers.link(codec.deep_link("live", int(live))) if live else None
+        await self._toast(query, reply.text, late, url=url)
+
+    async def _ask_from_group(
+        self, query: CallbackQuery, req: Request, action: codec.Action, late: bool
+    ) -> None:
+        """Questions are asked in the private chat: there if the bot can write, else one tap."""
+        ref = req.actor
+        if await self.answers.can_write(ref):
+            reply = await self.core.guide(replace(req, space=None), "ask", action.args)
+            if await self.answers.privately(ref, reply, key=f"ask:{query.id}"):
+                return await self._toast(
+                    query, Text(reply.text.locale, "telegram.continue_private"), late
+                )
+        link = self.answers.link(codec.deep_link("ask", int(action.args["live"])))
+        await self._toast(query, None, late, url=link)
+
+    async def _toast(
+        self, query: CallbackQuery, text: Text | None, late: bool, *, url: str | None = None
+    ) -> None:
+        if late or not await self.answers.toast(query.id, text, url=url):
+            log.info("button press of %s answered too late for Telegram", query.from_user.id)
+
+    # --- requests -----------------------------------------------------------------------------
+
+    def _request(self, user: User, chat: Chat | None, raw: str | None, item: InboxItem) -> Request:
+        group = chat is not None and chat.type != Chat.PRIVATE
+        return Request(
+            actor=_ref(user),
+            command="",
+            args={},
+            space=SpaceRef("telegram", str(chat.id)) if group and chat else None,
+            display_name=user.full_name,
+            locale=user.language_code,
+            username=user.username,
+            raw=raw,
+            dm=not group,  # a private update proves the bot may write back
+            receipt=item.id,
+        )
+
+    async def _with_roles(
+        self, req: Request, command: str | None, chat: Chat | None, user: User
+    ) -> Request:
+        """Asks Telegram for roles only when the command's outcome depends on them."""
+        if command is None or command in ROLE_BLIND:
+            return req
+        if req.space is not None and chat is not None:
+            return replace(req, facts=await self.roles.in_group(chat.id, user.id))
+        return replace(req, community_facts=await self.roles.per_community(user.id))
+
+
+def _ref(user: User) -> UserRef:
+    return UserRef("telegram", str(user.id))
+
+
+def _late(reply: Reply, late: bool) -> Reply:
+    """A press answered after Telegram's deadline: the private message says it came late."""
+    if not late:
+        return reply
+    note = OutMessage(Text(reply.text.locale, "telegram.late"))
+    return replace(reply, messages=(note, *reply.messages))
+
+
+__all__ = ["Role", "TelegramAdapter"]

@@ -1,0 +1,105 @@
+"""The outbound side on Telegram: sends and edits through python-telegram-bot's `Bot`.
+
+A refusal comes back as a `SendResult`, never an exception: 429 carries `retry_after`, 403 (the
+member never opened the chat, or blocked the bot) is permanent for that member, a network
+failure is worth trying again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
+
+from telegram import Bot, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.adapters.telegram.render import keyboard, to_html
+from bot.core.messages import Destination, OutMessage, SendResult
+from bot.domain.model import UserRef
+
+log = logging.getLogger(__name__)
+Names = Callable[[Sequence[UserRef]], Awaitable[Mapping[UserRef, str]]]
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a preview card would bury the buttons
+
+
+class TelegramPlatform:
+    name = "telegram"
+
+    def __init__(self, bot: Bot, names: Names | None = None) -> None:
+        self.bot = bot
+        self._names = names
+
+    async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
+        """Every part of a long message is sent; the buttons go on the last one, whose id is
+        kept (it is the one an announcement edit must find)."""
+        return await self._guarded(self._send(dest, message), key)
+
+    async def edit(
+        self, dest: Destination, message_id: str, message: OutMessage, *, key: str
+    ) -> SendResult:
+        return await self._guarded(self._edit(dest, message_id, message), key)
+
+    async def _send(self, dest: Destination, message: OutMessage) -> SendResult:
+        chunks = to_html(message, await self._names_of(message))
+        sent: Message | None = None
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            sent = await self.bot.send_message(
+                chat_id=int(dest.chat_id),
+                text=chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message.buttons) if last else None,
+                link_preview_options=NO_PREVIEW,
+                message_thread_id=int(dest.thread_id) if dest.thread_id else None,
+            )
+        assert sent is not None
+        return SendResult(True, message_id=str(sent.message_id))
+
+    async def _edit(self, dest: Destination, message_id: str, message: OutMessage) -> SendResult:
+        # An announcement is short: only its first part is kept up to date.
+        text = to_html(message, await self._names_of(message))[0]
+        try:
+            await self.bot.edit_message_text(
+                text=text,
+                chat_id=int(dest.chat_id),
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message.buttons),
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise
+        return SendResult(True, message_id=message_id)
+
+    async def _names_of(self, message: OutMessage) -> Mapping[UserRef, str]:
+        if not message.mentions or self._names is None:
+            return {}
+        return await self._names(message.mentions)
+
+    async def _guarded(self, call: Awaitable[SendResult], key: str) -> SendResult:
+        try:
+            return await call
+        except RetryAfter as error:
+            return SendResult(
+                False, retry_after=retry_seconds(error), reason="429 too many requests"
+            )
+        except Forbidden as error:
+            return SendResult(False, permanent=True, reason=f"403 {error.message}"[:200])
+        except BadRequest as error:
+            # Our request was wrong (chat gone, message deleted, bad markup): trying the same
+            # request again cannot help.
+            log.warning("telegram refused %s: %s", key, error.message)
+            return SendResult(False, permanent=True, reason=f"400 {error.message}"[:200])
+        except NetworkError as error:
+            return SendResult(False, reason=f"network: {error.message}"[:200])
+        except TelegramError as error:
+            return SendResult(False, reason=f"telegram: {error.message}"[:200])
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """`retry_after` is an int or a timedelta depending on PTB's settings; seconds either way."""
+    value = error.__reduce__()[1][0]  # the raw seconds, without PTB's deprecation warning
+    return float(value.total_seconds() if isinstance(value, timedelta) else value)

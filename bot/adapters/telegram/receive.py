@@ -1,0 +1,199 @@
+"""Updates in: stored in the inbox before Telegram is told they arrived, then handled once.
+
+python-telegram-bot's own updater confirms a batch (the next `getUpdates` offset) and its webhook
+answers 200 before any handler has run, so a crash loses whatever was fetched. Here the long-poll
+loop asks for the next batch, which confirms the previous one, only once that one is committed to
+the inbox, and the webhook answers 200 only after the commit. What is in the inbox is handled by
+lanes (one per group of members, so each member's updates keep their order) and marked handled in
+the same transaction as the command's effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import zlib
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+from telegram import Bot
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+
+from bot.adapters.telegram.platform import retry_seconds
+from bot.core.ports import Clock, InboxItem, Store
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+ALLOWED = ["message", "callback_query", "my_chat_member", "chat_member"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+Handle = Callable[[InboxItem], Awaitable[None]]
+
+
+class Inbox:
+    """The adapter's side of the inbox table: keep what arrived, hand it to the lanes."""
+
+    def __init__(self, store: Store, clock: Clock, handle: Handle, *, lanes: int = 16) -> None:
+        self._store, self._clock, self._handle = store, clock, handle
+        self._queues: list[asyncio.Queue[InboxItem | None]] = [
+            asyncio.Queue() for _ in range(lanes)
+        ]
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._lane(q)) for q in self._queues]
+
+    async def resume(self) -> int:
+        """At start: what an earlier run stored but never handled goes first, in order."""
+        items = await self._store.run(lambda uow: uow.inbox.pending(PLATFORM, 100_000))
+        for item in items:
+            self._dispatch(item)
+        if items:
+            log.warning(
+                "%d updates stored before a stop were not handled yet: handling them", len(items)
+            )
+        return len(items)
+
+    async def keep(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Commits the updates (one transaction) and only then queues them for handling."""
+        now = self._clock.now()
+        rows = [(str(u["update_id"]), json.dumps(u, separators=(",", ":"))) for u in updates]
+        added = await self._store.run(lambda uow: uow.inbox.add(PLATFORM, rows, now))
+        # Updates Telegram sent again (stored, not yet confirmed) are skipped by their key.
+        payloads = dict(rows)
+        for external_id, item_id in added:
+            self._dispatch(InboxItem(item_id, payloads[external_id], now))
+
+    def _dispatch(self, item: InboxItem) -> None:
+        lane = zlib.crc32(_who(item.payload).encode()) % len(self._queues)
+        self._queues[lane].put_nowait(item)
+
+    async def drain(self) -> None:
+        """Waits until every queued update has been handled (tests, shutdown)."""
+        for queue in self._queues:
+            await queue.join()
+
+    async def stop(self) -> None:
+        for queue in self._queues:
+            queue.put_nowait(None)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _lane(self, queue: asyncio.Queue[InboxItem | None]) -> None:
+        while True:
+            item = await queue.get()
+            try:
+                if item is None:
+                    return
+                await self._handle(item)
+            except Exception:
+                log.exception("update %s could not be handled", item.id if item else "?")
+            finally:
+                queue.task_done()
+
+
+def _who(payload: str) -> str:
+    """The member an update comes from (updates of one member stay in order)."""
+    update = json.loads(payload)
+    for kind in ("message", "callback_query", "my_chat_member", "chat_member"):
+        if kind in update:
+            sender = update[kind].get("from") or {}
+            return str(sender.get("id", kind))
+    return "?"
+
+
+class Poller:
+    """Long polling with our own loop: a batch is confirmed by the next request, made only
+    after the batch is in the inbox."""
+
+    def __init__(self, bot: Bot, inbox: Inbox, *, timeout: int = 25) -> None:
+        self._bot, self._inbox, self._timeout = bot, inbox, timeout
+        self._task: asyncio.Task[None] | None = None
+        self._offset: int | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self._bot.get_updates(
+                    offset=self._offset,
+                    timeout=self._timeout,
+                    allowed_updates=ALLOWED,
+                    read_timeout=self._timeout + 10,
+                )
+                if updates:
+                    await self._inbox.keep([u.to_dict() for u in updates])
+                    self._offset = updates[-1].update_id + 1
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as error:
+                await asyncio.sleep(retry_seconds(error))
+            except Conflict as error:
+                log.error("another process reads this bot's updates (%s); retrying", error.message)
+                await asyncio.sleep(5)
+            except (NetworkError, TelegramError, OSError) as error:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+            except Exception:
+                # The inbox could not store the batch: ask again (same offset) rather than lose it.
+                log.exception("could not store the updates; asking again")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+
+
+class WebhookServer:
+    """Our own webhook endpoint: 200 only once the update is committed, so Telegram sends again
+    anything we could not store. A wrong secret gets 401 and changes nothing."""
+
+    def __init__(
+        self, inbox: Inbox, *, path: str, host: str, port: int, secret: str | None
+    ) -> None:
+        self._inbox, self._path, self._host, self._port = inbox, path or "/", host, port
+        self._secret = secret
+        self._runner: web.AppRunner | None = None
+        self.port = port
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(self._path, self._receive)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None)  # the bound port when 0 was asked
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        if self._secret is not None:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), self._secret.encode()):
+                log.warning("webhook call with a wrong secret token from %s", request.remote)
+                return web.Response(status=401)
+        try:
+            update = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return web.Response(status=400)
+        try:
+            await self._inbox.keep([update])
+        except Exception:
+            log.exception("could not store a webhook update; Telegram will send it again")
+            return web.Response(status=500)
+        return web.Response(status=200)

@@ -1,0 +1,113 @@
+"""The Telegram adapter's life: built from the settings, started inside our event loop (never
+`run_polling`, which would take the loop over), stopped in reverse."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.adapters.limits import TELEGRAM, LimitProfile, RateLimitedPlatform
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.adapters.telegram.answers import Answers
+from bot.adapters.telegram.commands import register
+from bot.adapters.telegram.platform import TelegramPlatform
+from bot.adapters.telegram.receive import ALLOWED, Inbox, Poller, WebhookServer
+from bot.adapters.telegram.roles import Roles
+from bot.core.dispatcher import Core
+from bot.core.outbox import Outbox
+from bot.core.spaces import display_names
+from bot.settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT = 25
+
+
+class TelegramService:
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        core: Core,
+        outbox: Outbox,
+        *,
+        poll_timeout: int = POLL_TIMEOUT,
+        lanes: int = 16,
+        limits: LimitProfile = TELEGRAM,
+    ) -> None:
+        assert settings.token is not None
+        self.settings = settings
+        base = settings.api_base_url or "https://api.telegram.org/bot"
+        self.bot = Bot(
+            settings.token,
+            base_url=base,
+            base_file_url=base.replace("/bot", "/file/bot", 1),
+            request=HTTPXRequest(connection_pool_size=64, pool_timeout=30.0),
+            get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10.0),
+        )
+        store = core.store
+
+        async def names(refs):  # type: ignore[no-untyped-def]
+            return await display_names(store, refs)
+
+        self.platform = TelegramPlatform(self.bot, names)
+        self.limited = RateLimitedPlatform(self.platform, limits)
+        outbox.add_platform(self.limited)  # the ledger's sends go through the same limiter
+        self.core = core
+        self.roles = Roles(self.bot, store)
+        self.answers: Answers | None = None
+        self.adapter: TelegramAdapter | None = None
+        self.inbox = Inbox(store, core.clock, self._handle, lanes=lanes)
+        self.poller: Poller | None = None
+        self.webhook: WebhookServer | None = None
+        self._poll_timeout = poll_timeout
+
+    async def _handle(self, item):  # type: ignore[no-untyped-def]
+        assert self.adapter is not None
+        await self.adapter.handle(item)
+
+    async def start(self) -> None:
+        await self.bot.initialize()  # getMe: the bot's username makes the one-tap links
+        username = self.bot.username
+        self.answers = Answers(self.bot, self.limited, self.core.store, username)
+        self.adapter = TelegramAdapter(self.core, self.bot, self.answers, self.roles)
+        await register(self.bot, self.core.config.language)
+        self.inbox.start()
+        await self.inbox.resume()
+        if self.settings.webhook_url:
+            await self._start_webhook(self.settings.webhook_url)
+        else:
+            await self.bot.delete_webhook()  # getUpdates answers 409 while a webhook is set
+            self.poller = Poller(self.bot, self.inbox, timeout=self._poll_timeout)
+            self.poller.start()
+        log.info(
+            "Telegram adapter started as @%s (%s)",
+            username,
+            "webhook" if self.webhook else "long polling",
+        )
+
+    async def _start_webhook(self, url: str) -> None:
+        host, port = self.settings.webhook_listen
+        self.webhook = WebhookServer(
+            self.inbox,
+            path=urlsplit(url).path or "/",
+            host=host,
+            port=port,
+            secret=self.settings.webhook_secret,
+        )
+        await self.webhook.start()
+        await self.bot.set_webhook(
+            url, secret_token=self.settings.webhook_secret, allowed_updates=ALLOWED
+        )
+
+    async def stop(self) -> None:
+        """Stops taking updates first; what is stored and not handled waits for the next start."""
+        if self.poller is not None:
+            await self.poller.stop()
+        if self.webhook is not None:
+            await self.webhook.stop()
+        await self.inbox.stop()
+        if self.answers is not None:
+            await self.answers.close()
+        await self.bot.shutdown()
