@@ -31,6 +31,7 @@ REFRESH = "refresh"
 ANNOUNCEMENT = "announcement"
 EDIT_SPACING = timedelta(seconds=3)  # at most one edit of an announcement this often
 CORE_PLATFORM = "core"  # rows the process acts on itself (the automatic end), never sent
+CARD_EDIT = "card_edit"  # every moderation card of a question, edited once it is decided
 
 
 def _stamp(live: Live) -> str:
@@ -168,3 +169,14 @@ async def current_announcement(uow: UnitOfWork, live_id: int) -> OutMessage | No
     counts = await uow.signups.counts(live.id)
     names = await views.host_names(uow, live.id) or "-"
     return views.announcement(community.language, live, ZoneInfo(community.timezone), counts, names)
+
+
+async def edit_cards(
+    uow: UnitOfWork, question_id: int, live_id: int, card: OutMessage, now: datetime
+) -> None:
+    """A question was decided: every card of it, on every platform, will say by whom (the
+    sender finds where the cards were posted when it runs)."""
+    dest = Destination(CORE_PLATFORM, f"q{question_id}", private=False)
+    await uow.deliveries.plan(
+        f"cardedit:q={question_id}", CARD_EDIT, now, dest, dump_message(card), None, live_id
+    )

@@ -46,6 +46,9 @@ class OutMessage:
     text: Text
     buttons: tuple[tuple[Button, ...], ...] = ()
     mentions: tuple[UserRef, ...] = ()
+    # Platforms with threads (Discord) open one on this message under this title: the live's
+    # reminders and on-air questions then go there. Others ignore it.
+    thread_title: str | None = None
 
 
 @dataclass(frozen=True)

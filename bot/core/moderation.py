@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.deliveries import edit_cards
 from bot.core.lookup import need_member
 from bot.core.members_lookup import display_name
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
@@ -67,6 +68,22 @@ async def _decide(ctx: Context, q: Question, live: Live, action: str) -> None:
     if not won:
         ctx.refuse("moderation.already_decided", id=q.id)
     await ctx.uow.moderation.log(live.community_id, live.id, ctx.member.id, action, f"Q{q.id}", now)
+    await _decided(ctx, q, live, Text(community_of(ctx).language, f"question.decision.{action}"))
+
+
+async def _decided(ctx: Context, q: Question, live: Live, decision: Text) -> None:
+    """Every moderation card of the question, wherever it was posted, says who decided what
+    (and loses its buttons), so two moderators on two platforms never decide it twice."""
+    locale = community_of(ctx).language
+    author = await display_name(ctx, q.author_id, locale)
+    if q.anonymous:
+        author = Text(locale, "question.author_hidden", {"name": author})
+    params: dict[str, Param] = {
+        "id": q.id, "live": live.id, "title": live.title, "author": author, "text": q.text,
+        "decision": decision, "by": ctx.member.display_name,
+    }  # fmt: skip
+    card = OutMessage(Text(locale, "question.card.decided", params))
+    await edit_cards(ctx.uow, q.id, live.id, card, ctx.clock.now())
 
 
 async def _tell_author(
@@ -102,6 +119,8 @@ async def merge(ctx: Context) -> Reply:
     await ctx.uow.moderation.log(
         live.community_id, live.id, ctx.member.id, "merge", f"Q{q.id}>Q{into.id}", now
     )
+    decision = Text(community_of(ctx).language, "question.decision.merge", {"into": into.id})
+    await _decided(ctx, q, live, decision)
     params: dict[str, Param] = {"id": q.id, "into": into.id, "text": into.text}
     await _tell_author(ctx, q, "merged", "question.merged_dm", params)
     await _tell_author(ctx, into, f"joined={q.id}", "question.joined_dm", params)

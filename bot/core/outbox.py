@@ -20,6 +20,7 @@ from bot.core.context import reach
 from bot.core.deliveries import (
     ANNOUNCEMENT,
     AUTO_END,
+    CARD_EDIT,
     CORE_PLATFORM,
     EDIT_SPACING,
     NUDGE,
@@ -121,6 +122,8 @@ class Outbox:
             return await self._auto_end(first)
         if first.kind == REFRESH:
             return await self._refresh(first)
+        if first.kind == CARD_EDIT:
+            return await self._edit_cards(first)
         platform = self._platforms.get(first.dest.platform)
         if platform is None:
             return 0  # that platform is not running in this process: the rows wait for it
@@ -171,17 +174,38 @@ class Outbox:
             return 0
         live_id = row.live_id
         message, posted = await self._store.run(lambda uow: _announcement_and_posts(uow, live_id))
+        spaced = self._clock.now() + EDIT_SPACING
+        return await self._edit_all(won, posted, message, row.key, spaced)
+
+    async def _edit_cards(self, row: Delivery) -> int:
+        """Edits every posted moderation card of a decided question (the payload says how)."""
+        won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
+        if not won:
+            return 0
+        prefix = f"modcard:q={row.dest.chat_id.removeprefix('q')}:"
+        posted = await self._store.run(lambda uow: uow.deliveries.posted_under(prefix))
+        return await self._edit_all(won, posted, load_message(row.payload), row.key)
+
+    async def _edit_all(
+        self,
+        won: list[Delivery],
+        posted: Sequence[tuple[Destination, str]],
+        message: OutMessage | None,
+        key: str,
+        again_at: datetime | None = None,
+    ) -> int:
+        """Edits each posted message; one failing for now makes the whole row try again
+        later (edits are idempotent)."""
         outcome = SendResult(True)
         for dest, message_id in posted:
             platform = self._platforms.get(dest.platform)
             if platform is None or message is None:
                 continue
             async with self._slots:
-                result = await platform.edit(dest, message_id, message, key=row.key)
+                result = await platform.edit(dest, message_id, message, key=key)
             if not result.delivered and not result.permanent:
-                outcome = result  # try the whole refresh again later; edits are idempotent
-        spaced = self._clock.now() + EDIT_SPACING
-        await self._store.run(lambda uow: self._record(uow, won, outcome, spaced))
+                outcome = result
+        await self._store.run(lambda uow: self._record(uow, won, outcome, again_at))
         return 0
 
     async def _auto_end(self, row: Delivery) -> int:

@@ -55,6 +55,7 @@ def dump_message(message: OutMessage) -> dict[str, Any]:
             for row in message.buttons
         ],
         "mentions": [[m.platform, m.id] for m in message.mentions],
+        "thread_title": message.thread_title,
     }
 
 
@@ -64,4 +65,4 @@ def load_message(data: Mapping[str, Any]) -> OutMessage:
         for row in data["buttons"]
     )
     mentions = tuple(UserRef(p, i) for p, i in data.get("mentions", []))
-    return OutMessage(load_text(data["text"]), rows, mentions)
+    return OutMessage(load_text(data["text"]), rows, mentions, data.get("thread_title"))

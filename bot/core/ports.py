@@ -49,6 +49,32 @@ class ChatPlatform(Protocol):
 
 
 @dataclass(frozen=True)
+class LiveEvent:
+    """What a platform's own calendar (Discord Scheduled Events) shows of a live."""
+
+    live_id: int
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    link: str | None
+    status: LiveStatus
+
+
+class EventCalendar(Protocol):
+    """A platform with a calendar of its own keeps one event per live and space in step."""
+
+    async def sync_event(
+        self, space_id: str, event_id: str | None, event: LiveEvent, *, key: str
+    ) -> SendResult:
+        """Creates the event (`event_id` None) or brings it to `event`'s state: edited,
+        started (live), completed (ended) or cancelled. `space_id` is the space's external id
+        (the Discord server). Returns the event id as `message_id`; `permanent` with a
+        `reason` when the platform refuses for good (the server's cap of 100 events)."""
+        ...
+
+
+@dataclass(frozen=True)
 class Delivery:
     """One message owed to someone: a row of the ledger."""
 
@@ -91,6 +117,10 @@ class CommunityRepo(Protocol):
     async def update_space(self, space_id: int, **fields: Any) -> None: ...
     async def spaces(self, community_id: int, role: SpaceRole | None = None) -> list[Space]: ...
     async def detach_space(self, space_id: int) -> None: ...
+    async def all_spaces(self, platform: str) -> list[tuple[int, str]]:
+        """Every active space on that platform: (community id, external id)."""
+        ...
+
     async def add_link_code(
         self, code: str, community_id: int, role: SpaceRole, created_by: int, expires_at: datetime
     ) -> None: ...
@@ -335,6 +365,10 @@ class DeliveryRepo(Protocol):
 
     async def posted(self, live_id: int, kind: str) -> list[tuple[Destination, str]]:
         """Where the messages of that kind for the live were posted, with their message ids."""
+        ...
+
+    async def posted_under(self, key_prefix: str) -> list[tuple[Destination, str]]:
+        """Where the messages whose keys start so were posted (every card of one question)."""
         ...
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.ports import Store, UnitOfWork
 from bot.domain.model import SpaceRole, UserRef
@@ -114,3 +115,35 @@ async def display_names(store: Store, refs: Sequence[UserRef]) -> dict[UserRef, 
         return out
 
     return await store.run(work)
+
+
+async def platform_spaces(store: Store, platform: str) -> list[tuple[int, str]]:
+    """Every active space of that platform: (community id, chat id)."""
+
+    async def work(uow: UnitOfWork) -> list[tuple[int, str]]:
+        return await uow.communities.all_spaces(platform)
+
+    return await store.run(work)
+
+
+async def is_known_member(store: Store, ref: UserRef) -> bool:
+    """Whether the person belongs to at least one community."""
+
+    async def work(uow: UnitOfWork) -> bool:
+        member = await uow.members.by_ref(ref)
+        return member is not None and bool(await uow.communities.communities_of(member.id))
+
+    return await store.run(work)
+
+
+async def enroll(
+    store: Store, ref: UserRef, display_name: str, community_ids: Sequence[int], now: datetime
+) -> None:
+    """Makes the person a member of these communities (found in their groups by the adapter)."""
+
+    async def work(uow: UnitOfWork) -> None:
+        member = await uow.members.upsert(ref, display_name, None, None, now)
+        for community_id in community_ids:
+            await uow.communities.add_membership(community_id, member.id, now)
+
+    await store.run(work)

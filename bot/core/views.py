@@ -74,4 +74,4 @@ def announcement(locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host:
         Button(Text(locale, "button.ask"), codec.encode("ask", live.id)),
         Button(Text(locale, "button.details"), codec.encode("live", live.id)),
     )
-    return OutMessage(text, (buttons,))
+    return OutMessage(text, (buttons,), thread_title=f"#{live.id} {live.title}"[:100])

@@ -223,6 +223,14 @@ class SqlCommunityRepo:
         result = await self._conn.execute(query.order_by(spaces.c.id))
         return [space_from_row(row) for row in result]
 
+    async def all_spaces(self, platform: str) -> list[tuple[int, str]]:
+        result = await self._conn.execute(
+            select(spaces.c.community_id, spaces.c.external_id)
+            .where(spaces.c.platform == platform, spaces.c.active)
+            .order_by(spaces.c.id)
+        )
+        return [(row.community_id, row.external_id) for row in result]
+
     async def detach_space(self, space_id: int) -> None:
         """Deactivates rather than deletes, so its settings come back if it is attached again."""
         await self._conn.execute(update(spaces).where(spaces.c.id == space_id).values(active=False))

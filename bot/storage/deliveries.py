@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, bindparam, case, delete, func, select, update
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 
 from bot.core.deliveries import CORE_PLATFORM, REFRESH
 from bot.core.messages import Destination
@@ -301,6 +301,12 @@ class SqlDeliveryRepo:
         self._owed(due_at)
 
     async def posted(self, live_id: int, kind: str) -> list[tuple[Destination, str]]:
+        return await self._posted(deliveries.c.live_id == live_id, deliveries.c.kind == kind)
+
+    async def posted_under(self, key_prefix: str) -> list[tuple[Destination, str]]:
+        return await self._posted(deliveries.c.key.startswith(key_prefix, autoescape=True))
+
+    async def _posted(self, *where: ColumnElement[bool]) -> list[tuple[Destination, str]]:
         result = await self._conn.execute(
             select(
                 deliveries.c.platform,
@@ -309,8 +315,7 @@ class SqlDeliveryRepo:
                 deliveries.c.message_id,
             )
             .where(
-                deliveries.c.live_id == live_id,
-                deliveries.c.kind == kind,
+                *where,
                 deliveries.c.status == "sent",
                 deliveries.c.message_id.is_not(None),
             )

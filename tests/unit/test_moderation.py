@@ -255,3 +255,34 @@ async def test_modlog_keeps_the_last_fifty_lines(community: Chat) -> None:
             await uow.moderation.log(1, 1, 1, "approve", f"Q{n}", chat.clock.now())
     lines = (await mia.says("/modlog 1")).text.splitlines()[1:]
     assert len(lines) == 50 and "Q29" in lines[-1]
+
+
+async def test_every_card_of_a_decided_question_says_who_decided_and_loses_its_buttons(
+    community: Chat,
+) -> None:
+    chat = community
+    await open_qa(chat)
+    await chat.as_("bob").says("/ask 1 Comment débuter ?")
+    cards = [s for s in chat.platform.sent if s.key.startswith("modcard:q=1:")]
+    assert cards and all(s.message.buttons for s in cards)
+    assert (await chat.as_("mia", "moderator").presses("a:1")).ok
+    await chat.core.outbox.flush()
+    edited = [e for e in chat.platform.edits if e.key == "cardedit:q=1"]
+    assert len(edited) == len(cards)
+    assert {e.dest for e in edited} == {c.dest for c in cards}
+    assert all("approuvée par Mia" in e.text and not e.message.buttons for e in edited)
+    await chat.core.outbox.flush()
+    assert len([e for e in chat.platform.edits if e.key == "cardedit:q=1"]) == len(cards)
+
+
+async def test_a_merge_edits_the_card_too(community: Chat) -> None:
+    chat = community
+    await open_qa(chat)
+    mia = chat.as_("mia", "moderator")
+    await chat.as_("bob").says("/ask 1 Comment débuter en cuisine ?")
+    await mia.presses("a:1")
+    await chat.as_("carl").says("/ask 1 Comment débuter la cuisine ?")
+    assert (await mia.presses("m:2:1")).ok
+    await chat.core.outbox.flush()
+    merged = [e for e in chat.platform.edits if e.key == "cardedit:q=2"]
+    assert merged and all("fusionnée avec Q1 par Mia" in e.text for e in merged)

@@ -21,7 +21,7 @@ from bot.core.dispatcher import Core
 from bot.core.messages import OutMessage, Reply, Request, Text
 from bot.core.ports import InboxItem
 from bot.core.registry import resolve
-from bot.core.spaces import space_left, space_moved
+from bot.core.spaces import enroll, is_known_member, platform_spaces, space_left, space_moved
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.domain.policy import ROLE_BLIND
 
@@ -82,19 +82,35 @@ class TelegramAdapter:
         name = found.group(1).lower() if found else None
         rest = text[found.end() :] if found else text
         if name == "start" and private:
+            await self._introduce(user)
             reply = await self._deep_link(
                 rest.strip(), self._request(user, message.chat, None, item)
             )
             return await self._reply_typed(message, user, reply, item)
-        if name in ("host", "unhost") and not rest.strip() and message.reply_to_message:
+        spec = resolve(name) if name else None
+        if spec and spec.name in ("host", "unhost") and not rest.strip() and message.reply_to_message:
             target = message.reply_to_message.from_user
             rest = f" {target.id}" if target is not None else rest  # the member replied to
+        if private:
+            await self._introduce(user)
         raw = f"/{name}{rest}" if name is not None else text
-        spec = resolve(name) if name else None
         req = self._request(user, message.chat, raw, item)
         req = await self._with_roles(req, spec.name if spec else None, message.chat, user)
         reply = await self.core.handle_text(req)
         await self._reply_typed(message, user, reply, item)
+
+    async def _introduce(self, user: User) -> None:
+        """On Telegram a community's members are the people in its groups: someone writing
+        privately whom the bot knows in no community yet is looked up in each group once."""
+        ref = _ref(user)
+        if await is_known_member(self.core.store, ref):
+            return
+        found = []
+        for community_id, chat_id in await platform_spaces(self.core.store, "telegram"):
+            if community_id not in found and await self.roles.present(int(chat_id), user.id):
+                found.append(community_id)
+        if found:
+            await enroll(self.core.store, ref, user.full_name, found, self.core.clock.now())
 
     async def _deep_link(self, payload: str, req: Request) -> Reply:
         """`/start join_12`: the private chat opened from a group button, the action run."""
@@ -162,8 +178,10 @@ class TelegramAdapter:
                 late,
                 url=self.answers.link(codec.deep_link("join", int(action.args["live"]))),
             )
-        if is_toast(reply) and not late and await self.answers.toast(query.id, reply.text):
-            return
+        if is_toast(reply) and not late:
+            if await self.answers.toast(query.id, reply.text):
+                return
+            late = True  # Telegram said the press is too old to answer: say it privately
         if writable and await self.answers.privately(
             ref, _late(reply, late), key=f"reply:{item.id}"
         ):

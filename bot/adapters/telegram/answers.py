@@ -15,7 +15,7 @@ from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
 from bot.adapters.telegram.render import plain
-from bot.core.messages import Button, Destination, OutMessage, Reply, Text
+from bot.core.messages import Button, Destination, OutMessage, Reply, SendResult, Text
 from bot.core.ports import ChatPlatform, Store
 from bot.core.spaces import can_write_to, cannot_write_to
 from bot.domain.model import UserRef
@@ -23,6 +23,7 @@ from bot.domain.model import UserRef
 log = logging.getLogger(__name__)
 TOAST_MAX = 200  # answerCallbackQuery text
 SHORT_TOAST = 60  # beyond this a toast becomes an alert the member dismisses
+ATTEMPTS = 3
 FLEETING = 60.0  # seconds before a reply meant for one member disappears from the group
 
 
@@ -44,7 +45,7 @@ class Answers:
         the member is then known as unreachable there)."""
         dest = Destination("telegram", user.id, private=True)
         for index, message in enumerate(reply.messages):
-            result = await self.out.send(dest, message, key=f"{key}:{index}")
+            result = await self._send(dest, message, f"{key}:{index}")
             if not result.delivered:
                 if result.permanent:
                     await cannot_write_to(self.store, user)
@@ -55,7 +56,22 @@ class Answers:
     async def in_chat(self, chat_id: str, reply: Reply, *, key: str) -> None:
         dest = Destination("telegram", chat_id, private=False)
         for index, message in enumerate(reply.messages):
-            await self.out.send(dest, message, key=f"{key}:{index}")
+            result = await self._send(dest, message, f"{key}:{index}")
+            if not result.delivered:
+                log.warning("answer in %s not delivered: %s", chat_id, result.reason)
+                return
+
+    async def _send(self, dest: Destination, message: OutMessage, key: str) -> SendResult:
+        """An answer is not in the ledger: a 429 or a network failure is tried again here a
+        few times (after a 429 the limiter holds the chat for `retry_after`)."""
+        result = await self.out.send(dest, message, key=key)
+        for _ in range(ATTEMPTS - 1):
+            if result.delivered or result.permanent:
+                break
+            if result.retry_after is None:  # a 429 has paused the chat in the limiter already
+                await asyncio.sleep(1.0)
+            result = await self.out.send(dest, message, key=key)
+        return result
 
     async def fleeting(self, chat_id: str, locale: str, *, key: str) -> None:
         """In a group, for a member the bot cannot write to yet: a short note with the one-tap

@@ -55,6 +55,9 @@ class Roles:
         communities = await role_chats(self._store, "telegram", None, ref)
         return {cid: await self._from(chats, user_id) for cid, chats in communities.items()}
 
+    async def present(self, chat_id: int, user_id: int) -> bool:
+        return await self._status(chat_id, user_id) in PRESENT
+
     def forget(self, chat_id: int, user_id: int) -> None:
         """A membership change seen in an update: the next command reads it afresh."""
         self._cache.pop((chat_id, user_id), None)
