@@ -55,15 +55,16 @@ class App:
             self._started.append(service)
 
     async def stop(self) -> None:
-        """In reverse order of start: the adapters, the alarm clock, then the database."""
+        """The alarm clock first (a send under way finishes while the platforms are still up),
+        then the adapters in reverse order, then the database."""
         if not self._stopped:
             self._stopped = True
+            await self.alarm.stop()
             for service in reversed(self._started):
                 try:
                     await service.stop()
                 except Exception:
                     log.exception("stopping %s failed", type(service).__name__)
-            await self.alarm.stop()
             await self.store.close()
 
 

@@ -7,6 +7,7 @@ drop it), and the sender then applies the lateness rules itself.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +31,8 @@ class Alarm:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         self._next: datetime | None = None
+        self._ticking: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         """Puts back in line what a crash left half-sent, then wakes up for what is due."""
@@ -44,14 +47,26 @@ class Alarm:
 
     def wake_at(self, when: datetime) -> None:
         """Moves the next wake-up earlier if `when` comes first (never later: see `tick`)."""
-        if self._next is not None and self._next <= when:
+        if self._stopping or (self._next is not None and self._next <= when):
             return
         self._next = when
         self._scheduler.add_job(self.tick, "date", run_date=when, id=JOB, replace_existing=True)
 
     async def tick(self) -> None:
         """Sends what is due, then sleeps until the next due row (or a while, as a safety net)."""
+        if self._stopping:
+            return  # a wake-up that fired as the clock was being stopped
         self._next = None
+        self._ticking = asyncio.current_task()
+        try:
+            await self._tick()
+        except asyncio.CancelledError:
+            # Stopped mid-send: rows being sent are put back in line at the next start.
+            log.info("the sender was stopped while sending")
+        finally:
+            self._ticking = None
+
+    async def _tick(self) -> None:
         try:
             await self._outbox.flush()
         except Exception:
@@ -70,6 +85,15 @@ class Alarm:
         # skip too while this tick is still counted as running, and not in a busy loop either.
         self.wake_at(max(when, now + AGAIN_AFTER))
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """No more wake-ups; a send under way gets `grace` seconds to finish (and record what
+        it sent) before it is cancelled, so the database closes after it."""
+        self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        ticking = self._ticking
+        if ticking is not None and not ticking.done():
+            _, pending = await asyncio.wait({ticking}, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)

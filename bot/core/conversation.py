@@ -5,14 +5,18 @@ State is kept in memory, per person: a restart in the middle only means starting
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from bot.core import codec
+from bot.core.live_fields import read_fields
 from bot.core.messages import Button, OutMessage, Reply, Request, Text
-from bot.domain.model import UserRef
+from bot.core.signups import refuse_closed
+from bot.domain.model import Role, UserRef
 
 if TYPE_CHECKING:
+    from bot.core.context import Context
     from bot.core.dispatcher import Core
 
 # command -> its fields in order, and whether each is required ("-" skips an optional one)
@@ -31,12 +35,32 @@ GUIDED: dict[str, tuple[tuple[str, bool], ...]] = {
 SKIP = "-"
 
 
+async def _check_live_fields(ctx: Context) -> None:
+    read_fields(ctx)
+
+
+async def _check_ask(ctx: Context) -> None:
+    if ctx.arg("live") is not None:
+        refuse_closed(ctx, await ctx.live_arg())
+
+
+# What can be checked field by field, so a mistake is said right after its answer.
+FORM_CHECKS: dict[str, Callable[[Context], Awaitable[None]]] = {
+    "schedule": _check_live_fields,
+    "ask": _check_ask,
+}
+
+
 @dataclass
 class _Form:
     command: str
     locale: str
     values: dict[str, str] = field(default_factory=dict)
     step: int = 0
+    # The roles found when the form began: an answer is plain text, for which an adapter that
+    # asks the platform for roles (Telegram) does not ask.
+    facts: frozenset[Role] = frozenset()
+    community_facts: Mapping[int, frozenset[Role]] | None = None
 
 
 class Conversations:
@@ -51,7 +75,7 @@ class Conversations:
     ) -> Reply:
         """Asks the first field not given in `values` (an Ask button already names its live)."""
         locale = await core.locale_of(req)
-        form = _Form(command, locale, dict(values or {}))
+        form = _Form(command, locale, dict(values or {}), 0, req.facts, req.community_facts)
         fields = GUIDED[command]
         while form.step < len(fields) and fields[form.step][0] in form.values:
             form.step += 1
@@ -65,13 +89,26 @@ class Conversations:
         name, required = GUIDED[form.command][form.step]
         if line and line != SKIP:  # "-" skips an optional field; a required one is asked again
             form.values[name] = line
+            problem = await core.check(req, form.command, form.values)
+            if problem is not None:  # said now, not after the last question
+                del form.values[name]
+                again = self._prompt(form)
+                return Reply((OutMessage(problem), *again.messages), ok=False)
         elif required:
             return self._prompt(form, again=True)
         form.step += 1
         if form.step < len(GUIDED[form.command]):
             return self._prompt(form)
         del self._forms[req.actor]
-        return await core.handle(replace(req, command=form.command, args=form.values, raw=None))
+        done = replace(
+            req,
+            command=form.command,
+            args=form.values,
+            raw=None,
+            facts=form.facts,
+            community_facts=form.community_facts,
+        )
+        return await core.handle(done)
 
     async def stop(self, core: Core, req: Request) -> Reply:
         locale = await core.locale_of(req)

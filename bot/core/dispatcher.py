@@ -9,11 +9,11 @@ from datetime import datetime
 
 from bot.core import codec
 from bot.core.context import Context, CoreConfig, Refusal, locale_for
-from bot.core.conversation import Conversations
+from bot.core.conversation import FORM_CHECKS, Conversations
 from bot.core.deliveries import refresh_announcements, unplan_live
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
-from bot.core.messages import OutMessage, Reply, Request, Text
+from bot.core.messages import Destination, OutMessage, Reply, Request, Text
 from bot.core.outbox import Outbox
 from bot.core.payload import dump_message
 from bot.core.ports import Clock, Place, Store, UnitOfWork
@@ -99,6 +99,8 @@ class Core:
         ctx = await self._context(uow, req)
         reply = await self._run(ctx)
         now = self.clock.now()
+        if req.answer_by is not None and req.receipt is not None and reply.messages:
+            await _owe_answer(uow, ctx, req, reply, req.answer_by)
         for notice in ctx.notices:
             await uow.deliveries.add(
                 notice.key,
@@ -110,6 +112,24 @@ class Core:
                 notice.live_id,
             )
         return reply, uow.deliveries.earliest
+
+    async def check(self, req: Request, command: str, values: Mapping[str, str]) -> Text | None:
+        """Checks the answers of a guided form so far: what is wrong with them, or None."""
+        checker = FORM_CHECKS.get(command)
+        if checker is None:
+            return None
+
+        async def work(uow: UnitOfWork) -> None:
+            ctx = await self._context(uow, _with(req, command=command, args=values, raw=None))
+            if req.space is None and ctx.arg("live"):
+                await self._community_from_live(ctx)
+            await checker(ctx)
+
+        try:
+            await self.store.run(work)
+        except Refusal as said_no:
+            return said_no.text
+        return None
 
     async def _refuse_guide(self, req: Request, name: str) -> Reply | None:
         """Says no before the first question of a guided form rather than after its last answer."""
@@ -202,6 +222,13 @@ class Core:
         if req.receipt is not None:
             await uow.inbox.done(req.receipt, self.clock.now())
 
+    async def answered(self, receipt: int) -> None:
+        """The platform took the answer in time: the private copy owed for safety is not sent."""
+        now = self.clock.now()
+        await self.store.run(
+            lambda uow: uow.deliveries.expire_key(_answer_key(receipt), "answered", now)
+        )
+
     async def acknowledge(self, receipt: int) -> None:
         """Marks an inbox item handled when no use case did (a refusal, a guided prompt)."""
         now = self.clock.now()
@@ -257,6 +284,28 @@ async def _close_unstarted(uow: UnitOfWork, live_id: int, now: datetime) -> bool
     await unplan_live(uow, live, "ended", now)
     await refresh_announcements(uow, live, now)
     return True
+
+
+def _answer_key(receipt: int) -> str:
+    return f"answer:inbox={receipt}"
+
+
+async def _owe_answer(
+    uow: UnitOfWork, ctx: Context, req: Request, reply: Reply, due: datetime
+) -> None:
+    """The answer, owed privately once the platform's deadline has passed (unless answered)."""
+    first = reply.messages[0]
+    late = OutMessage(Text(ctx.locale, "answer.late", {"answer": first.text}), first.buttons)
+    dest = Destination(req.actor.platform, req.actor.id, private=True)
+    await uow.deliveries.add(
+        _answer_key(req.receipt or 0),
+        "late_answer",
+        due,
+        dest,
+        dump_message(late),
+        ctx.member.id,
+        None,
+    )
 
 
 class _AlreadyHandled(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Union
 
 from bot.domain.model import Role, SpaceRef, UserRef
@@ -69,6 +70,10 @@ class Request:
     community_facts: Mapping[int, frozenset[Role]] | None = None
     dm: bool | None = None  # see MemberRepo.upsert
     receipt: int | None = None  # the inbox item this request came from: handled exactly once
+    # After this time the platform takes no answer to the request (a Telegram button press):
+    # the answer is then owed privately, as a ledger row written with the request's effects, so
+    # a crash between the commit and the answer cannot leave the member untold.
+    answer_by: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,12 @@ class SqlDeliveryRepo:
         )
         return result.rowcount == 1
 
+    async def expire_key(self, key: str, reason: str, now: datetime) -> bool:
+        """The row with that key is no longer owed (if it was still waiting)."""
+        params = {"row_key": key, "why": reason, "now": now}
+        result = await self._conn.execute(_EXPIRE_KEY, params)
+        return result.rowcount == 1
+
     async def next_due(self, platforms: Sequence[str] | None = None) -> datetime | None:
         """When the sender must wake up next (None: nothing is owed on those platforms)."""
         stmt = select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.status == PENDING)
@@ -328,6 +334,13 @@ class SqlDeliveryRepo:
             )
             for row in result
         ]
+
+
+_EXPIRE_KEY = (
+    update(deliveries)
+    .where(deliveries.c.key == bindparam("row_key"), deliveries.c.status == PENDING)
+    .values(status=EXPIRED, reason=bindparam("why"), updated_at=bindparam("now", type_=UTCDateTime))
+)  # built once: it runs after every answered button press
 
 
 @cache

@@ -147,13 +147,18 @@ async def test_each_person_has_their_own_form(community: Chat) -> None:
     assert (await hugo.says("demain 18h")).key == "guide.optional"
 
 
-async def test_a_bad_answer_is_refused_with_its_own_message(community: Chat) -> None:
+async def test_a_bad_answer_is_refused_at_once_and_asked_again(community: Chat) -> None:
     hugo = community.as_("hugo", "host")
     await hugo.says("/schedule")
-    said = (await answer_all(hugo, ["Cuisine facile", "31 février 18h", "-", "-", "-", "-"]))[-1]
+    await hugo.says("Cuisine facile")
+    said = await hugo.says("31 février 18h")
     assert not said.ok
-    assert said.key.startswith("when."), said.key
+    assert said.key == "when.unparsed"
+    assert said.reply.messages[-1].text.key == "guide.schedule.when"  # the same question again
     assert await live(community) is None
+    assert (await hugo.says("2027-02-03 18:00")).key == "guide.optional"
+    said = (await answer_all(hugo, ["-", "-", "-", "-"]))[-1]
+    assert said.ok and await live(community) is not None
 
 
 async def test_a_member_is_refused_before_the_first_question(community: Chat) -> None:

@@ -88,7 +88,12 @@ class TelegramAdapter:
             )
             return await self._reply_typed(message, user, reply, item)
         spec = resolve(name) if name else None
-        if spec and spec.name in ("host", "unhost") and not rest.strip() and message.reply_to_message:
+        if (
+            spec
+            and spec.name in ("host", "unhost")
+            and not rest.strip()
+            and message.reply_to_message
+        ):
             target = message.reply_to_message.from_user
             rest = f" {target.id}" if target is not None else rest  # the member replied to
         if private:
@@ -154,41 +159,55 @@ class TelegramAdapter:
             action = None
         req = self._request(user, chat, data, item)
         req = await self._with_roles(req, action.name if action else None, chat, user)
-        ref = _ref(user)
         late = self.core.clock.now() - item.received_at > ANSWERABLE
         if in_group and action is not None and action.name == "ask":
             return await self._ask_from_group(query, req, action, late)
-        reply = await self.core.handle_action(req)
+        # A press whose effect is committed owes its answer in the ledger too (due when Telegram
+        # stops taking answers): answered below, that copy is withdrawn; not answered (too late,
+        # or the process died first), the sender delivers it privately.
+        reply = await self.core.handle_action(replace(req, answer_by=item.received_at + ANSWERABLE))
         if not reply.messages:
-            return await self._toast(query, None, late)
-        if not in_group:
-            await self._toast(query, None, late)
-            return await self.answers.in_chat(ref.id, reply, key=f"reply:{item.id}")
-        if reply.public:
-            await self._toast(query, None, late)
-            return await self.answers.in_chat(
-                str(chat.id) if chat else ref.id, reply, key=f"reply:{item.id}"
-            )
-        writable = await self.answers.can_write(ref)
-        if action is not None and action.name == "join" and reply.ok and not writable and not late:
-            # Signed up; one tap on the link opens the private chat so reminders can come there.
-            return await self._toast(
-                query,
-                None,
-                late,
-                url=self.answers.link(codec.deep_link("join", int(action.args["live"]))),
-            )
-        if is_toast(reply) and not late:
-            if await self.answers.toast(query.id, reply.text):
-                return
-            late = True  # Telegram said the press is too old to answer: say it privately
-        if writable and await self.answers.privately(
-            ref, _late(reply, late), key=f"reply:{item.id}"
-        ):
-            return await self._toast(query, Text(reply.text.locale, "telegram.sent_private"), late)
+            return
+        owed = reply.ok  # a refusal changed nothing and owes nothing
+        if late:
+            if not owed and await self.answers.can_write(req.actor):
+                await self.answers.privately(req.actor, _late(reply), key=f"reply:{item.id}")
+            return
+        if await self._answer_press(query, req, reply, action, in_group, item) and owed:
+            await self.core.answered(item.id)
+
+    async def _answer_press(
+        self,
+        query: CallbackQuery,
+        req: Request,
+        reply: Reply,
+        action: codec.Action | None,
+        in_group: bool,
+        item: InboxItem,
+    ) -> bool:
+        """Answers in time; False when Telegram said the press is already too old."""
+        key = f"reply:{item.id}"
+        if not in_group or reply.public:
+            if not await self.answers.toast(query.id):
+                return False
+            where = req.space.id if req.space is not None and reply.public else req.actor.id
+            await self.answers.in_chat(where, reply, key=key)
+            return True
+        writable = await self.answers.can_write(req.actor)
         live = action.args.get("live") if action is not None else None
+        if action is not None and action.name == "join" and reply.ok and not writable and live:
+            # Signed up; one tap on the link opens the private chat so reminders can come there.
+            return await self.answers.toast(
+                query.id, url=self.answers.link(codec.deep_link("join", int(live)))
+            )
+        if is_toast(reply):
+            return await self.answers.toast(query.id, reply.text)
+        if writable and await self.answers.privately(req.actor, reply, key=key):
+            return await self.answers.toast(
+                query.id, Text(reply.text.locale, "telegram.sent_private")
+            )
         url = self.answers.link(codec.deep_link("live", int(live))) if live else None
-        await self._toast(query, reply.text, late, url=url)
+        return await self.answers.toast(query.id, reply.text, url=url)
 
     async def _ask_from_group(
         self, query: CallbackQuery, req: Request, action: codec.Action, late: bool
@@ -242,10 +261,8 @@ def _ref(user: User) -> UserRef:
     return UserRef("telegram", str(user.id))
 
 
-def _late(reply: Reply, late: bool) -> Reply:
+def _late(reply: Reply) -> Reply:
     """A press answered after Telegram's deadline: the private message says it came late."""
-    if not late:
-        return reply
     note = OutMessage(Text(reply.text.locale, "telegram.late"))
     return replace(reply, messages=(note, *reply.messages))
 

@@ -84,7 +84,9 @@ async def test_host_commands(world: World) -> None:
     # An organizer grants the host role by replying to one of Bob's messages in the group.
     hello = world.fake.push_text(bob.id, ANNOUNCE, "bonjour")
     await world.settle()
-    answered(await alice.says("/animateur", where=ANNOUNCE, reply_to=hello["message"]["message_id"]))
+    answered(
+        await alice.says("/animateur", where=ANNOUNCE, reply_to=hello["message"]["message_id"])
+    )
     answered(await bob.says('/schedule title="Soudure" when="2027-01-20 19:00"'), "#2")
     answered(await bob.says('/modifier 2 title="Soudure facile"'), "Soudure facile")
     answered(await bob.says("/endirect 2"))
