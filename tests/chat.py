@@ -65,10 +65,10 @@ class Persona:
 
     @property
     def ref(self) -> UserRef:
-        return UserRef("shell", self.name)
+        return UserRef(self.chat.platform.name, self.name)
 
     def _request(self, raw: str) -> Request:
-        space = SpaceRef("shell", self.space) if self.space else None
+        space = SpaceRef(self.chat.platform.name, self.space) if self.space else None
         return Request(
             self.ref, "", {}, space, ROLES[self.role], self.name.capitalize(), None, self.name, raw
         )
@@ -92,12 +92,15 @@ class Chat:
         self.core, self.store, self.clock, self.platform = core, store, clock, platform
 
     @classmethod
-    async def open(cls, folder: Path, **config: object) -> Chat:
+    async def open(
+        cls, folder: Path, *, platform: FakePlatform | None = None, **config: object
+    ) -> Chat:
+        """`platform`: the people and spaces live on that fake platform (default: "shell")."""
         load_all()
         clock = FakeClock()
         store = await open_store(f"sqlite:///{folder / 'test.sqlite3'}")
-        platform = FakePlatform()
-        outbox = Outbox(store, clock, {"shell": platform})
+        platform = platform or FakePlatform()
+        outbox = Outbox(store, clock, {platform.name: platform})
         core = Core(store, clock, CoreConfig(**config), outbox)  # type: ignore[arg-type]
         outbox.on_auto_end = core.end_automatically  # wired as the composition root does
         return cls(core, store, clock, platform)

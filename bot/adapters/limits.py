@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from aiolimiter import AsyncLimiter
 
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.ports import ChatPlatform
+from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent
 
 _WAITED = 0.001  # seconds of waiting that count as a wait in the figures
 _ROUNDING = 1e-9  # keeps a top-up just under a full bucket, so it never has to wait
@@ -141,6 +141,7 @@ class RateLimitedPlatform:
 
     def __init__(self, inner: ChatPlatform, profile: LimitProfile) -> None:
         self.name = inner.name
+        self.threads = bool(getattr(inner, "threads", False))  # see Outbox: live threads
         self._inner = inner
         self._profile = profile
         self._global = AsyncLimiter(*profile.global_bucket())
@@ -161,6 +162,16 @@ class RateLimitedPlatform:
     ) -> SendResult:
         """Edits count against the same limits as sends (one more request to that chat)."""
         return await self._gated(dest, lambda: self._inner.edit(dest, message_id, message, key=key))
+
+    async def sync_event(
+        self, space_id: str, event_id: str | None, event: LiveEvent, *, key: str
+    ) -> SendResult:
+        """A calendar call counts against the space's own budget (its own route on Discord)."""
+        inner = self._inner
+        if not isinstance(inner, EventCalendar):
+            return SendResult(False, permanent=True, reason="no calendar on this platform")
+        dest = Destination(self.name, f"events:{space_id}", private=False)
+        return await self._gated(dest, lambda: inner.sync_event(space_id, event_id, event, key=key))
 
     async def _gated(
         self, dest: Destination, call: Callable[[], Awaitable[SendResult]]

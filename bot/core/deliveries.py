@@ -32,6 +32,13 @@ ANNOUNCEMENT = "announcement"
 EDIT_SPACING = timedelta(seconds=3)  # at most one edit of an announcement this often
 CORE_PLATFORM = "core"  # rows the process acts on itself (the automatic end), never sent
 CARD_EDIT = "card_edit"  # every moderation card of a question, edited once it is decided
+EVENT = "event"  # the live in a platform's own calendar (a Discord Scheduled Event)
+# Platforms whose spaces keep a calendar of their own; an event exists only for lives in the
+# next 30 days (Discord's advice, and its cap of 100 events a server fills up otherwise).
+CALENDAR_PLATFORMS = frozenset({"discord"})
+EVENT_AHEAD = timedelta(days=30)
+# Messages of a live that go in the thread opened on its announcement, where a platform has one.
+IN_THREAD = frozenset({"reminder", "soon", "on_air"})
 
 
 def _stamp(live: Live) -> str:
@@ -122,6 +129,7 @@ async def plan_live(
         await uow.deliveries.plan(
             key, NUDGE, live.starts_at + NUDGE_AFTER, dest, dump_message(nudge), host_id, live.id
         )
+    await plan_events(uow, community, live, now)
     end_at = live.ends_at + AUTO_END_AFTER
     key = f"autoend:live={live.id}:start={_stamp(live)}"
     marker = dump_message(OutMessage(Text(locale, "reminder.soon", params)))
@@ -134,6 +142,19 @@ async def plan_live(
         None,
         live.id,
     )
+
+
+async def plan_events(uow: UnitOfWork, community: Community, live: Live, now: datetime) -> None:
+    """Owes the live's event in each calendar-keeping space, 30 days ahead at most. The key has
+    no start time: once created, the event follows the live's changes (see the sender's
+    refresh); one not created yet moves with the live."""
+    for space in await uow.communities.spaces(community.id, SpaceRole.ANNOUNCE):
+        if space.platform not in CALENDAR_PLATFORMS:
+            continue
+        due = max(now, live.starts_at - EVENT_AHEAD)
+        dest = Destination(space.platform, space.external_id, private=False)
+        key = f"event:live={live.id}:space={space.id}"
+        await uow.deliveries.plan(key, EVENT, due, dest, {}, None, live.id)
 
 
 async def plan_all(

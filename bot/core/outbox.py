@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
+from bot.core.calendar import (
+    EVENT_CAP,
+    calendar_of,
+    events_of,
+    live_event,
+    sync_events,
+    tell_host_event_cap,
+    thread_of,
+)
 from bot.core.context import reach
 from bot.core.deliveries import (
     ANNOUNCEMENT,
@@ -23,21 +30,20 @@ from bot.core.deliveries import (
     CARD_EDIT,
     CORE_PLATFORM,
     EDIT_SPACING,
-    NUDGE,
+    EVENT,
+    IN_THREAD,
     REFRESH,
     REMINDER,
-    SOON,
     current_announcement,
 )
 from bot.core.messages import Destination, OutMessage, SendResult
 from bot.core.payload import dump_message, load_message
 from bot.core.ports import ChatPlatform, Clock, Delivery, Store, UnitOfWork
-from bot.domain.model import Live, LiveStatus
+from bot.core.triage import mention_batches, stale
+from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-MENTIONS_PER_MESSAGE = 90  # about what fits in Discord's 2,000 characters
-BEFORE_START = (REMINDER, SOON)
 
 
 class Outbox:
@@ -98,7 +104,7 @@ class Outbox:
         keep: list[Delivery] = []
         for row in due:
             live = lives.get(row.live_id) if row.live_id is not None else None
-            reason = _stale(row, live, now)
+            reason = stale(row, live, now)
             if reason:
                 dropped.append((row, reason))
             elif row.kind == REMINDER:
@@ -114,7 +120,7 @@ class Outbox:
                 keep.append(row)
         if dropped:
             await self._store.run(lambda uow: _expire(uow, dropped, now))
-        return [[row] for row in keep] + _mention_batches(list(nearest.values()))
+        return [[row] for row in keep] + mention_batches(list(nearest.values()))
 
     async def _deliver(self, batch: list[Delivery]) -> int:
         first = batch[0]
@@ -127,6 +133,13 @@ class Outbox:
         platform = self._platforms.get(first.dest.platform)
         if platform is None:
             return 0  # that platform is not running in this process: the rows wait for it
+        if first.kind == EVENT:
+            return await self._create_event(first, platform)
+        dest = first.dest
+        if first.kind in IN_THREAD and first.live_id is not None and _threads(platform, dest):
+            live_id = first.live_id
+            thread = await self._store.run(lambda uow: thread_of(uow, live_id, dest))
+            dest = replace(dest, thread_id=thread) if thread is not None else dest
         async with self._slots:
             won = await self._store.run(lambda uow: _claim(uow, batch, self._clock.now()))
             if not won:
@@ -135,7 +148,7 @@ class Outbox:
             if len(won) > 1 or not first.dest.private:
                 mentions = tuple(m for row in won for m in load_message(row.payload).mentions)
                 message = replace(message, mentions=mentions)
-            result = await platform.send(first.dest, message, key=first.key)
+            result = await platform.send(dest, message, key=first.key)
             # Recorded inside the slot: rows "sending" never outnumber the slots, so a crash
             # doubles at most `concurrency` messages.
             await self._store.run(lambda uow: self._record(uow, won, result))
@@ -160,6 +173,8 @@ class Outbox:
                 await uow.deliveries.finish(row.id, "refused", now, reason=result.reason)
                 if result.permanent and row.dest.private and row.member_id is not None:
                     await _reach_another_way(uow, row, now)
+                if row.kind == EVENT and result.reason == EVENT_CAP:
+                    await tell_host_event_cap(uow, row, now)
             else:
                 wait = result.retry_after or min(2 ** (row.attempts + 1), 300)
                 retry = now + timedelta(seconds=wait)
@@ -173,9 +188,33 @@ class Outbox:
         if not won or row.live_id is None:
             return 0
         live_id = row.live_id
-        message, posted = await self._store.run(lambda uow: _announcement_and_posts(uow, live_id))
+        message, posted, events, live = await self._store.run(
+            lambda uow: _refresh_state(uow, live_id)
+        )
+        edited = await self._edit_each(posted, message, row.key)
+        synced = await sync_events(self._platforms, events, live, row.key)
+        outcome = edited if not edited.delivered else synced
         spaced = self._clock.now() + EDIT_SPACING
-        return await self._edit_all(won, posted, message, row.key, spaced)
+        await self._store.run(lambda uow: self._record(uow, won, outcome, spaced))
+        return 0
+
+    async def _create_event(self, row: Delivery, platform: ChatPlatform) -> int:
+        """The live's event in a space's own calendar; its id is kept like a message id."""
+        won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
+        live_id = row.live_id
+        live = await self._store.run(lambda uow: uow.lives.get(live_id)) if live_id else None
+        calendar = calendar_of(platform)
+        if not won or live is None:
+            return 0
+        if calendar is None:
+            result = SendResult(False, permanent=True, reason="no calendar on this platform")
+        else:
+            async with self._slots:
+                result = await calendar.sync_event(
+                    row.dest.chat_id, None, live_event(live), key=row.key
+                )
+        await self._store.run(lambda uow: self._record(uow, won, result))
+        return 0
 
     async def _edit_cards(self, row: Delivery) -> int:
         """Edits every posted moderation card of a decided question (the payload says how)."""
@@ -184,16 +223,13 @@ class Outbox:
             return 0
         prefix = f"modcard:q={row.dest.chat_id.removeprefix('q')}:"
         posted = await self._store.run(lambda uow: uow.deliveries.posted_under(prefix))
-        return await self._edit_all(won, posted, load_message(row.payload), row.key)
+        outcome = await self._edit_each(posted, load_message(row.payload), row.key)
+        await self._store.run(lambda uow: self._record(uow, won, outcome))
+        return 0
 
-    async def _edit_all(
-        self,
-        won: list[Delivery],
-        posted: Sequence[tuple[Destination, str]],
-        message: OutMessage | None,
-        key: str,
-        again_at: datetime | None = None,
-    ) -> int:
+    async def _edit_each(
+        self, posted: Sequence[tuple[Destination, str]], message: OutMessage | None, key: str
+    ) -> SendResult:
         """Edits each posted message; one failing for now makes the whole row try again
         later (edits are idempotent)."""
         outcome = SendResult(True)
@@ -205,8 +241,7 @@ class Outbox:
                 result = await platform.edit(dest, message_id, message, key=key)
             if not result.delivered and not result.permanent:
                 outcome = result
-        await self._store.run(lambda uow: self._record(uow, won, outcome, again_at))
-        return 0
+        return outcome
 
     async def _auto_end(self, row: Delivery) -> int:
         """Not a message: the live is closed as if its host had run /end."""
@@ -220,46 +255,20 @@ class Outbox:
         return 0
 
 
-def _stale(row: Delivery, live: Live | None, now: datetime) -> str | None:
-    """Why a due row is no longer worth sending, or None."""
-    if row.kind == ANNOUNCEMENT and (
-        live is None or live.status not in (LiveStatus.SCHEDULED, LiveStatus.LIVE)
-    ):
-        return "the live was cancelled or is over before it could be announced"
-    if row.kind in BEFORE_START and (
-        live is None or live.status is not LiveStatus.SCHEDULED or now >= live.starts_at
-    ):
-        return "the live has started, ended or been cancelled"
-    if row.kind == NUDGE and (live is None or live.status is not LiveStatus.SCHEDULED):
-        return "the live went on air (or is over)"
-    if row.kind == AUTO_END and (
-        live is None or live.status not in (LiveStatus.SCHEDULED, LiveStatus.LIVE)
-    ):
-        return "the live is already over"
-    return None
-
-
-def _mention_batches(reminders: list[Delivery]) -> list[list[Delivery]]:
-    """Private reminders go one by one; those posted in a space for the same live and time
-    become one message mentioning everyone (at most 90 mentions a message)."""
-    singles = [[row] for row in reminders if row.dest.private]
-    shared: dict[tuple[Any, ...], list[Delivery]] = defaultdict(list)
-    for row in reminders:
-        if not row.dest.private:
-            shared[(row.dest, row.live_id, row.due_at)].append(row)
-    batches = []
-    for rows in shared.values():
-        for start in range(0, len(rows), MENTIONS_PER_MESSAGE):
-            batches.append(rows[start : start + MENTIONS_PER_MESSAGE])
-    return singles + batches
-
-
-async def _announcement_and_posts(
+async def _refresh_state(
     uow: UnitOfWork, live_id: int
-) -> tuple[OutMessage | None, list[tuple[Destination, str]]]:
-    return await current_announcement(uow, live_id), await uow.deliveries.posted(
-        live_id, ANNOUNCEMENT
-    )
+) -> tuple[
+    OutMessage | None, list[tuple[Destination, str]], list[tuple[Destination, str]], Live | None
+]:
+    """The announcement as it should read now, where it was posted, the live's events."""
+    message = await current_announcement(uow, live_id)
+    posted = await uow.deliveries.posted(live_id, ANNOUNCEMENT)
+    return message, posted, await events_of(uow, live_id), await uow.lives.get(live_id)
+
+
+def _threads(platform: ChatPlatform, dest: Destination) -> bool:
+    """Whether the platform opens a thread on each announcement (Discord)."""
+    return not dest.private and dest.thread_id is None and getattr(platform, "threads", False)
 
 
 async def _due_with_lives(

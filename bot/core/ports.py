@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from bot.core.messages import Destination, OutMessage, SendResult
 from bot.domain.model import (
@@ -61,6 +61,7 @@ class LiveEvent:
     status: LiveStatus
 
 
+@runtime_checkable
 class EventCalendar(Protocol):
     """A platform with a calendar of its own keeps one event per live and space in step."""
 

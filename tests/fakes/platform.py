@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.messages import Destination, OutMessage, SendResult
+from bot.core.ports import LiveEvent
 from bot.i18n.catalog import render
 
 
@@ -41,3 +42,26 @@ class FakePlatform:
     def to(self, chat_id: str) -> list[str]:
         """Texts sent to that chat (a member's private chat or a space), oldest first."""
         return [s.text for s in self.sent if s.dest.chat_id == chat_id]
+
+
+@dataclass
+class CalendarPlatform(FakePlatform):
+    """A Discord-like fake: a thread on each announcement, a calendar of events per space, and
+    a cap on how many events a space may hold."""
+
+    name: str = "discord"
+    threads: bool = True
+    cap: int = 100
+    calls: list[tuple[str, str | None, LiveEvent]] = field(default_factory=list)
+    events: dict[str, LiveEvent] = field(default_factory=dict)
+
+    async def sync_event(
+        self, space_id: str, event_id: str | None, event: LiveEvent, *, key: str
+    ) -> SendResult:
+        self.calls.append((space_id, event_id, event))
+        if event_id is None:
+            if len(self.events) >= self.cap:
+                return SendResult(False, permanent=True, reason="event_cap")
+            event_id = f"ev{len(self.events) + 1}"
+        self.events[event_id] = event
+        return SendResult(True, message_id=event_id)
