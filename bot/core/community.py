@@ -18,8 +18,9 @@ from bot.domain.when import LengthError, format_offset, parse_offsets
 
 SETUP_KEYS = (
     "name", "announce_channel", "moderation_channel", "host_role", "moderator_role",
-    "language", "timezone", "reminders", "premoderation",
+    "language", "timezone", "reminders", "premoderation", "lexicon",
 )  # fmt: skip
+LEXICON_MAX = 100  # terms a community may add to the shipped lexicons
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone
 CODE_LIFETIME = timedelta(minutes=10)
 
@@ -38,6 +39,8 @@ async def setup(ctx: Context) -> Reply:
             cast(tuple[str, ...], settings.get("reminders", ctx.config.reminders)),
             cast(bool, settings.get("premoderation", ctx.config.premoderation)),
         )
+        if "lexicon" in settings:
+            await ctx.uow.communities.update(community.id, lexicon=settings["lexicon"])
         title = ctx.arg("name") or ctx.req.space.id
         space = await ctx.uow.communities.attach_space(
             community.id, ctx.req.space.platform, ctx.req.space.id, SpaceRole.ANNOUNCE, title
@@ -81,7 +84,19 @@ def read_community_settings(ctx: Context) -> dict[str, object]:
         if value is None:
             ctx.refuse("error.bad_bool", field="premoderation", value=premoderation[:20])
         out["premoderation"] = value
+    if (lexicon := ctx.arg("lexicon")) is not None:
+        out["lexicon"] = read_lexicon(ctx, lexicon)
     return out
+
+
+def read_lexicon(ctx: Context, raw: str) -> tuple[str, ...]:
+    """`lexicon="mot1, mot2"` replaces the community's own terms; `lexicon=-` clears them."""
+    if raw.strip() == "-":
+        return ()
+    terms = tuple(dict.fromkeys(t.strip().lower() for t in raw.split(",") if t.strip()))
+    if len(terms) > LEXICON_MAX or any(len(t) > 40 for t in terms):
+        ctx.refuse("setup.bad_lexicon", max=LEXICON_MAX)
+    return terms
 
 
 def read_language(ctx: Context, raw: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.context import Context
 from bot.core.deliveries import edit_cards
 from bot.core.lookup import need_member
@@ -164,7 +166,15 @@ async def unmute(ctx: Context) -> Reply:
 @command("modlog", alias="journal", positional=("live",))
 async def modlog(ctx: Context) -> Reply:
     live = await ctx.live_arg()
-    actions = sorted(await ctx.uow.moderation.actions(live.id), key=lambda a: a.at)[-LOG_MAX:]
+    # Mutes are the community's, not a live's: those of people who asked in this live, from
+    # its first question to two hours after its end, belong to its story.
+    asked = await ctx.uow.questions.by_status(live.id, tuple(QuestionStatus))
+    askers = {f"M{q.author_id}" for q in asked if q.author_id is not None}
+    since = min((q.created_at for q in asked), default=live.starts_at)
+    window = (since, live.ends_at + timedelta(hours=2))
+    found = await ctx.uow.moderation.actions(live.id, live.community_id, window)
+    mine = [a for a in found if a.live_id == live.id or a.target in askers]
+    actions = sorted(mine, key=lambda a: a.at)[-LOG_MAX:]
     if not actions:
         return ctx.reply("modlog.empty", id=live.id, title=live.title)
     lines = tuple([await _log_line(ctx, action) for action in actions])

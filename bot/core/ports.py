@@ -285,7 +285,14 @@ class ModerationRepo(Protocol):
         target: str,
         now: datetime,
     ) -> None: ...
-    async def actions(self, live_id: int) -> list[ModAction]: ...
+    async def actions(
+        self,
+        live_id: int,
+        community_id: int | None = None,
+        between: tuple[datetime, datetime] | None = None,
+    ) -> list[ModAction]:
+        """The live's actions, and the community's own (mutes) taken `between` those times."""
+        ...
 
 
 class ProposalRepo(Protocol):

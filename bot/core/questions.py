@@ -130,7 +130,7 @@ async def ask(ctx: Context) -> Reply:
     recent = await ctx.uow.questions.count_recent(live.id, ctx.member.id, now - FLOOD_WINDOW)
     if recent >= FLOOD_LIMIT:
         ctx.refuse("question.flood", limit=FLOOD_LIMIT, minutes=FLOOD_WINDOW.seconds // 60)
-    flags = ctx.config.automod.check(text)
+    flags = ctx.config.automod.with_terms(community.lexicon).check(text)
     # Flagged questions wait for a human even without pre-moderation: trolls never reach the host.
     held = community.premoderation or bool(flags)
     status = QuestionStatus.PENDING if held else QuestionStatus.APPROVED

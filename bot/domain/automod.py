@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from itertools import groupby
 
@@ -102,6 +102,10 @@ class Automod:
         added = tuple(dict.fromkeys(t for t in stripped if t and t not in self.terms))
         return Automod(self.terms + added) if added else self
 
+    def with_terms(self, terms: tuple[str, ...]) -> Automod:
+        """`extend`, remembered: a community's terms are compiled once, not at every question."""
+        return _extended(self, terms) if terms else self
+
     def check(self, text: str) -> tuple[str, ...]:
         """The reasons to hold `text`, in the order of `REASONS`; empty when it is clean."""
         folded = fold(text)
@@ -124,3 +128,8 @@ def _shouting(text: str) -> bool:
     if letters < SHOUTING_LETTERS:
         return False
     return sum(map(str.isupper, text)) > SHOUTING_SHARE * letters
+
+
+@lru_cache(maxsize=256)
+def _extended(base: Automod, terms: tuple[str, ...]) -> Automod:
+    return base.extend(terms)

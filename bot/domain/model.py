@@ -80,6 +80,7 @@ class Community:
     timezone: str
     reminders: tuple[str, ...]
     premoderation: bool
+    lexicon: tuple[str, ...] = ()  # its own terms, on top of the shipped lexicons
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ _COMMUNITY = (
     communities.c.timezone,
     communities.c.reminders,
     communities.c.premoderation,
+    communities.c.lexicon,
 )
 _SPACE = (
     spaces.c.id,
@@ -47,7 +48,7 @@ _SPACE = (
     spaces.c.host_role,
     spaces.c.moderator_role,
 )
-_COMMUNITY_FIELDS = ("name", "language", "timezone", "reminders", "premoderation")
+_COMMUNITY_FIELDS = ("name", "language", "timezone", "reminders", "premoderation", "lexicon")
 _SPACE_FIELDS = (
     "title",
     "external_id",
@@ -73,6 +74,7 @@ def community_from_row(row: AnyRow, prefix: str = "") -> Community:
         timezone=col("timezone"),
         reminders=csv_tuple(col("reminders")),
         premoderation=bool(col("premoderation")),
+        lexicon=csv_tuple(col("lexicon") or ""),
     )
 
 
@@ -168,7 +170,7 @@ class SqlCommunityRepo:
         return community_from_row(result.one())
 
     async def update(self, community_id: int, **fields: Any) -> None:
-        values = checked_values(fields, _COMMUNITY_FIELDS, {"reminders": to_csv})
+        values = checked_values(fields, _COMMUNITY_FIELDS, {"reminders": to_csv, "lexicon": to_csv})
         if values:
             await self._conn.execute(
                 update(communities).where(communities.c.id == community_id).values(values)

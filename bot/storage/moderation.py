@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, insert, or_, select
 
 from bot.domain.model import ModAction
 from bot.storage._db import Db
@@ -82,8 +82,25 @@ class SqlModerationRepo:
             )
         )
 
-    async def actions(self, live_id: int) -> list[ModAction]:
+    async def actions(
+        self,
+        live_id: int,
+        community_id: int | None = None,
+        between: tuple[datetime, datetime] | None = None,
+    ) -> list[ModAction]:
+        """The live's actions, and the community's own (mutes) taken `between` those times."""
+        wanted = modlog.c.live_id == live_id
+        if community_id is not None and between is not None:
+            wanted = or_(
+                wanted,
+                and_(
+                    modlog.c.live_id.is_(None),
+                    modlog.c.community_id == community_id,
+                    modlog.c.at >= between[0],
+                    modlog.c.at <= between[1],
+                ),
+            )
         result = await self._conn.execute(
-            select(*_ACTION).where(modlog.c.live_id == live_id).order_by(modlog.c.at, modlog.c.id)
+            select(*_ACTION).where(wanted).order_by(modlog.c.at, modlog.c.id)
         )
         return [action_from_row(row) for row in result]

@@ -63,6 +63,7 @@ communities = Table(
     Column("reminders", String(100), nullable=False),  # "24h,15m"
     Column("premoderation", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("lexicon", Text),  # the community's own terms for auto-moderation, comma-separated
 )
 
 spaces = Table(

@@ -163,3 +163,26 @@ async def test_similar_questions_offer_a_merge(community: Chat) -> None:
     queue = await mia.says("/queue 1")
     assert ("Fusionner avec Q1", "m:2:1") in queue.buttons()
     assert not any(action.startswith("m:3:") for _, action in queue.buttons())
+
+
+async def test_a_community_adds_its_own_words_and_they_hold_questions(community: Chat) -> None:
+    chat = community
+    await open_qa(chat)
+    olga = chat.as_("olga", "organizer")
+    assert (await olga.says('/setup lexicon="brocoli, navet"')).ok
+    said = await chat.as_("bob").says("/ask 1 Qui aime le BROCOLI ici ?")
+    assert said.key == "question.received.pending"
+    held = await chat.as_("mia", "moderator").says("/queue 1")
+    assert "insulte" in held.text
+    assert (await olga.says("/setup lexicon=-")).ok
+    assert (
+        await olga.says(f'/setup lexicon="{",".join(str(n) for n in range(101))}"')
+    ).key == "setup.bad_lexicon"
+
+
+def test_another_community_s_words_are_not_ours() -> None:
+    base = Automod.default()
+    ours = base.with_terms(("brocoli",))
+    assert ours.check("du brocoli") == ("insult",)
+    assert base.check("du brocoli") == ()
+    assert base.with_terms(("brocoli",)) is ours  # compiled once

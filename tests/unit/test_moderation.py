@@ -286,3 +286,21 @@ async def test_a_merge_edits_the_card_too(community: Chat) -> None:
     await chat.core.outbox.flush()
     merged = [e for e in chat.platform.edits if e.key == "cardedit:q=2"]
     assert merged and all("fusionnée avec Q1 par Mia" in e.text for e in merged)
+
+
+async def test_mutes_of_the_live_s_askers_are_in_its_log(community: Chat) -> None:
+    chat = community
+    await open_qa(chat)  # live #1 is tomorrow at 18:00
+    mia = chat.as_("mia", "moderator")
+    await chat.as_("bob").says("/ask 1 Bonjour")
+    await chat.as_("dan").says("/lives")  # seen in the community, asked nothing
+    assert (await mia.says("/mute @dan 1h")).ok  # Dan never asked in this live
+    chat.clock.advance(minutes=5)
+    assert (await mia.says("/mute @bob 2h")).ok
+    assert (await mia.says("/unmute @bob")).ok
+    log = (await mia.says("/modlog 1")).text
+    lines = log.splitlines()[1:]
+    assert len(lines) == 2, lines
+    assert "a suspendu les questions de Bob" in lines[0]
+    assert "a levé la suspension de Bob" in lines[1]
+    assert "Dan" not in log
