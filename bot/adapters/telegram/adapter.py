@@ -102,7 +102,18 @@ class TelegramAdapter:
         req = self._request(user, message.chat, raw, item)
         req = await self._with_roles(req, spec.name if spec else None, message.chat, user)
         reply = await self.core.handle_text(req)
+        if spec is not None and spec.name in ("setup", "link") and reply.ok and not private:
+            reply = await self._with_own_rights(message.chat, reply)
         await self._reply_typed(message, user, reply, item)
+
+    async def _with_own_rights(self, chat: Chat, reply: Reply) -> Reply:
+        """`/setup` checks the bot's own rights where it was run and says what is missing: an
+        admin bot can delete the short notes it leaves for members it cannot write to yet."""
+        me = await self.bot.get_chat_member(chat.id, self.bot.id)
+        if me.status in ("administrator", "creator"):
+            return reply
+        note = OutMessage(Text(reply.text.locale, "telegram.not_admin"))
+        return replace(reply, messages=(*reply.messages, note))
 
     async def _introduce(self, user: User) -> None:
         """On Telegram a community's members are the people in its groups: someone writing
