@@ -49,9 +49,11 @@ class ShellPlatform:
     async def edit(
         self, dest: Destination, message_id: str, message: OutMessage, *, key: str
     ) -> SendResult:
-        """An announcement kept up to date: one line, so the chat stays readable."""
+        """A post kept up to date (an announcement, a decided card): one line, so the chat stays
+        readable; an announcement's fixed header is left out."""
         lines, _ = message_lines(message, 0)
-        self._out.write(f"  {where(dest)} ✎ {' · '.join(line for line in lines[1:5] if line)}\n")
+        shown = [line for line in lines if line and not line.startswith("📣")][:4]
+        self._out.write(f"  {where(dest)} ✎ {' · '.join(shown)}\n")
         self._out.flush()
         return SendResult(True, message_id=message_id)
 
