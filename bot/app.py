@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
-from bot.adapters.limits import TELEGRAM, LimitProfile
+from bot.adapters.limits import DISCORD, TELEGRAM, LimitProfile
 from bot.adapters.shell.adapter import Shell, ShellPlatform
 from bot.adapters.shell.seed import ensure_community, seed_demo
 from bot.core.context import CoreConfig
@@ -83,6 +83,7 @@ async def build(
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     telegram_limits: LimitProfile = TELEGRAM,
+    discord_limits: LimitProfile = DISCORD,
 ) -> App:
     """Opens the database (migrating it), then wires the core, the outbox and the shell."""
     load_all()
@@ -103,6 +104,11 @@ async def build(
         app.services.append(
             TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
         )
+    if settings.discord.token:
+        outbox.inline = False
+        from bot.adapters.discord.service import DiscordService  # only with a token
+
+        app.services.append(DiscordService(settings.discord, core, outbox, limits=discord_limits))
     return app
 
 
@@ -114,16 +120,14 @@ async def run(
     out: TextIO | None = None,
 ) -> int:
     """Runs until the input ends (shell); returns the exit status."""
-    if settings.discord.token and not settings.telegram.token:
-        log.error("the Discord adapter is not part of this version yet; unset DISCORD_TOKEN")
-        return 2
-    if settings.discord.token:
-        log.warning("the Discord adapter is not part of this version yet: DISCORD_TOKEN ignored")
     app = await build(settings, stdin=stdin, out=out)
     try:
         if app.shell is None:
+            # The signals are caught before the adapters start: a stop asked for while they
+            # connect still stops everything in order.
+            stop = _stop_on_signals()
             await app.start()
-            await _until_stopped()
+            await stop.wait()
             return 0
         app.shell.greet()  # first, before anything the alarm sends at start
         await app.start()
@@ -136,14 +140,10 @@ async def run(
         await app.stop()
 
 
-async def _until_stopped() -> None:
-    """Runs until SIGINT or SIGTERM (a container stop), then lets `run` stop everything."""
+def _stop_on_signals() -> asyncio.Event:
+    """SIGINT or SIGTERM (a container stop) sets the event; `run` then stops everything."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    return stop

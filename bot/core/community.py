@@ -1,4 +1,6 @@
-"""Communities and spaces: `/setup`, `/link` codes, `/unlink`, `/host`, `/unhost`, `/help`."""
+"""Communities and spaces: `/setup`, `/link` codes, `/unlink`, `/host`, `/unhost`, `/help`.
+
+A community's figures and exports are in `stats` and `export`."""
 
 from __future__ import annotations
 
@@ -128,7 +130,13 @@ def read_reminders(ctx: Context, raw: str) -> list[str]:
         ctx.refuse("error.bad_reminders", value=raw[:40])
 
 
-@command("link", alias="lier", positional=("code", "role"), needs_community=False)
+@command(
+    "link",
+    alias="lier",
+    positional=("code", "role"),
+    keys=("announce_channel",),
+    needs_community=False,
+)
 async def link(ctx: Context) -> Reply:
     code = ctx.arg("code")
     if code is None:
@@ -153,9 +161,11 @@ async def link(ctx: Context) -> Reply:
         ctx.refuse("link.other_community")
     if not await ctx.uow.communities.use_link_code(code.upper(), ctx.clock.now()):
         ctx.refuse("link.bad_code", code=code[:16])
-    await ctx.uow.communities.attach_space(
+    space = await ctx.uow.communities.attach_space(
         community_id, ctx.req.space.platform, ctx.req.space.id, role, ctx.req.space.id
     )
+    if (channel := ctx.arg("announce_channel")) is not None:  # a Discord server's channel
+        await ctx.uow.communities.update_space(space.id, announce_channel=channel)
     community = await ctx.uow.communities.get(community_id)
     assert community is not None
     ctx.community = community
@@ -211,16 +221,6 @@ async def help_(ctx: Context) -> Reply:
     return ctx.reply(
         "help.text", role=ctx.t(f"role.{role.value}"), lines=lines, privacy=ctx.t("help.privacy")
     )
-
-
-@command("stats", alias="chiffres", positional=("period",))
-async def stats(ctx: Context) -> Reply:
-    ctx.refuse("stats.unavailable")
-
-
-@command("export", alias="exporter", positional=("what",))
-async def export(ctx: Context) -> Reply:
-    ctx.refuse("export.unavailable")
 
 
 @command("stop", alias="arreter", needs_community=False)

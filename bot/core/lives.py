@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -73,7 +74,7 @@ async def announce_live(ctx: Context, live: Live, count: int = 1) -> None:
         message = views.announcement(locale, live, tz, counts, host)
         if count > 1:
             text = Text(locale, "live.announce_series", {"post": message.text, "count": count})
-            return OutMessage(text, message.buttons)
+            return replace(message, text=text)  # keeps its buttons and thread
         return message
 
     await ctx.announce(community, f"announce:live={live.id}", ANNOUNCEMENT, build, live.id)

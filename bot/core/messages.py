@@ -43,6 +43,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply (a CSV export, a chart); `image` ones are shown inline."""
+
+    filename: str
+    content: bytes = field(repr=False)
+    image: bool = False
+
+
+@dataclass(frozen=True)
 class OutMessage:
     text: Text
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -50,6 +59,7 @@ class OutMessage:
     # Platforms with threads (Discord) open one on this message under this title: the live's
     # reminders and on-air questions then go there. Others ignore it.
     thread_title: str | None = None
+    attachment: Attachment | None = None  # replies only: the ledger stores no files
 
 
 @dataclass(frozen=True)

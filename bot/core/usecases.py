@@ -14,6 +14,8 @@ MODULES = (
     "bot.core.questions",
     "bot.core.moderation",
     "bot.core.proposals",
+    "bot.core.stats",
+    "bot.core.export",
 )
 
 

@@ -12,6 +12,7 @@ from bot.core.ports import (
     ProposalRepo,
     QuestionRepo,
     SignupRepo,
+    StatsRepo,
 )
 from bot.storage._db import Db
 from bot.storage.communities import SqlCommunityRepo
@@ -23,6 +24,7 @@ from bot.storage.moderation import SqlModerationRepo
 from bot.storage.proposals import SqlProposalRepo
 from bot.storage.questions import SqlQuestionRepo
 from bot.storage.signups import SqlSignupRepo
+from bot.storage.stats import SqlStatsRepo
 
 
 class SqlUnit:
@@ -39,3 +41,4 @@ class SqlUnit:
         self.proposals: ProposalRepo = SqlProposalRepo(conn)
         self.deliveries: DeliveryRepo = SqlDeliveryRepo(conn)
         self.inbox: InboxRepo = SqlInboxRepo(conn)
+        self.stats: StatsRepo = SqlStatsRepo(conn)

@@ -15,6 +15,9 @@ Two behaviours worth knowing when writing tests:
   (dropped when a delivery would include them). The default setting leaves out `chat_member`,
   `message_reaction` and `message_reaction_count`: an adapter must ask for them.
 - As on Telegram, `editMessageText` without `reply_markup` removes the inline keyboard.
+- `sendDocument` and `sendPhoto` take an upload only (multipart), never a file id or URL; the
+  file's name and bytes are kept (`files`, and `file` in `chat_log`). An empty upload is refused,
+  a photo must be a PNG or JPEG within Telegram's dimensions, a caption within 1024 characters.
 Deliberate departures from Telegram: a concurrent `getUpdates` is refused (409) while the first
 one still waits (Telegram ends the older one instead); `setWebhook` accepts `http://` URLs (for a
 receiver on 127.0.0.1); only `parse_mode` "HTML" is understood (others get 400).
@@ -29,6 +32,7 @@ import json
 import math
 import os
 import re
+import struct
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -76,6 +80,11 @@ _CONFLICT_WEBHOOK = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
 )
+CAPTION_LIMIT = 1024  # characters once entities are parsed
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
 _QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query id is invalid"
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup "
@@ -118,6 +127,7 @@ class _Stored:
     format_key: tuple[str, str | None] = ("", None)  # (raw text, parse_mode): "not modified" check
     deleted: bool = False
     edits: int = 0
+    file: dict[str, Any] | None = None  # an upload: kind, name, content type and bytes
 
 
 @dataclass
@@ -239,6 +249,7 @@ class FakeTelegram:
         self._callbacks: dict[str, _CallbackQuery] = {}
         self._callback_ids = itertools.count(1)
         self._answers: list[dict[str, Any]] = []
+        self._file_ids = itertools.count(1)
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._failures: list[_Failure] = []
         self._latency = 0.0
@@ -253,6 +264,8 @@ class FakeTelegram:
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "sendMessage": self._send_message,
+                "sendDocument": self._send_document,
+                "sendPhoto": self._send_photo,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,
@@ -484,9 +497,22 @@ class FakeTelegram:
                 "reply_markup": copy.deepcopy(stored.message.get("reply_markup")),
                 "deleted": stored.deleted,
                 "edits": stored.edits,
+                "caption": stored.message.get("caption", ""),
+                "file": None if stored.file is None else dict(stored.file),
             }
             for stored in chat.messages.values()
             if stored.by_bot
+        ]
+
+    def files(self, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Every file the bot sent (to that chat): kind ("document" or "photo"), name, content
+        type, bytes, and the chat and message it went in."""
+        return [
+            {**stored.file, "chat_id": chat.id, "message_id": number}
+            for chat in self._chats.values()
+            if chat_id is None or chat.id == self._migrated.get(chat_id, chat_id)
+            for number, stored in chat.messages.items()
+            if stored.by_bot and stored.file is not None
         ]
 
     def answers(self) -> list[dict[str, Any]]:
@@ -746,6 +772,62 @@ class FakeTelegram:
         stored = self._store(chat, self.bot_user, by_bot=True, extra=extra)
         stored.html = raw
         stored.format_key = (raw, p.get("parse_mode"))
+        return stored.message
+
+    async def _send_document(self, p: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        return self._send_file(p, "document", DOCUMENT_MAX_BYTES)
+
+    async def _send_photo(self, p: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        return self._send_file(p, "photo", PHOTO_MAX_BYTES)
+
+    def _send_file(self, p: dict[str, Any], kind: str, max_bytes: int) -> dict[str, Any]:
+        """sendDocument / sendPhoto with an upload, checked as Telegram checks it."""
+        chat = self._writable_chat(p)
+        upload = p.get(kind)
+        if upload is None:
+            raise _bad(f"there is no {kind} in the request")
+        if not isinstance(upload, dict) or "content" not in upload:
+            raise _bad("wrong file identifier/HTTP URL specified")  # ids and URLs: not here
+        content: bytes = upload["content"]
+        if not content:
+            raise _bad("file must be non-empty")
+        if len(content) > max_bytes:
+            raise ApiError(413, "Request Entity Too Large")
+        extra: dict[str, Any] = {}
+        raw_caption = p.get("caption")
+        if raw_caption is not None and raw_caption != "":
+            raw, plain = self._text({"text": raw_caption, "parse_mode": p.get("parse_mode")})
+            if len(plain) > CAPTION_LIMIT:
+                raise _bad("message caption is too long")
+            extra["caption"] = plain
+        else:
+            raw = ""
+        markup = _check_markup(p.get("reply_markup"))
+        if markup is not None:
+            extra["reply_markup"] = markup
+        if p.get("message_thread_id") is not None:
+            extra["message_thread_id"] = p["message_thread_id"]
+        number = next(self._file_ids)
+        ids = {"file_id": f"F{kind[0].upper()}{number}", "file_unique_id": f"U{number}"}
+        if kind == "photo":
+            width, height = _photo_size(content)
+            extra["photo"] = [{**ids, "width": width, "height": height, "file_size": len(content)}]
+        else:
+            extra["document"] = {
+                **ids,
+                "file_name": upload["filename"],
+                "mime_type": upload["content_type"],
+                "file_size": len(content),
+            }
+        self._count_send(chat.id)
+        stored = self._store(chat, self.bot_user, by_bot=True, extra=extra)
+        stored.html = raw
+        stored.file = {
+            "kind": kind,
+            "name": upload["filename"],
+            "content_type": upload["content_type"],
+            "content": content,
+        }
         return stored.message
 
     async def _edit_message_text(self, p: dict[str, Any], request: web.Request) -> dict[str, Any]:
@@ -1209,10 +1291,46 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             if isinstance(value, str):
                 params[name] = _decode(name, value)
             elif isinstance(value, web.FileField):  # an upload: what a test may assert on
-                params[name] = {"filename": value.filename, "content_type": value.content_type}
+                params[name] = {
+                    "filename": value.filename,
+                    "content_type": value.content_type,
+                    "content": value.file.read(),
+                }
             else:
                 params[name] = bytes(value)
     return params
+
+
+def _photo_size(content: bytes) -> tuple[int, int]:
+    """Width and height of a PNG or JPEG, with Telegram's refusals for anything else."""
+    if content.startswith(_PNG) and len(content) >= 24:
+        width, height = struct.unpack(">II", content[16:24])  # the IHDR chunk comes first
+    elif content.startswith(_JPEG):
+        width, height = _jpeg_size(content)
+    else:
+        raise _bad("IMAGE_PROCESS_FAILED")
+    if (
+        width <= 0
+        or height <= 0
+        or width + height > 10000
+        or max(width, height) > 20 * min(width, height)
+    ):
+        raise _bad("PHOTO_INVALID_DIMENSIONS")
+    return width, height
+
+
+def _jpeg_size(content: bytes) -> tuple[int, int]:
+    """The frame size of a JPEG: the first start-of-frame marker's fields."""
+    at = 2
+    while at + 9 < len(content):
+        if content[at] != 0xFF:
+            break
+        marker, length = content[at + 1], struct.unpack(">H", content[at + 2 : at + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", content[at + 5 : at + 9])
+            return width, height
+        at += 2 + length
+    raise _bad("IMAGE_PROCESS_FAILED")
 
 
 def _json_response(status: int, payload: dict[str, Any]) -> web.Response:

@@ -398,20 +398,6 @@ async def test_help_lines_all_render_a_description(community: Chat) -> None:
             assert "help." not in line, line  # a missing catalog key shows as itself
 
 
-# -- commands not there yet ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("line", "key"), [("/stats", "stats.unavailable"), ("/export lives", "export.unavailable")]
-)
-async def test_stats_and_export_say_they_are_not_available_yet(
-    community: Chat, line: str, key: str
-) -> None:
-    said = await community.as_("olga", "organizer").says(line)
-    assert said.key == key
-    assert not said.ok
-
-
 async def test_setup_in_a_second_group_makes_a_second_community(community: Chat) -> None:
     said = await community.as_("olga", "organizer", space="lyon").says('/setup name="Lyon"')
     assert said.ok, said.text

@@ -1,17 +1,29 @@
 """The terminal chat: personas, simulated Discord-like and Telegram-like spaces, numbered buttons.
 
 It reads commands from a text stream so a script can drive it, and stops at the end of the input.
+A file that comes with an answer (an export, a chart) is written under `data/exports/`, relative
+to the working directory like the default database `data/solidaire.sqlite3`, and its path shown.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.shell.render import clean, message_lines, where
+from bot.adapters.shell.render import attachment_line, clean, message_lines, where
 from bot.core.dispatcher import Core
-from bot.core.messages import Button, Destination, OutMessage, Reply, Request, SendResult, Text
+from bot.core.messages import (
+    Attachment,
+    Button,
+    Destination,
+    OutMessage,
+    Reply,
+    Request,
+    SendResult,
+    Text,
+)
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.i18n.catalog import render
 
@@ -23,6 +35,7 @@ ROLES = {
     "moderator": frozenset({Role.MODERATOR}),
     "organizer": frozenset({Role.ORGANIZER}),
 }
+EXPORTS = Path("data") / "exports"  # beside the default database, under the working directory
 
 
 class ShellPlatform:
@@ -30,8 +43,9 @@ class ShellPlatform:
 
     name = "shell"
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, exports: Path = EXPORTS) -> None:
         self._out = out
+        self.exports = exports
         self.buttons: list[Button] = []
         self.quiet = False  # while the demo is being seeded
 
@@ -43,8 +57,17 @@ class ShellPlatform:
         prefix = where(dest)
         for line in lines:
             self._out.write(f"  {prefix} {line}\n")
+        if message.attachment is not None:
+            self._out.write(f"  {prefix} {self.save(message.attachment)}\n")
         self._out.flush()
         return SendResult(True, message_id=key)
+
+    def save(self, attachment: Attachment) -> str:
+        """Writes the file under the exports folder; returns the line that shows where."""
+        self.exports.mkdir(parents=True, exist_ok=True)
+        path = self.exports / Path(attachment.filename).name  # never outside the folder
+        path.write_bytes(attachment.content)
+        return attachment_line(path, len(attachment.content))
 
     async def edit(
         self, dest: Destination, message_id: str, message: OutMessage, *, key: str
@@ -124,6 +147,8 @@ class Shell:
             self.platform.buttons.extend(buttons)
             for line in lines:
                 self.out.write(f"  {where(dest)} {line}\n")
+            if message.attachment is not None:
+                self.out.write(f"  {where(dest)} {self.platform.save(message.attachment)}\n")
         self.out.flush()
 
     def _switch_persona(self, words: list[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.core.messages import Button, Destination, OutMessage
 from bot.i18n.catalog import render
 
@@ -29,3 +31,14 @@ def where(dest: Destination) -> str:
     if dest.private:
         return f"→ {dest.chat_id}:"
     return f"[{dest.chat_id}]"
+
+
+def attachment_line(path: Path, size: int) -> str:
+    """`📎 data/exports/lives.csv (1.2 kB)`: where the file was written, and how big it is."""
+    if size < 1000:
+        shown = f"{size} B"
+    elif size < 1_000_000:
+        shown = f"{size / 1000:.1f} kB"
+    else:
+        shown = f"{size / 1_000_000:.1f} MB"
+    return f"📎 {path.as_posix()} ({shown})"

@@ -116,9 +116,10 @@ class Answers:
 
 
 def is_toast(reply: Reply) -> bool:
-    """One short message without buttons fits in a callback answer."""
+    """One short message without buttons or file fits in a callback answer."""
     return (
         len(reply.messages) == 1
         and not reply.messages[0].buttons
+        and reply.messages[0].attachment is None
         and len(plain(reply.messages[0].text)) <= TOAST_MAX
     )

@@ -2,26 +2,29 @@
 
 A refusal comes back as a `SendResult`, never an exception: 429 carries `retry_after`, 403 (the
 member never opened the chat, or blocked the bot) is permanent for that member, a network
-failure is worth trying again.
+failure is worth trying again. A message with a file goes as a document (a CSV) or a photo (a
+chart), the text as its caption when it fits.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.adapters.telegram.render import keyboard, to_html
-from bot.core.messages import Destination, OutMessage, SendResult
+from bot.adapters.telegram.render import keyboard, plain, to_html
+from bot.core.messages import Attachment, Destination, OutMessage, SendResult
 from bot.domain.model import UserRef
 
 log = logging.getLogger(__name__)
 Names = Callable[[Sequence[UserRef]], Awaitable[Mapping[UserRef, str]]]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a preview card would bury the buttons
+CAPTION = 1024  # characters of a caption once its entities are parsed
 
 
 class TelegramPlatform:
@@ -42,6 +45,8 @@ class TelegramPlatform:
         return await self._guarded(self._edit(dest, message_id, message), key)
 
     async def _send(self, dest: Destination, message: OutMessage) -> SendResult:
+        if message.attachment is not None:
+            return await self._send_file(dest, message, message.attachment)
         chunks = to_html(message, await self._names_of(message))
         sent: Message | None = None
         for index, chunk in enumerate(chunks):
@@ -55,6 +60,28 @@ class TelegramPlatform:
                 message_thread_id=int(dest.thread_id) if dest.thread_id else None,
             )
         assert sent is not None
+        return SendResult(True, message_id=str(sent.message_id))
+
+    async def _send_file(
+        self, dest: Destination, message: OutMessage, file: Attachment
+    ) -> SendResult:
+        """The text as the file's caption when it fits; else the text first, then the file.
+        The buttons go on the file, the last message."""
+        chunks = to_html(message, await self._names_of(message))
+        caption: str | None = chunks[0]
+        if len(chunks) > 1 or message.mentions or len(plain(message.text)) > CAPTION:
+            await self._send(dest, replace(message, buttons=(), attachment=None))
+            caption = None
+        send = self.bot.send_photo if file.image else self.bot.send_document
+        sent = await send(
+            int(dest.chat_id),
+            file.content,
+            caption=caption,
+            parse_mode=ParseMode.HTML if caption is not None else None,
+            filename=file.filename,
+            reply_markup=keyboard(message.buttons),
+            message_thread_id=int(dest.thread_id) if dest.thread_id else None,
+        )
         return SendResult(True, message_id=str(sent.message_id))
 
     async def _edit(self, dest: Destination, message_id: str, message: OutMessage) -> SendResult:

@@ -1,0 +1,107 @@
+"""Where an answer goes on Discord: to the person who acted, ephemerally, within Discord's
+3 seconds.
+
+The core runs as a task; if it has not answered after `ACK_WITHIN` seconds the interaction is
+deferred (ephemerally: the first message after a public defer would be public), and the answer
+replaces the "thinking" message when it comes. A `public` reply is posted for the whole channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.adapters.discord.render import Part, parts
+from bot.core.messages import OutMessage, Reply, Text
+from bot.i18n.catalog import supported
+
+log = logging.getLogger(__name__)
+ACK_WITHIN = 2.0  # seconds; Discord drops an interaction not acknowledged within 3
+Interaction = discord.Interaction[discord.Client]
+
+
+async def answer(
+    interaction: Interaction, work: Awaitable[Reply], *, in_place: bool = False
+) -> None:
+    """Runs `work` and shows its reply to the person who acted. `in_place`: a button on an
+    ephemeral message of theirs (their settings) updates that message."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+    deferred = not done
+    try:
+        if deferred:
+            await interaction.response.defer(ephemeral=True, thinking=not in_place)
+        reply = await task
+        await _show(interaction, reply, deferred, in_place)
+    except discord.NotFound as error:
+        # 10062: Discord gave up on this interaction (the network was slower than our margin);
+        # the member sees "the application did not respond" and may try again.
+        log.warning("interaction %s could not be answered: %s", interaction.id, error)
+    except discord.HTTPException as error:
+        log.warning("answer to interaction %s refused: %s", interaction.id, error)
+    except (aiohttp.ClientError, TimeoutError, OSError) as error:  # Discord out of reach
+        log.warning("answer to interaction %s not delivered: %r", interaction.id, error)
+    finally:
+        if not task.done():  # the defer failed: the core still finishes, nobody waits for it
+            task.add_done_callback(_consume)
+
+
+def _consume(task: asyncio.Future[Reply]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a command failed after its interaction was lost", exc_info=task.exception())
+
+
+async def _show(interaction: Interaction, reply: Reply, deferred: bool, in_place: bool) -> None:
+    messages = reply.messages or (
+        OutMessage(Text(interaction_locale(interaction), "discord.done")),
+    )
+    shown = [part for message in messages for part in parts(message)]
+    ephemeral = not reply.public
+    first, rest = shown[0], shown[1:]
+    if not deferred:
+        if in_place and ephemeral:
+            await interaction.response.edit_message(**_body(first, edit=True, replace=True))
+        else:
+            await interaction.response.send_message(**_body(first), ephemeral=ephemeral)
+    elif ephemeral or in_place:
+        await interaction.edit_original_response(**_body(first, edit=True, replace=in_place))
+    else:
+        # The "thinking" message is ephemeral: it says where the answer went, which is then
+        # posted for everyone as a message of its own.
+        note = Text(first_locale(reply), "discord.posted")
+        await interaction.edit_original_response(content=parts(OutMessage(note))[0].content)
+        rest = shown
+    for part in rest:
+        await interaction.followup.send(**_body(part), ephemeral=ephemeral)
+
+
+def _body(part: Part, *, edit: bool = False, replace: bool = False) -> dict[str, Any]:
+    """The keywords discord.py takes for a message (`edit`: an edit takes its files as a list);
+    `replace`: an edited message loses the buttons the new text does not have."""
+    body: dict[str, Any] = {"content": part.content, "allowed_mentions": part.allowed}
+    view = part.view()
+    if view is not None or replace:
+        body["view"] = view
+    file = part.file()
+    if file is not None:
+        body["attachments" if edit else "file"] = [file] if edit else file
+    return body
+
+
+def first_locale(reply: Reply) -> str:
+    return reply.messages[0].text.locale
+
+
+def interaction_locale(interaction: Interaction, default: str = "fr") -> str:
+    """The member's client language when we speak it, else the server's, else `default`
+    (for the few words said before the core is asked: a form, an empty answer)."""
+    for locale in (interaction.locale, interaction.guild_locale):
+        found = supported(str(locale)) if locale is not None else None
+        if found:
+            return found
+    return default

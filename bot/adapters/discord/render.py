@@ -1,0 +1,169 @@
+"""Core messages as Discord messages: user text escaped, mentions limited to whom the bot means,
+buttons as persistent dynamic items carrying the codec's action as their custom id.
+
+Catalog text is trusted and kept as is (it may use Discord's markdown); every user-given value
+is escaped (markdown and `@everyone`/`<@&role>` forms), and on top of that `allowed_mentions`
+pings exactly the members listed in `OutMessage.mentions`, whatever the text says.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import ui
+
+from bot.core.messages import Attachment, Button, OutMessage, Text
+from bot.domain.model import UserRef
+from bot.i18n.catalog import render
+
+log = logging.getLogger(__name__)
+LIMIT = 2000  # characters of a message's content
+ROW = 5  # buttons a row
+ROWS = 5  # rows a message
+LABEL = 80  # characters of a button label
+# Every action the codec makes: a letter, then `:`-separated word arguments (`j:12`, `x`).
+ACTION_TEMPLATE = r"[a-z](?::[\w.\-]+)*"
+ACTION_EVENT = "solidaire_action"  # the client event a press becomes (see `ActionButton`)
+_STYLES = {
+    "j": discord.ButtonStyle.success,  # join
+    "a": discord.ButtonStyle.success,  # approve
+    "p": discord.ButtonStyle.success,  # accept a proposal
+    "h": discord.ButtonStyle.success,  # I'm here
+    "r": discord.ButtonStyle.danger,  # reject
+    "n": discord.ButtonStyle.danger,  # decline a proposal
+    "f": discord.ButtonStyle.danger,  # forget me
+    "k": discord.ButtonStyle.primary,  # ask
+}
+
+
+def escape(text: str) -> str:
+    """User text shown as typed: no markdown, no mention that could ping."""
+    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+
+
+def plain(text: Text) -> str:
+    """For places without markdown or mentions (button labels, modal labels)."""
+    return render(text)
+
+
+class ActionButton(ui.DynamicItem[ui.Button[Any]], template=ACTION_TEMPLATE):
+    """A button whose custom id is an encoded action (`j:12`): Discord keeps it on the message,
+    so a press after a restart still carries everything needed. The item only hands the press
+    to the client as an event; the adapter listening there holds the core."""
+
+    def __init__(self, action: str, label: str = "·") -> None:
+        style = _STYLES.get(action[:1], discord.ButtonStyle.secondary)
+        super().__init__(ui.Button(label=label[:LABEL], custom_id=action, style=style))
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[discord.Client],
+        item: ui.Item[Any],
+        match: re.Match[str],
+    ) -> ActionButton:
+        return cls(match.group(0), getattr(item, "label", None) or "·")
+
+    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
+        assert self.item.custom_id is not None
+        interaction.client.dispatch(ACTION_EVENT, interaction, self.item.custom_id)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One Discord message: its content, its buttons and file (on the last part only), who it
+    pings."""
+
+    content: str
+    buttons: tuple[tuple[Button, ...], ...]
+    allowed: discord.AllowedMentions
+    attachment: Attachment | None = None
+
+    def view(self) -> ui.View | None:
+        return view(self.buttons)
+
+    def file(self) -> discord.File | None:
+        """A fresh file each time: discord.py reads it to the end when it sends it."""
+        found = self.attachment
+        return None if found is None else discord.File(io.BytesIO(found.content), found.filename)
+
+
+def parts(message: OutMessage) -> list[Part]:
+    """The message as one or more Discord messages within 2,000 characters each (the mentions
+    of many members spill into further messages rather than being cut)."""
+    allowed = allowed_mentions(message.mentions)
+    chunks = split(render(message.text, escape) or "·")
+    separator = "\n"
+    for ref in message.mentions:
+        tag = f"<@{int(ref.id)}>"
+        if len(chunks[-1]) + len(separator) + len(tag) > LIMIT:
+            chunks.append("")
+            separator = ""
+        chunks[-1] += separator + tag
+        separator = " "
+    last = len(chunks) - 1
+    return [
+        Part(c, message.buttons, allowed, message.attachment) if i == last else Part(c, (), allowed)
+        for i, c in enumerate(chunks)
+    ]
+
+
+def allowed_mentions(mentions: tuple[UserRef, ...]) -> discord.AllowedMentions:
+    users = [discord.Object(int(ref.id)) for ref in mentions if ref.platform == "discord"]
+    return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
+
+
+def split(text: str, size: int = LIMIT) -> list[str]:
+    """Cuts at line ends where possible; every part at most `size` characters."""
+    out: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > size:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:size])
+            line = line[size:]
+        if len(current) + len(line) > size:
+            out.append(current)
+            current = ""
+        current += line
+    if current or not out:
+        out.append(current)
+    return [part.rstrip("\n") or "·" for part in out]
+
+
+def view(rows: tuple[tuple[Button, ...], ...]) -> ui.View | None:
+    """The buttons as a view that discord.py does not keep: presses are routed by the
+    `ActionButton` pattern registered once at start. (A stored view would also unregister
+    that pattern when it times out, as ephemeral views do after 15 minutes.)"""
+    lines = [list(row) for row in rows if row]
+    if len(lines) > ROWS or any(len(line) > ROW for line in lines):
+        # More rows than Discord shows (a list of vote buttons): packed five a row instead.
+        flat = [b for line in lines for b in line]
+        if len(flat) > ROW * ROWS:
+            log.info("%d buttons do not fit in one message: the last ones are left out", len(flat))
+        lines = [flat[i : i + ROW] for i in range(0, min(len(flat), ROW * ROWS), ROW)]
+    if not lines:
+        return None
+    out = ui.View(timeout=None)
+    for index, line in enumerate(lines):
+        for button in line:
+            item = _item(button)
+            item.row = index
+            out.add_item(item)
+    out.stop()  # finished before sending: serialised, never stored
+    return out
+
+
+def _item(button: Button) -> ui.Item[Any]:
+    label = plain(button.label)
+    if button.url:
+        return ui.Button(label=label[:LABEL], url=button.url)
+    assert button.action is not None
+    return ActionButton(button.action, label)
