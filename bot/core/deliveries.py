@@ -33,6 +33,10 @@ EDIT_SPACING = timedelta(seconds=3)  # at most one edit of an announcement this 
 CORE_PLATFORM = "core"  # rows the process acts on itself (the automatic end), never sent
 CARD_EDIT = "card_edit"  # every moderation card of a question, edited once it is decided
 EVENT = "event"  # the live in a platform's own calendar (a Discord Scheduled Event)
+LATE_ANSWER = "late_answer"  # the answer to a press the platform no longer takes
+# Sent before anything else due: a member is waiting for these, while a reminder may be a few
+# seconds late without harm (a fan-out of 2,000 reminders takes a minute at 30/s).
+URGENT = (REFRESH, CARD_EDIT, LATE_ANSWER)
 # Platforms whose spaces keep a calendar of their own; an event exists only for lives in the
 # next 30 days (Discord's advice, and its cap of 100 events a server fills up otherwise).
 CALENDAR_PLATFORMS = frozenset({"discord"})

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.core import codec
 from bot.core.context import Context, CoreConfig, Refusal, locale_for
 from bot.core.conversation import FORM_CHECKS, Conversations
-from bot.core.deliveries import refresh_announcements, unplan_live
+from bot.core.deliveries import LATE_ANSWER, refresh_announcements, unplan_live
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
 from bot.core.messages import Destination, OutMessage, Reply, Request, Text
@@ -299,7 +299,7 @@ async def _owe_answer(
     dest = Destination(req.actor.platform, req.actor.id, private=True)
     await uow.deliveries.add(
         _answer_key(req.receipt or 0),
-        "late_answer",
+        LATE_ANSWER,
         due,
         dest,
         dump_message(late),

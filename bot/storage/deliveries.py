@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, bindparam, case, delete, func, select, update
 from sqlalchemy.sql import ColumnElement, Executable
 
-from bot.core.deliveries import CORE_PLATFORM, REFRESH
+from bot.core.deliveries import CORE_PLATFORM, REFRESH, URGENT
 from bot.core.messages import Destination
 from bot.core.ports import Delivery
 from bot.storage._db import Db
@@ -151,15 +151,16 @@ class SqlDeliveryRepo:
     async def due(
         self, now: datetime, limit: int, platforms: Sequence[str] | None = None
     ) -> list[Delivery]:
-        """Pending rows whose next attempt has come, oldest due first; only those of the given
-        platforms (rows for a platform this process does not run must not block the others)."""
+        """Pending rows whose next attempt has come, urgent kinds first, then oldest due first;
+        only those of the given platforms (rows for a platform this process does not run must
+        not block the others)."""
         stmt = select(*_DELIVERY).where(
             deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now
         )
         if platforms is not None:
             stmt = stmt.where(deliveries.c.platform.in_(list(platforms)))
         result = await self._conn.execute(
-            stmt.order_by(deliveries.c.due_at, deliveries.c.id).limit(limit)
+            stmt.order_by(_URGENT_FIRST, deliveries.c.due_at, deliveries.c.id).limit(limit)
         )
         return [delivery_from_row(row) for row in result]
 
@@ -335,6 +336,8 @@ class SqlDeliveryRepo:
             for row in result
         ]
 
+
+_URGENT_FIRST = case((deliveries.c.kind.in_(URGENT), 0), else_=1)
 
 _EXPIRE_KEY = (
     update(deliveries)

@@ -66,3 +66,26 @@ async def test_not_yet_due_rows_wait_and_a_member_s_rows_can_be_dropped(store: S
         assert [d.key for d in await uow.deliveries.due(NOW, 10)] == ["now"]
         assert await uow.deliveries.delete_of_member(ann.id) == 2
         assert await uow.deliveries.due(NOW + timedelta(days=1), 10) == []
+
+
+async def test_what_a_member_waits_for_comes_before_a_fan_out(store: SqlStore) -> None:
+    """A refresh of an announcement or a late answer, due after 200 reminders, is still taken
+    first: the sender asks for a chunk at a time, and these come at the head of each."""
+    async with store.unit() as uow:
+        for n in range(200):
+            await uow.deliveries.add(
+                f"reminder:{n}",
+                "reminder",
+                NOW,
+                Destination("telegram", str(n), True),
+                {},
+                None,
+                None,
+            )
+        later = NOW + timedelta(seconds=3)
+        await uow.deliveries.add("answer:inbox=1", "late_answer", later, DM, {}, None, None)
+        await uow.deliveries.add("cardedit:q=1", "card_edit", later, THREAD, {}, None, None)
+    async with store.unit() as uow:
+        first = await uow.deliveries.due(later, 60)
+    assert [row.key for row in first[:2]] == ["answer:inbox=1", "cardedit:q=1"]
+    assert [row.key for row in first[2:5]] == ["reminder:0", "reminder:1", "reminder:2"]

@@ -1,0 +1,459 @@
+"""Button presses answered while a fan-out runs: the whole Telegram bot against a strict fake.
+
+The bot is built by the composition root (`bot.app.build`: SQLite file, Telegram's real limits)
+and talks HTTP to `tests/fakes/telegram_api.py` (`FakeTelegram(enforce_limits=True)`). Alice,
+admin of the announce group, sets the community up and schedules a live, announced in the group.
+Then `--fanout` reminders due now, each to its own private chat (inserted into the ledger as
+`bench/fanout.py` does, the alarm clock woken as a use case would), start going out; a second
+later `--members` distinct members press Join on the announcement, evenly over `--seconds`.
+
+Round trip of a press: when the fake received that query's `answerCallbackQuery` minus when the
+press was pushed (both `time.monotonic()`). Telegram gives up on an answer after about 15 s.
+The round trip is cut into phases by wrapping a few of the service's objects (no code changes):
+  fetch   pushed -> the long poll's batch handed to the inbox (getUpdates, PTB parsing)
+  store   the inbox's commit of that batch
+  queue   waiting in the update's lane (16 lanes, one update at a time each)
+  core    the adapter's routing and the core's `handle_action` (the sign-up's unit of work)
+  reply   after the core until the answer's HTTP call starts (may the bot write to them?)
+  answer  that call until the fake received it
+and what still holds the lane once the fake has the answer:
+  back    the HTTP response back to the bot
+  after   the adapter's units after answering (owed copy withdrawn, `acknowledge`)
+Also printed: how long a press holds its lane (16 lanes / that = the presses per second they can
+take), CPU per thread over the burst, units of work per second (and their time seen from the
+loop), sign-ups in the database, the fan-out's achieved rate and 429s during the burst (the
+fake's own counters), the announcement's first edit after the presses, the longest event-loop
+stall. The fake runs on the bot's event loop: its work (a few % of it) counts in every figure.
+
+Figures on the 2-core dev machine (Nov 2026), default options, 5 runs: 1000 of 1000 answered
+and signed up every time; round trip p50 8-1247 ms, p99 43-2508 ms, max 52-2568 ms; fan-out
+0.90-0.99 of 30/s during the burst, 1-8 429s (strict fake); stall 6-46 ms; the announcement's
+first edit ~71 s after the first press (behind the whole fan-out). Bimodal: bot and fake use
+about one core between them (loop ~55 %, database thread ~40 %, one GIL), so at 100 presses/s
+either no queue forms or one grows in the lanes all burst long (then `queue` is ~90 % of the
+round trip and a press holds its lane ~170 ms instead of ~10-50 ms). With `--latency 0.05`,
+p99 168 ms (one run). One cause measured: httpcore 1.0.9 tries `import sniffio` (not
+installed: anyio >= 4.11 no longer brings it) on every request, ~1,100 failed imports a second
+that hold the loop ~30 % of the burst; with it importable, p99 18-86 ms in 3 of 3 runs
+(`--fanout 700`; 101-2438 ms without, in 3 runs alike).
+
+Run: python bench/telegram_burst.py [--members 1000] [--seconds 10] [--fanout 2000]
+                                    [--latency 0.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.fanout import Row, insert
+from bench.measure import StallMonitor, pct
+from bot.adapters.limits import TELEGRAM
+from bot.app import App, build
+from bot.core import codec
+from bot.core.ports import InboxItem, UnitOfWork
+from bot.domain.model import UserRef
+from bot.settings import Settings, TelegramSettings
+from tests.adapters.telegram.world import World, button
+from tests.fakes.telegram_api import FakeTelegram
+
+ANNOUNCE = -1001
+ALICE = 1
+PRESSER = 10_000  # user id of the i-th member who presses Join: PRESSER + i
+FANOUT_CHAT = 100_000  # private chat of the i-th reminder: FANOUT_CHAT + i
+PHASES = ("fetch", "store", "queue", "core", "reply", "answer")
+AFTER = ("back", "after")  # still in the lane once the fake has the answer
+LANES = 16  # TelegramService's default: updates handled at once (one at a time per lane)
+DEADLINE = 15.0  # about when Telegram stops accepting an answer to a press
+
+
+class Marks:
+    """Times (monotonic) each press reached each point, by callback query id."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, dict[str, float]] = defaultdict(dict)
+        self.by_item: dict[int, str] = {}
+        self.units: list[tuple[float, float]] = []  # (start, end) of every unit of work
+        self.failed: set[str] = set()  # presses whose handling raised
+
+    def mark(self, query_id: str, point: str) -> None:
+        self.at[query_id].setdefault(point, time.monotonic())
+
+
+def _query_id(update: dict[str, Any]) -> str | None:
+    query = update.get("callback_query")
+    return str(query["id"]) if query else None
+
+
+def instrument(app: App, marks: Marks) -> None:
+    """Wraps the inbox, the adapter, the core and the answers of the running service (instance
+    attributes only: the classes are untouched) to time each press's phases."""
+    service = app.services[0]
+    inbox, adapter, answers = service.inbox, service.adapter, service.answers  # type: ignore[attr-defined]
+    keep, handle, handle_action, toast = (
+        inbox.keep,
+        adapter.handle,
+        app.core.handle_action,
+        answers.toast,
+    )
+    run = app.store.run
+
+    async def timed_keep(updates: list[dict[str, Any]]) -> None:
+        ids = [q for q in map(_query_id, updates) if q is not None]
+        for q in ids:
+            marks.mark(q, "fetched")
+        await keep(updates)
+        for q in ids:
+            marks.mark(q, "stored")
+
+    async def timed_handle(item: InboxItem) -> None:
+        q = _query_id(json.loads(item.payload))
+        if q is not None:
+            marks.by_item[item.id] = q
+            marks.mark(q, "handling")
+        try:
+            await handle(item)
+        except Exception:
+            if q is not None:
+                marks.failed.add(q)
+            raise  # the lane logs it, as without the bench
+        finally:
+            if q is not None:
+                marks.mark(q, "handled")
+
+    async def timed_action(req: Any) -> Any:
+        reply = await handle_action(req)
+        q = marks.by_item.get(req.receipt)
+        if q is not None:
+            marks.mark(q, "core_done")
+        return reply
+
+    async def timed_toast(query_id: str, *args: Any, **kwargs: Any) -> bool:
+        marks.mark(query_id, "answering")
+        done = bool(await toast(query_id, *args, **kwargs))
+        marks.mark(query_id, "answered")
+        return done
+
+    async def timed_run(work: Any) -> Any:
+        start = time.monotonic()
+        try:
+            return await run(work)
+        finally:
+            marks.units.append((start, time.monotonic()))
+
+    inbox.keep = timed_keep
+    adapter.handle = timed_handle
+    app.core.handle_action = timed_action  # type: ignore[method-assign]
+    answers.toast = timed_toast
+    app.store.run = timed_run  # type: ignore[method-assign]
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds used so far by each thread of this process, by thread name (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    names[threading.main_thread().native_id] = "event loop"
+    used: dict[str, float] = defaultdict(float)
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = names.get(int(task.name), "other").rstrip("0123456789_")
+        used[name] += (int(fields[11]) + int(fields[12])) / tick
+    return dict(used)
+
+
+async def set_up(world: World, title: str) -> dict[str, Any]:
+    """Alice sets the group up and schedules a live in a month; returns its announcement."""
+    alice = world.people["Alice"]
+    await alice.says("/start")
+    said = await alice.says("/setup", where=ANNOUNCE)
+    assert any("communauté" in m["text"].lower() for m in said), said
+    when = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d 18:30")
+    said = await alice.says(f"/schedule\ntitle: {title}\nwhen: {when}\nduration: 90")
+    assert said and "#" in said[-1]["text"], said
+    announcements = [m for m in world.group(ANNOUNCE) if title in m["text"]]
+    assert announcements, world.group(ANNOUNCE)
+    return announcements[-1]
+
+
+async def add_fanout(world: World, live_id: int, count: int) -> list[Row]:
+    """`count` members who opened the private chat, each owed a reminder due now."""
+    fake, store = world.fake, world.app.store
+    for i in range(count):
+        fake.add_user(FANOUT_CHAT + i, f"r{i}")
+        fake.user_starts_bot(FANOUT_CHAT + i)
+
+    async def work(uow: UnitOfWork) -> list[int]:
+        now = datetime.now(UTC)
+        refs = [UserRef("telegram", str(FANOUT_CHAT + i)) for i in range(count)]
+        return [(await uow.members.upsert(r, r.id, None, "fr", now, dm=True)).id for r in refs]
+
+    ids = await store.run(work)
+    now = datetime.now(UTC)
+    rows = [
+        Row(f"reminder:live={live_id}:member={m}:offset=15m", now, m, FANOUT_CHAT + i)
+        for i, m in enumerate(ids)
+    ]
+    await insert(store, live_id, rows)
+    return rows
+
+
+def fanout_sends(fake: FakeTelegram, chats: range) -> tuple[list[float], list[float]]:
+    """When the fake received each accepted reminder, and each refused one: a chat's accepted
+    sends are its last `n` sendMessage calls, `n` the messages it holds (a refused send is
+    retried after, never before)."""
+    calls: dict[int, list[float]] = defaultdict(list)
+    for call in fake.calls_of("sendMessage"):
+        chat = int(call.params["chat_id"])
+        if chat in chats:
+            calls[chat].append(call.at)
+    accepted, refused = [], []
+    for chat, seen in calls.items():
+        cut = len(seen) - len(fake.chat_log(chat))
+        accepted.extend(seen[cut:])
+        refused.extend(seen[:cut])
+    return sorted(accepted), sorted(refused)
+
+
+async def wait_until(predicate: Callable[[], bool], within: float) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def quiet(app: App) -> None:
+    """Until nothing is due in the next seconds (the announcement's last edit included), so the
+    bot stops with no send in flight."""
+
+    async def busy() -> bool:
+        names = app.outbox.platform_names
+        upcoming = await app.store.run(lambda uow: uow.deliveries.next_due(names))
+        return upcoming is not None and upcoming < datetime.now(UTC) + timedelta(seconds=5)
+
+    for _ in range(150):  # 30 s at most
+        if not await busy():
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)  # the alarm's last tick records its sends
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    return (
+        f"p50 {pct(values, 0.5) * 1000:.0f} ms, p95 {pct(values, 0.95) * 1000:.0f} ms, "
+        f"p99 {pct(values, 0.99) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
+    )
+
+
+async def burst(world: World, announcement: dict[str, Any], args: Any, marks: Marks) -> None:
+    fake, app = world.fake, world.app
+    data = button(announcement, "Participer|Join")
+    live_id = int(codec.decode(data).args["live"])
+    rows = await add_fanout(world, live_id, args.fanout)
+    chats = range(FANOUT_CHAT, FANOUT_CHAT + args.fanout)
+    fake.set_latency(args.latency)
+    setup_429s = fake.too_many
+    await app.outbox.owed_at(datetime.now(UTC))  # what a use case does: the alarm wakes now
+    fanout_start = time.monotonic()
+    await asyncio.sleep(1.0)  # the fan-out is under way before the first press
+
+    pushed: dict[str, float] = {}
+    too_many_before = fake.too_many
+    edits_before = len(fake.calls_of("editMessageText"))
+    interval = args.seconds / args.members
+    cpu_before = thread_cpu()
+    with StallMonitor() as stall:
+        start = time.monotonic()
+        for i in range(args.members):
+            delay = start + i * interval - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            at = time.monotonic()
+            update = fake.push_callback(PRESSER + i, ANNOUNCE, announcement["message_id"], data)
+            pushed[update["callback_query"]["id"]] = at
+
+        def handled_all() -> bool:  # cheap (it runs inside the measured window)
+            return all("handled" in marks.at.get(q, ()) for q in pushed)
+
+        await wait_until(handled_all, within=DEADLINE + 15)
+        burst_end = time.monotonic()
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in thread_cpu().items()}
+    too_many_during = fake.too_many - too_many_before
+    sent, refused = fanout_sends(fake, chats)
+    fanout_during = [t for t in sent if start <= t <= burst_end]
+    refused_during = [t for t in refused if start <= t <= burst_end]
+
+    # Round trips: the first answerCallbackQuery the fake received for each press.
+    answered_at: dict[str, float] = {}
+    for call in fake.calls_of("answerCallbackQuery"):
+        q = str(call.params.get("callback_query_id"))
+        if q in pushed:
+            answered_at.setdefault(q, call.at)
+    accepted = {a["callback_query_id"] for a in fake.answers()}
+    trips = [answered_at[q] - pushed[q] for q in pushed if q in answered_at]
+    missing = [q for q in pushed if q not in accepted]
+    with_url = sum(1 for a in fake.answers() if a["callback_query_id"] in pushed and a["url"])
+
+    phases: dict[str, list[float]] = {p: [] for p in (*PHASES, *AFTER, "lane")}
+    for q, t0 in pushed.items():
+        m = marks.at.get(q, {})
+        points = [
+            t0,
+            m.get("fetched"),
+            m.get("stored"),
+            m.get("handling"),
+            m.get("core_done"),
+            m.get("answering"),
+            answered_at.get(q),
+        ]
+        if all(p is not None for p in points):
+            for name, a, b in zip(PHASES, points, points[1:], strict=False):
+                phases[name].append(b - a)  # type: ignore[operator]
+            after = [answered_at.get(q), m.get("answered"), m.get("handled")]
+            if all(p is not None for p in after):
+                for name, a, b in zip(AFTER, after, after[1:], strict=False):
+                    phases[name].append(b - a)  # type: ignore[operator]
+                phases["lane"].append(m["handled"] - m["handling"])
+    handled = [m["handled"] for q, m in marks.at.items() if q in pushed and "handled" in m]
+    units = [b - a for a, b in marks.units if start <= a <= burst_end]
+
+    seats = await app.store.run(lambda uow: uow.signups.counts(live_id))
+
+    print(
+        f"burst: {args.members} members press Join over {args.seconds:g} s "
+        f"({args.members / args.seconds:.0f}/s) while {args.fanout} reminders fan out; "
+        f"fake latency {args.latency * 1000:.0f} ms"
+    )
+    print(f"    round trip (push -> answerCallbackQuery at the fake): {ms(trips)}")
+    print(
+        f"    answered {len(accepted & pushed.keys())} of {args.members} "
+        f"({with_url} with the one-tap link), within {DEADLINE:.0f} s: "
+        f"{sum(1 for t in trips if t <= DEADLINE)}"
+    )
+    if missing:
+        too_late = [q for q in missing if q in answered_at]
+        print(
+            f"    NOT answered: {len(missing)} ({len(too_late)} answered too late and refused, "
+            f"{len(missing) - len(too_late)} never answered); e.g. {missing[:3]}"
+        )
+    if marks.failed:
+        print(f"    handling RAISED for {len(marks.failed)} presses (logged by the lanes)")
+    print("    where the time goes (per press; see the docstring):")
+    for name in PHASES:
+        print(f"      {name:<7}{ms(phases[name])}")
+    print("    still in the lane after the answer reached the fake:")
+    for name in AFTER:
+        print(f"      {name:<7}{ms(phases[name])}")
+    lane = phases["lane"]
+    if lane and handled:
+        mean = sum(lane) / len(lane)
+        print(
+            f"    a press holds its lane {mean * 1000:.0f} ms on average: {LANES} lanes handle "
+            f"at most ~{LANES / mean:.0f} presses/s; handled {len(handled)} at "
+            f"{len(handled) / (max(handled) - start):.0f}/s from the first push"
+        )
+    span = burst_end - start
+    busy = ", ".join(f"{name} {used / span:.0%}" for name, used in sorted(cpu.items()) if used)
+    print(f"    CPU over the burst ({span:.1f} s), share of one core by thread: {busy}")
+    if units:
+        print(
+            f"    units of work: {len(units)} ({len(units) / span:.0f}/s), each from the loop "
+            f"{ms(units)}"
+        )
+    print(
+        f"    sign-ups in the database: {seats.confirmed} confirmed, {seats.waitlisted} "
+        f"waitlisted  (must be {args.members}, 0)"
+    )
+    print(
+        f"    fan-out during the burst ({span:.1f} s): {len(fanout_during)} sent, "
+        f"{len(fanout_during) / span:.2f}/s = {len(fanout_during) / span / 30:.3f} of 30/s; "
+        f"429s {too_many_during} (aim 0); reminders refused {len(refused_during)}"
+    )
+    print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
+
+    # The rest of the fan-out, so the bot stops with nothing in flight.
+    waiting = set(chats)
+
+    def fanned_out() -> bool:  # cheap: only the chats still waiting are looked at
+        waiting.difference_update([c for c in list(waiting)[:200] if fake.chat_log(c)])
+        return not waiting
+
+    finished = await wait_until(fanned_out, within=len(rows) / 25 + 30)
+    await quiet(app)
+    edits = [c.at for c in fake.calls_of("editMessageText")[edits_before:]]
+    print(
+        "    announcement edits after the first press: "
+        + (f"first at +{edits[0] - start:.1f} s, {len(edits)} in all" if edits else "none")
+    )
+    times, refused = fanout_sends(fake, chats)
+    total = times[-1] - fanout_start if times else 0.0
+    rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    print(
+        f"    whole fan-out: {len(times)} of {len(rows)} sent "
+        f"({'done' if finished else 'NOT done'}) in {total:.1f} s, {rate:.2f}/s = "
+        f"{rate / 30:.3f} of 30/s; 429s since it began {fake.too_many - setup_429s} "
+        f"({len(refused)} to reminders), during the setup {setup_429s}"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=1000, help="distinct members pressing")
+    parser.add_argument("--seconds", type=float, default=10.0, help="the presses spread over this")
+    parser.add_argument("--fanout", type=int, default=2000, help="reminders due at the burst")
+    parser.add_argument("--latency", type=float, default=0.0, help="the fake's answer delay, s")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    with tempfile.TemporaryDirectory() as tmp:
+        async with FakeTelegram(enforce_limits=True) as fake:
+            settings = Settings(
+                database_url=f"sqlite:///{Path(tmp) / 'burst.sqlite3'}",
+                telegram=TelegramSettings(token=fake.token, api_base_url=fake.base_url),
+            )
+            app = await build(settings, telegram_limits=TELEGRAM)
+            await app.start()
+            try:
+                world = World(fake, app)
+                world.person(ALICE, "Alice")
+                for i in range(args.members):
+                    fake.add_user(PRESSER + i, f"p{i}")
+                fake.add_group(
+                    ANNOUNCE,
+                    "Bench",
+                    admins=[ALICE],
+                    members=[PRESSER + i for i in range(args.members)],
+                )
+                announcement = await set_up(world, "Bench burst")
+                marks = Marks()
+                instrument(app, marks)
+                await burst(world, announcement, args, marks)
+            finally:
+                await app.stop()
+    print(
+        f"rerun: python bench/telegram_burst.py --members {args.members} "
+        f"--seconds {args.seconds:g} --fanout {args.fanout} --latency {args.latency}"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
