@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -222,17 +222,19 @@ class Core:
         if req.receipt is not None:
             await uow.inbox.done(req.receipt, self.clock.now())
 
-    async def answered(self, receipt: int) -> None:
-        """The platform took the answer in time: the private copy owed for safety is not sent."""
+    async def settle(self, answered: Sequence[int], handled: Sequence[int]) -> None:
+        """In one transaction: presses the platform took an answer for in time (the private
+        copy owed for safety is withdrawn), and inbox items handled without a use case (a
+        refusal, a guided prompt); marking an item twice is harmless."""
         now = self.clock.now()
-        await self.store.run(
-            lambda uow: uow.deliveries.expire_key(_answer_key(receipt), "answered", now)
-        )
 
-    async def acknowledge(self, receipt: int) -> None:
-        """Marks an inbox item handled when no use case did (a refusal, a guided prompt)."""
-        now = self.clock.now()
-        await self.store.run(lambda uow: uow.inbox.done(receipt, now))
+        async def work(uow: UnitOfWork) -> None:
+            for receipt in answered:
+                await uow.deliveries.expire_key(_answer_key(receipt), "answered", now)
+            for receipt in handled:
+                await uow.inbox.done(receipt, now)
+
+        await self.store.run(work)
 
     async def _seen(self, uow: UnitOfWork, req: Request) -> tuple[Member, Place | None]:
         """Records the person (and their membership of the place's community); returns both."""

@@ -15,6 +15,7 @@ from datetime import timedelta
 from telegram import Bot, CallbackQuery, Chat, Message, Update, User
 
 from bot.adapters.telegram.answers import Answers, is_toast
+from bot.adapters.telegram.receive import Receipts
 from bot.adapters.telegram.roles import Roles
 from bot.core import codec
 from bot.core.dispatcher import Core
@@ -31,8 +32,11 @@ _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?=\s|$)")
 
 
 class TelegramAdapter:
-    def __init__(self, core: Core, bot: Bot, answers: Answers, roles: Roles) -> None:
+    def __init__(
+        self, core: Core, bot: Bot, answers: Answers, roles: Roles, receipts: Receipts
+    ) -> None:
         self.core, self.bot, self.answers, self.roles = core, bot, answers, roles
+        self.receipts = receipts
 
     async def handle(self, item: InboxItem) -> None:
         """One stored update, start to finish; it is marked handled whatever happens, so a
@@ -41,7 +45,7 @@ class TelegramAdapter:
             update = Update.de_json(json.loads(item.payload), self.bot)
             await self._route(update, item)
         finally:
-            await self.core.acknowledge(item.id)
+            self.receipts.handled(item.id)
 
     async def _route(self, update: Update, item: InboxItem) -> None:
         if update.callback_query is not None:
@@ -185,7 +189,7 @@ class TelegramAdapter:
                 await self.answers.privately(req.actor, _late(reply), key=f"reply:{item.id}")
             return
         if await self._answer_press(query, req, reply, action, in_group, item) and owed:
-            await self.core.answered(item.id)
+            self.receipts.answered(item.id)
 
     async def _answer_press(
         self,

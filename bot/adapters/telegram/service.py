@@ -14,7 +14,7 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.answers import Answers
 from bot.adapters.telegram.commands import register
 from bot.adapters.telegram.platform import TelegramPlatform
-from bot.adapters.telegram.receive import ALLOWED, Inbox, Poller, WebhookServer
+from bot.adapters.telegram.receive import ALLOWED, Inbox, Poller, Receipts, WebhookServer
 from bot.adapters.telegram.roles import Roles
 from bot.core.dispatcher import Core
 from bot.core.outbox import Outbox
@@ -59,6 +59,7 @@ class TelegramService:
         self.answers: Answers | None = None
         self.adapter: TelegramAdapter | None = None
         self.inbox = Inbox(store, core.clock, self._handle, lanes=lanes)
+        self.receipts = Receipts(core)
         self.poller: Poller | None = None
         self.webhook: WebhookServer | None = None
         self._poll_timeout = poll_timeout
@@ -71,7 +72,8 @@ class TelegramService:
         await self.bot.initialize()  # getMe: the bot's username makes the one-tap links
         username = self.bot.username
         self.answers = Answers(self.bot, self.limited, self.core.store, username)
-        self.adapter = TelegramAdapter(self.core, self.bot, self.answers, self.roles)
+        self.receipts.start()
+        self.adapter = TelegramAdapter(self.core, self.bot, self.answers, self.roles, self.receipts)
         await register(self.bot, self.core.config.language)
         self.inbox.start()
         await self.inbox.resume()
@@ -108,6 +110,7 @@ class TelegramService:
         if self.webhook is not None:
             await self.webhook.stop()
         await self.inbox.stop()
+        await self.receipts.stop()
         if self.answers is not None:
             await self.answers.close()
         await self.bot.shutdown()
