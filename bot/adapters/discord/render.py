@@ -17,6 +17,7 @@ from typing import Any
 import discord
 from discord import ui
 
+from bot.adapters.text import split
 from bot.core.messages import Attachment, Button, OutMessage, Text
 from bot.domain.model import UserRef
 from bot.i18n.catalog import render
@@ -97,7 +98,7 @@ def parts(message: OutMessage) -> list[Part]:
     """The message as one or more Discord messages within 2,000 characters each (the mentions
     of many members spill into further messages rather than being cut)."""
     allowed = allowed_mentions(message.mentions)
-    chunks = split(render(message.text, escape) or "·")
+    chunks = split(render(message.text, escape) or "·", LIMIT)
     separator = "\n"
     for ref in message.mentions:
         tag = f"<@{int(ref.id)}>"
@@ -116,26 +117,6 @@ def parts(message: OutMessage) -> list[Part]:
 def allowed_mentions(mentions: tuple[UserRef, ...]) -> discord.AllowedMentions:
     users = [discord.Object(int(ref.id)) for ref in mentions if ref.platform == "discord"]
     return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
-
-
-def split(text: str, size: int = LIMIT) -> list[str]:
-    """Cuts at line ends where possible; every part at most `size` characters."""
-    out: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > size:
-            if current:
-                out.append(current)
-                current = ""
-            out.append(line[:size])
-            line = line[size:]
-        if len(current) + len(line) > size:
-            out.append(current)
-            current = ""
-        current += line
-    if current or not out:
-        out.append(current)
-    return [part.rstrip("\n") or "·" for part in out]
 
 
 def view(rows: tuple[tuple[Button, ...], ...]) -> ui.View | None:

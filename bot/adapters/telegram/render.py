@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.adapters.text import split
 from bot.core.messages import Button, OutMessage, Text
 from bot.domain.model import UserRef
 from bot.i18n.catalog import render
@@ -35,7 +36,7 @@ def plain(text: Text) -> str:
 def to_html(message: OutMessage, names: Mapping[UserRef, str] | None = None) -> list[str]:
     """The message as one or more HTML texts, each within Telegram's limit (mentions of many
     members spill into further messages rather than being cut)."""
-    parts = split(plain(message.text) or "·")
+    parts = split(plain(message.text) or "·", CHUNK)
     lengths = [len(part) for part in parts]
     chunks = [html.escape(part, quote=False) for part in parts]
     separator = "\n"
@@ -50,26 +51,6 @@ def to_html(message: OutMessage, names: Mapping[UserRef, str] | None = None) -> 
         lengths[-1] += len(separator) + len(label)
         separator = " "
     return chunks
-
-
-def split(text: str, size: int = CHUNK) -> list[str]:
-    """Cuts at line ends where possible, never inside a character; every part ≤ `size`."""
-    parts: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > size:  # one line longer than a message: cut it hard
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:size])
-            line = line[size:]
-        if len(current) + len(line) > size:
-            parts.append(current)
-            current = ""
-        current += line
-    if current or not parts:
-        parts.append(current)
-    return [part.rstrip("\n") or "·" for part in parts]
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:

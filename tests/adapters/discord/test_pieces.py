@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import discord
 
-from bot.adapters.discord.render import ActionButton, parts, split, view
+from bot.adapters.discord.render import LIMIT, ActionButton, parts, view
 from bot.adapters.discord.roles import facts
+from bot.adapters.text import split
 from bot.core.messages import Attachment, Button, OutMessage, Text
 from bot.domain.model import Role, Space, SpaceRole, UserRef
 
@@ -26,7 +27,7 @@ def test_roles_come_from_permissions_or_from_the_roles_chosen_at_setup() -> None
 
 def test_a_long_message_is_cut_at_line_ends_within_2000_characters() -> None:
     text = "\n".join(f"ligne {n} " + "x" * 90 for n in range(50))
-    cut = split(text)
+    cut = split(text, LIMIT)
     assert len(cut) == 3 and all(len(c) <= 2000 for c in cut)
     assert "\n".join(cut) == text
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import html
 import re
 
-from bot.adapters.telegram.render import LIMIT, keyboard, split, to_html
+from bot.adapters.telegram.render import LIMIT, keyboard, to_html
+from bot.adapters.text import split
 from bot.core import codec
 from bot.core.messages import Button, OutMessage, Raw, Text
 from bot.domain.model import UserRef
