@@ -15,6 +15,12 @@ Two targets, both counting strict sliding windows and answering 429 past them:
   fake's own count (`too_many`); a send's time is when the fake received the accepted request.
   The fake runs on the same event loop (and so the same core) as the bot: its work counts in the
   stall figures. `--latency` is the fake's delay before it answers (it counts the send after it).
+- `--via discord`: the real `DiscordPlatform` (discord.py, logged in, no gateway) in
+  `RateLimitedPlatform(..., DISCORD)`, against `tests/fakes/discord_api.py`
+  (`FakeDiscord(enforce_limits=True)`: 50 requests/s overall, 5 posts/5 s per channel), each
+  member a user open to DMs: a reminder is a DM, so discord.py first opens the DM channel
+  (`POST /users/@me/channels`, counted in the 50/s, not gated by our limiter), then posts.
+  Duplicates are also checked by nonce (one per ledger key). Rate as a share of 50/s.
 
 Figures on the 2-core dev machine (Nov 2026; rate as a share of Telegram's 30/s):
   --via fake --members 2000:      (a) 0.988, 0 429s, 0/0, stall 61 ms; (b) p50 378, p99 700 ms
@@ -24,8 +30,17 @@ Figures on the 2-core dev machine (Nov 2026; rate as a share of Telegram's 30/s)
   The 429 over HTTP is the 31st send of a fan-out (the overall window): the first sends open the
   HTTP connections and reach the fake ~10-15 ms late, which squeezes the first window past the
   limiter's 1 % margin. Stalls of 70-140 ms are the garbage collector's full (gen 2) passes.
+  --via discord --members 2000:   (a) 18.03/s = 0.361 of 50/s, 0 429s, 0/0 (2000 nonces), stall
+                                  96 ms; (b) p50 2079, p99 3492 ms, 0 429s (one run)
+  --via discord --members 500 --latency 0:  (a) 25.00/s = 0.500, 504 429s (all but 27 on DM
+                                  opens), 0/0; (b) p50 243, p99 467 ms, 0 429s (one run)
+  Discord reaches half its limit at best: every reminder is two requests (DM open, post) and
+  the limiter gates only the post. At 50 ms latency discord.py runs the DM opens one at a time
+  (one route bucket; it keeps a bucket's limit at 1 until headers say more, and the fake sends
+  none on that route), ~18/s, so the steady 20/s falls behind; at 0 ms the opens overflow the
+  fake's 50/s window and discord.py sleeps out its global 429s (Retry-After >= 1 s).
 
-Run: python bench/fanout.py [--via fake|telegram] [--members 2000] [--quick] [--concurrency 8]
+Run: python bench/fanout.py [--via fake|telegram|discord] [--members 2000] [--quick] [--concurrency 8]
                             [--latency 0.05] [--fail-rate 0.0 (fake only)]
 """
 
@@ -45,7 +60,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import Clock, StallMonitor, pct
-from bot.adapters.limits import TELEGRAM, RateLimitedPlatform
+from bot.adapters.limits import DISCORD, TELEGRAM, RateLimitedPlatform
 from bot.core.messages import Destination, OutMessage, Raw, Text
 from bot.core.outbox import Outbox
 from bot.core.payload import dump_message
@@ -72,8 +87,8 @@ class Row:
     chat: int
 
 
-async def prepare(store: Store, members: int) -> tuple[int, list[int]]:
-    """A community, a live tomorrow and `members` Telegram members (reminders need both)."""
+async def prepare(store: Store, members: int, platform: str = "telegram") -> tuple[int, list[int]]:
+    """A community, a live tomorrow and `members` members of `platform` (reminders need both)."""
 
     async def work(uow: UnitOfWork) -> tuple[int, list[int]]:
         now = datetime.now(UTC)
@@ -81,7 +96,7 @@ async def prepare(store: Store, members: int) -> tuple[int, list[int]]:
         ids = []
         for i in range(members):
             member = await uow.members.upsert(
-                UserRef("telegram", str(100000 + i)), f"m{i}", None, "fr", now
+                UserRef(platform, str(100000 + i)), f"m{i}", None, "fr", now
             )
             ids.append(member.id)
         live = await uow.lives.create(
@@ -93,10 +108,10 @@ async def prepare(store: Store, members: int) -> tuple[int, list[int]]:
     return await store.run(work)
 
 
-async def insert(store: Store, live_id: int, rows: list[Row]) -> None:
+async def insert(store: Store, live_id: int, rows: list[Row], platform: str = "telegram") -> None:
     async def work(uow: UnitOfWork) -> None:
         for row in rows:
-            dest = Destination("telegram", str(row.chat), True)
+            dest = Destination(platform, str(row.chat), True)
             await uow.deliveries.add(
                 row.key, "reminder", row.due, dest, PAYLOAD, row.member_id, live_id
             )
@@ -202,7 +217,96 @@ class OverHttp:
         return 0
 
 
-TARGETS = {"fake": InProcess, "telegram": OverHttp}
+class OverDiscord:
+    """The real `DiscordPlatform` (discord.py over HTTP, logged in; no gateway: sends need
+    none) against `FakeDiscord(enforce_limits=True)`, each member a user open to DMs. A
+    reminder is a DM: discord.py opens the DM channel once (`POST /users/@me/channels`, which
+    counts in the fake's 50/s too), then posts the message. A send's time is when the fake
+    received the accepted `POST /channels/{dm}/messages`."""
+
+    platform_name = "discord"
+
+    def __init__(self, chats: list[int], args: Any, seed: int) -> None:
+        from tests.fakes.discord_api import FakeDiscord  # sets NO_PROXY for 127.0.0.1
+
+        self.fake = FakeDiscord(enforce_limits=True)
+        self._chats, self._latency = chats, args.latency
+
+    async def __aenter__(self) -> OverDiscord:
+        import discord
+
+        from bot.adapters.discord.platform import DiscordPlatform
+        from tests.fakes.discord_state import UserRec
+
+        await self.fake.start()
+        for chat in self._chats:  # straight into the fake's state: add_member dispatches each
+            self.fake.world.users[chat] = UserRec(chat, f"m{chat}", "fr", accepts_dms=True)
+        self._saved = discord.http.Route.BASE
+        discord.http.Route.BASE = self.fake.api_base
+        intents = discord.Intents.none()
+        intents.guilds = True  # as bot/adapters/discord/service.py builds the client
+        self.client = discord.Client(
+            intents=intents, allowed_mentions=discord.AllowedMentions.none()
+        )
+        await self.client.login(self.fake.token)
+        self.fake.set_latency(self._latency)
+        self.platform = DiscordPlatform(self.client, "fr")
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        import discord
+
+        await self.client.close()
+        discord.http.Route.BASE = self._saved
+        await self.fake.stop()
+
+    def _posts(self) -> dict[int, list[Any]]:
+        """POST /channels/{dm}/messages calls by member."""
+        owner = {cid: user for user, cid in self.fake._dm_channels.items()}
+        posts: dict[int, list[Any]] = {}
+        for call in self.fake.calls:
+            if call.method == "POST" and call.path.endswith("/messages"):
+                user = owner.get(int(call.path.split("/")[2]))
+                if user is not None:
+                    posts.setdefault(user, []).append(call)
+        return posts
+
+    def accepted(self) -> list[tuple[int, float]]:
+        """A member's accepted sends are their DM channel's last `n` posts, `n` the messages it
+        holds (a refused post is retried after, never before). Monotonic times."""
+        out = []
+        posts = self._posts()
+        for chat in self._chats:
+            held = len(self.fake.dms.get(chat, []))
+            seen = posts.get(chat, [])
+            out.extend((chat, self.fake.started_at + c.at) for c in seen[len(seen) - held :])
+        return sorted(out, key=lambda pair: pair[1])
+
+    def too_many(self) -> tuple[int, str]:
+        """The fake's 429 count, and on which route (DM opened, message posted)."""
+        posts = self._posts()
+        refused_posts = sum(
+            len(posts.get(chat, [])) - len(self.fake.dms.get(chat, [])) for chat in self._chats
+        )
+        opens = sum(1 for c in self.fake.calls if c.path == "/users/@me/channels")
+        reasons = {
+            "requests": self.fake.request_count,
+            "dm opens": opens,
+            "posts refused": refused_posts,
+        }
+        return self.fake.too_many, str(reasons)
+
+    def failed(self) -> int:
+        return 0
+
+    def nonces(self) -> tuple[int, int]:
+        """Messages held, and distinct nonces among them (equal: no ledger row shown twice)."""
+        held = [m.get("nonce") for msgs in self.fake.dms.values() for m in msgs]
+        return len(held), len(set(held))
+
+
+TARGETS = {"fake": InProcess, "telegram": OverHttp, "discord": OverDiscord}
+LIMITS = {"fake": TELEGRAM, "telegram": TELEGRAM, "discord": DISCORD}
 
 
 def check_chats(accepted: list[tuple[int, float]], rows: list[Row]) -> tuple[int, int]:
@@ -222,10 +326,13 @@ async def fanout(store: Store, live_id: int, ids: list[int], args: Any) -> None:
         Row(f"reminder:live={live_id}:member={ids[i]}:offset=15m", now, ids[i], FANOUT_CHAT + i)
         for i in range(len(ids))
     ]
+    name = platform_of(args)
     async with TARGETS[args.via]([r.chat for r in rows], args, seed=1) as target:
-        limited = RateLimitedPlatform(target.platform, TELEGRAM)
-        outbox = Outbox(store, Clock(), {"telegram": limited}, concurrency=args.concurrency)
-        await insert(store, live_id, rows)
+        limited = RateLimitedPlatform(target.platform, LIMITS[args.via])
+        if hasattr(target.platform, "before_request"):  # as DiscordService wires it
+            target.platform.before_request = limited.extra_request
+        outbox = Outbox(store, Clock(), {name: limited}, concurrency=args.concurrency)
+        await insert(store, live_id, rows, name)
         flushes = 0
         with StallMonitor() as stall:
             start = time.monotonic()
@@ -237,14 +344,17 @@ async def fanout(store: Store, live_id: int, ids: list[int], args: Any) -> None:
         accepted = target.accepted()
         too_many, reasons = target.too_many()
         failed = target.failed()
+        nonces = target.nonces() if hasattr(target, "nonces") else None
     times = [at for _, at in accepted]
     span = max(times) - min(times) if len(times) > 1 else 0.0
     rate = (len(times) - 1) / span if span else 0.0
-    limit = TELEGRAM.overall.count / TELEGRAM.overall.per
+    limit = LIMITS[args.via].overall.count / LIMITS[args.via].overall.per
     duplicates, lost = check_chats(accepted, rows)
     print(
         f"(a) fan-out via {args.via}: {len(rows)} reminders due now, each to its own private chat"
     )
+    if nonces is not None:
+        print(f"    messages held {nonces[0]}, distinct nonces {nonces[1]} (equal: no row twice)")
     print(
         f"    sent {len(times)} in {elapsed:.1f} s ({flushes} flushes); "
         f"rate {rate:.2f}/s = {rate / limit:.3f} of the limit  (aim >= 0.95)"
@@ -258,9 +368,12 @@ async def fanout(store: Store, live_id: int, ids: list[int], args: Any) -> None:
 async def steady(store: Store, live_id: int, ids: list[int], args: Any) -> None:
     chats = [STEADY_CHAT + i for i in range(STEADY_PER_SECOND * STEADY_SECONDS)]
     steady_args = argparse.Namespace(**{**vars(args), "fail_rate": 0.0})
+    name = platform_of(args)
     async with TARGETS[args.via](chats, steady_args, seed=2) as target:
-        limited = RateLimitedPlatform(target.platform, TELEGRAM)
-        outbox = Outbox(store, Clock(), {"telegram": limited}, concurrency=args.concurrency)
+        limited = RateLimitedPlatform(target.platform, LIMITS[args.via])
+        if hasattr(target.platform, "before_request"):  # as DiscordService wires it
+            target.platform.before_request = limited.extra_request
+        outbox = Outbox(store, Clock(), {name: limited}, concurrency=args.concurrency)
         wall, mono = datetime.now(UTC), time.monotonic()
         first = 1.0  # seconds from now to the first due time: leaves time to insert
         rows = []
@@ -272,7 +385,7 @@ async def steady(store: Store, live_id: int, ids: list[int], args: Any) -> None:
                 key = f"reminder:live={live_id}:member={ids[i]}:offset=24h"
                 rows.append(Row(key, wall + timedelta(seconds=offset), ids[i], chats[i]))
                 due_mono[chats[i]] = mono + offset
-        await insert(store, live_id, rows)
+        await insert(store, live_id, rows, name)
         with StallMonitor() as stall:
             end = mono + first + STEADY_SECONDS + 3
             while time.monotonic() < end and (await owed(store) or not target.accepted()):
@@ -297,13 +410,18 @@ async def steady(store: Store, live_id: int, ids: list[int], args: Any) -> None:
     print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
 
 
+def platform_of(args: Any) -> str:
+    return "discord" if args.via == "discord" else "telegram"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--via",
         choices=sorted(TARGETS),
         default="fake",
-        help="fake: in-process strict platform; telegram: TelegramPlatform over HTTP",
+        help="fake: in-process strict platform; telegram: TelegramPlatform over HTTP; "
+        "discord: DiscordPlatform over HTTP",
     )
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="300 members: a smoke run")
@@ -319,7 +437,7 @@ async def main() -> None:
     steady_members = STEADY_PER_SECOND * STEADY_SECONDS
     with tempfile.TemporaryDirectory() as tmp:
         store = await open_store(f"sqlite:///{Path(tmp) / 'fanout.sqlite3'}")
-        live_id, ids = await prepare(store, members + steady_members)
+        live_id, ids = await prepare(store, members + steady_members, platform_of(args))
         await fanout(store, live_id, ids[:members], args)
         await steady(store, live_id, ids[members:], args)
         await store.close()

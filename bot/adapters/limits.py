@@ -216,6 +216,11 @@ class RateLimitedPlatform:
             self._chats[chat_key] = chat
         return chat
 
+    async def extra_request(self) -> None:
+        """Waits for a global slot for a request the platform makes on its own before a send
+        (Discord opening a member's DM channel), so both together stay within the limit."""
+        await self._acquire_global()
+
     async def _acquire_global(self) -> None:
         """The global slot, taken again if a global 429 arrived while this send queued for it."""
         while True:

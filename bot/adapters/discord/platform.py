@@ -39,6 +39,11 @@ class DiscordPlatform:
     def __init__(self, client: discord.Client, default_locale: str) -> None:
         self.client = client
         self.default_locale = default_locale
+        # Opening a DM channel is a request of its own: it waits for a slot of the same global
+        # limit as the sends (set by the service). Channels opened are kept for the process's
+        # life (discord.py keeps only the last 128), so a fan-out opens each member's once.
+        self.before_request: Callable[[], Awaitable[None]] | None = None
+        self._dm_channels: dict[int, int] = {}
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
         """Every part of a long message is sent, each with a nonce derived from the ledger key
@@ -86,9 +91,19 @@ class DiscordPlatform:
         )
         return SendResult(True, message_id=message_id)
 
+    async def _dm(self, user_id: int) -> discord.abc.Messageable:
+        known = self._dm_channels.get(user_id)
+        if known is not None:
+            return self.client.get_partial_messageable(known, type=discord.ChannelType.private)
+        if self.before_request is not None:
+            await self.before_request()
+        channel = await self.client.create_dm(discord.Object(user_id))
+        self._dm_channels[user_id] = channel.id
+        return channel
+
     async def _channel(self, dest: Destination) -> discord.abc.Messageable:
-        if dest.private:  # a member: their DM channel (opened once, then cached by discord.py)
-            return await self.client.create_dm(discord.Object(int(dest.chat_id)))
+        if dest.private:  # a member: their DM channel, opened once
+            return await self._dm(int(dest.chat_id))
         if dest.thread_id:
             try:
                 return await self._text_channel(int(dest.thread_id))

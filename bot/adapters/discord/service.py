@@ -55,6 +55,7 @@ class DiscordService:
         )
         self.platform = DiscordPlatform(self.client, core.config.language)
         limited = RateLimitedPlatform(self.platform, limits)
+        self.platform.before_request = limited.extra_request
         self.outbound = Outbound(self.client, limited, self.platform)
         outbox.add_platform(self.outbound)  # the ledger's sends go through the same limiter
         self.adapter = DiscordAdapter(core)
