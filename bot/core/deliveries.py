@@ -197,11 +197,15 @@ async def current_announcement(uow: UnitOfWork, live_id: int) -> OutMessage | No
 
 
 async def edit_cards(
-    uow: UnitOfWork, question_id: int, live_id: int, card: OutMessage, now: datetime
+    uow: UnitOfWork,
+    key: str,
+    cards: str,
+    card: OutMessage,
+    now: datetime,
+    live_id: int | None = None,
 ) -> None:
-    """A question was decided: every card of it, on every platform, will say by whom (the
-    sender finds where the cards were posted when it runs)."""
-    dest = Destination(CORE_PLATFORM, f"q{question_id}", private=False)
-    await uow.deliveries.plan(
-        f"cardedit:q={question_id}", CARD_EDIT, now, dest, dump_message(card), None, live_id
-    )
+    """A question or a proposal was decided: every card of it (the rows whose keys start with
+    `cards`), on every platform, will read as `card` says (the sender finds where they were
+    posted when it runs)."""
+    dest = Destination(CORE_PLATFORM, cards, private=False)
+    await uow.deliveries.plan(key, CARD_EDIT, now, dest, dump_message(card), None, live_id)

@@ -85,7 +85,8 @@ async def _decided(ctx: Context, q: Question, live: Live, decision: Text) -> Non
         "decision": decision, "by": ctx.member.display_name,
     }  # fmt: skip
     card = OutMessage(Text(locale, "question.card.decided", params))
-    await edit_cards(ctx.uow, q.id, live.id, card, ctx.clock.now())
+    cards = f"modcard:q={q.id}:"
+    await edit_cards(ctx.uow, f"cardedit:q={q.id}", cards, card, ctx.clock.now(), live.id)
 
 
 async def _tell_author(

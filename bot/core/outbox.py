@@ -233,7 +233,7 @@ class Outbox:
         won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
         if not won:
             return 0
-        prefix = f"modcard:q={row.dest.chat_id.removeprefix('q')}:"
+        prefix = row.dest.chat_id  # the keys of the cards: see deliveries.edit_cards
         posted = await self._store.run(lambda uow: uow.deliveries.posted_under(prefix))
         outcome = await self._edit_each(posted, load_message(row.payload), row.key)
         await self._store.run(lambda uow: self._record(uow, won, outcome))

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import codec, views
 from bot.core.context import Context
+from bot.core.deliveries import edit_cards
 from bot.core.fields import parse_live_ref
 from bot.core.members_lookup import display_name
 from bot.core.messages import Button, OutMessage, Param, Reply, Text
@@ -50,6 +51,20 @@ async def proposal_card(ctx: Context, proposal: Proposal, locale: str) -> OutMes
         Button(Text(locale, "button.decline"), codec.encode("decline", proposal.id)),
     )
     return OutMessage(text, (buttons,))
+
+
+async def _decided(ctx: Context, proposal: Proposal, decision: Text) -> None:
+    """Every card of the proposal, on every platform, says who decided what (and loses its
+    buttons): a moderator elsewhere does not decide it again."""
+    locale = community_of(ctx).language
+    author = await display_name(ctx, proposal.member_id, locale)
+    params: dict[str, Param] = {
+        "id": proposal.id, "title": proposal.title, "author": author,
+        "decision": decision, "by": ctx.member.display_name,
+    }  # fmt: skip
+    card = OutMessage(Text(locale, "proposal.card.decided", params))
+    cards = f"proposal:p={proposal.id}:space="
+    await edit_cards(ctx.uow, f"cardedit:p={proposal.id}", cards, card, ctx.clock.now())
 
 
 @command("proposals", alias="propositions")
@@ -106,6 +121,8 @@ async def accept(ctx: Context) -> Reply:
     await ctx.tell_member(
         proposer, f"proposal:p={proposal.id}:accepted", "proposal", build, live.id
     )
+    decision = Text(community.language, "proposal.decision.accept", {"live": live.id})
+    await _decided(ctx, proposal, decision)
     return ctx.reply("proposal.accepted", id=proposal.id, live=live.id, title=live.title)
 
 
@@ -117,6 +134,7 @@ async def decline(ctx: Context) -> Reply:
         proposal.id, ProposalStatus.DECLINED, ctx.member.id, None, now
     ):
         ctx.refuse("proposal.already_decided", id=proposal.id)
+    await _decided(ctx, proposal, Text(community_of(ctx).language, "proposal.decision.decline"))
     if proposal.member_id is not None:
 
         def build(locale: str) -> OutMessage:

@@ -137,3 +137,18 @@ async def test_english_moderators_get_english_cards(community: Chat) -> None:
     assert "1 proposal waiting" in listed and ("Accept", "p:1") in listed.buttons()
     assert "accepted" in await mia.presses("p:1")
     assert "acceptée" in chat.inbox("bob")[0]  # Bob reads French
+
+
+async def test_every_card_of_a_decided_proposal_says_who_decided(community: Chat) -> None:
+    chat = community
+    await open_qa(chat)
+    await chat.as_("zoe").says('/propose title="Pain au levain" description="Du temps"')
+    cards = [s for s in chat.platform.sent if s.key.startswith("proposal:p=1:space=")]
+    assert len(cards) == 2  # the Discord-like moderation channel and the Telegram-like chat
+    assert (await chat.as_("mia", "moderator").presses("n:1")).ok
+    await chat.core.outbox.flush()
+    edited = [e for e in chat.platform.edits if e.key == "cardedit:p=1"]
+    assert {e.dest for e in edited} == {c.dest for c in cards}
+    assert all("déclinée par Mia" in e.text and not e.message.buttons for e in edited)
+    # The private answer to Zoé is not a card: it was never edited.
+    assert not [e for e in chat.platform.edits if e.dest.private]
