@@ -62,7 +62,10 @@ class Outbox:
         self._store = store
         self._clock = clock
         self._platforms = dict(platforms)
-        self._slots = asyncio.Semaphore(concurrency)
+        # Slots per platform: one platform's throttled sends (Telegram's 20 a minute in a group)
+        # must not hold every slot while another platform's messages wait.
+        self._concurrency = concurrency
+        self._slots: dict[str, asyncio.Semaphore] = {}
         self.on_auto_end: Callable[[int], Awaitable[None]] | None = None
         self.on_owed: Callable[[datetime], None] | None = None  # the alarm clock listens here
         self._flushing = asyncio.Lock()
@@ -70,6 +73,12 @@ class Outbox:
 
     def add_platform(self, platform: ChatPlatform) -> None:
         self._platforms[platform.name] = platform
+
+    def _slot(self, platform: str) -> asyncio.Semaphore:
+        slot = self._slots.get(platform)
+        if slot is None:
+            slot = self._slots[platform] = asyncio.Semaphore(self._concurrency)
+        return slot
 
     @property
     def platform_names(self) -> list[str]:
@@ -152,7 +161,7 @@ class Outbox:
             live_id = first.live_id
             thread = await self._store.run(lambda uow: thread_of(uow, live_id, dest))
             dest = replace(dest, thread_id=thread) if thread is not None else dest
-        async with self._slots:
+        async with self._slot(first.dest.platform):
             won = await self._store.run(lambda uow: _claim(uow, batch, self._clock.now()))
             if not won:
                 return 0
@@ -221,7 +230,7 @@ class Outbox:
         if calendar is None:
             result = SendResult(False, permanent=True, reason="no calendar on this platform")
         else:
-            async with self._slots:
+            async with self._slot(row.dest.platform):
                 result = await calendar.sync_event(
                     row.dest.chat_id, None, live_event(live), key=row.key
                 )
@@ -249,7 +258,7 @@ class Outbox:
             platform = self._platforms.get(dest.platform)
             if platform is None or message is None:
                 continue
-            async with self._slots:
+            async with self._slot(dest.platform):
                 result = await platform.edit(dest, message_id, message, key=key)
             if not result.delivered and not result.permanent:
                 outcome = result
