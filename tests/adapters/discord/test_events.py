@@ -102,9 +102,12 @@ async def test_slash_commands_drive_the_event_through_the_live_s_life(world: Wor
     assert first["status"] == 1 and first["entity_type"] == 3
 
     answered(await hugo.types("golive", live=1))
+    await world.settle_after_spacing()
     await world.fake.wait_for(lambda: first["status"] == 2, timeout=15)
     answered(await hugo.types("end", live=1))
+    await world.settle_after_spacing()
     await world.fake.wait_for(lambda: first["status"] == 3, timeout=15)
     answered(await hugo.types("cancel", live=2))
+    await world.settle_after_spacing()
     await world.fake.wait_for(lambda: second["status"] == 4, timeout=15)
     assert len(world.fake.events) == 2  # kept in step, never made twice

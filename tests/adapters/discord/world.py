@@ -4,6 +4,7 @@ commands, pick suggestions, press buttons and fill forms."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from bot.adapters.discord.service import DiscordService
 from bot.adapters.limits import DISCORD
 from bot.app import App, build
+from bot.core.deliveries import EDIT_SPACING
 from bot.settings import DiscordSettings, Settings
 from tests.fakes.discord_api import FakeDiscord, Response
 from tests.fakes.discord_state import BOT_DEFAULT_PERMISSIONS, MANAGE_MESSAGES, MENTION_EVERYONE
@@ -99,6 +101,11 @@ class World:
 
     async def settle(self) -> None:
         """Until everything owed now is sent (the alarm would do it too, a moment later)."""
+        await self.app.outbox.flush()
+
+    async def settle_after_spacing(self) -> None:
+        """Past the spacing of announcement edits (3 s), what they owe is sent."""
+        await asyncio.sleep(EDIT_SPACING.total_seconds() + 0.1)
         await self.app.outbox.flush()
 
     async def restart(self) -> None:
