@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fanout import Row, insert
 from bench.measure import StallMonitor, pct
+from bench.measure import rate as per_second
 from bot.adapters.discord import service
 from bot.adapters.limits import DISCORD
 from bot.app import build
@@ -232,7 +233,7 @@ async def burst(world: World, announcement: dict[str, Any], args: Any) -> None:
         print(f"    the FAKE crashed {len(fake.crashes)} times: {fake.crashes[:3]}")
 
     times, refused = fanout_sends(fake, users)
-    rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    rate = per_second(times)
     total = time.monotonic() - fanout_start
     print(
         f"    fan-out so far: {len(times)} of {len(rows)} sent in {total:.1f} s, {rate:.2f}/s "

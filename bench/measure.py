@@ -38,3 +38,12 @@ class StallMonitor:
 def pct(values: list[float], q: float) -> float:
     """The q-quantile (0.5, 0.99) of the values."""
     return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else values[0]
+
+
+def rate(times: list[float]) -> float:
+    """Events per second between the first and the last of these times (0 for fewer than 2)."""
+    return (
+        (len(times) - 1) / (times[-1] - times[0])
+        if len(times) > 1 and times[-1] > times[0]
+        else 0.0
+    )

@@ -62,6 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fanout import Row, insert
 from bench.measure import StallMonitor, pct
+from bench.measure import rate as per_second
 from bot.adapters.limits import TELEGRAM
 from bot.app import App, build
 from bot.core import codec
@@ -407,7 +408,7 @@ async def burst(world: World, announcement: dict[str, Any], args: Any, marks: Ma
     )
     times, refused = fanout_sends(fake, chats)
     total = times[-1] - fanout_start if times else 0.0
-    rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    rate = per_second(times)
     print(
         f"    whole fan-out: {len(times)} of {len(rows)} sent "
         f"({'done' if finished else 'NOT done'}) in {total:.1f} s, {rate:.2f}/s = "

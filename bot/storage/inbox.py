@@ -59,10 +59,6 @@ class SqlInboxRepo:
         result = await self._conn.execute(_DONE, {"item_id": item_id, "now": now})
         return result.rowcount > 0
 
-    async def is_done(self, item_id: int) -> bool:
-        handled = await self._conn.scalar(select(inbox.c.handled_at).where(inbox.c.id == item_id))
-        return handled is not None
-
     async def prune(self, before: datetime) -> int:
         """Forgets items handled before `before` (the platform will never send them again)."""
         result = await self._conn.execute(

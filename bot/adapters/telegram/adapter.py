@@ -37,6 +37,7 @@ class TelegramAdapter:
     ) -> None:
         self.core, self.bot, self.answers, self.roles = core, bot, answers, roles
         self.receipts = receipts
+        self._known: set[UserRef] = set()  # members known to belong to a community
 
     async def handle(self, item: InboxItem) -> None:
         """One stored update, start to finish; it is marked handled whatever happens, so a
@@ -123,7 +124,10 @@ class TelegramAdapter:
         """On Telegram a community's members are the people in its groups: someone writing
         privately whom the bot knows in no community yet is looked up in each group once."""
         ref = _ref(user)
+        if ref in self._known:  # asked once per process: every private message comes here
+            return
         if await is_known_member(self.core.store, ref):
+            self._known.add(ref)
             return
         found = []
         for community_id, chat_id in await platform_spaces(self.core.store, "telegram"):
@@ -131,6 +135,7 @@ class TelegramAdapter:
                 found.append(community_id)
         if found:
             await enroll(self.core.store, ref, user.full_name, found, self.core.clock.now())
+            self._known.add(ref)
 
     async def _deep_link(self, payload: str, req: Request) -> Reply:
         """`/start join_12`: the private chat opened from a group button, the action run."""
@@ -172,6 +177,8 @@ class TelegramAdapter:
             action: codec.Action | None = codec.decode(data)
         except codec.CodecError:
             action = None
+        if action is not None and action.name == "forgetme":
+            self._known.discard(_ref(user))  # their memberships may be about to go
         req = self._request(user, chat, data, item)
         req = await self._with_roles(req, action.name if action else None, chat, user)
         late = self.core.clock.now() - item.received_at > ANSWERABLE

@@ -16,6 +16,7 @@ import json
 import logging
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 ALLOWED = ["message", "callback_query", "my_chat_member", "chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+KEEP_HANDLED = timedelta(days=2)
 Handle = Callable[[InboxItem], Awaitable[None]]
 
 
@@ -48,6 +50,9 @@ class Inbox:
 
     async def resume(self) -> int:
         """At start: what an earlier run stored but never handled goes first, in order."""
+        # Handled updates older than Telegram's 24 h of redelivery can never come again.
+        forget = self._clock.now() - KEEP_HANDLED
+        await self._store.run(lambda uow: uow.inbox.prune(forget))
         items = await self._store.run(lambda uow: uow.inbox.pending(PLATFORM, 100_000))
         for item in items:
             self._dispatch(item)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord import service
 from tests.adapters.both.world import World, make_world, open_app
+from tests.adapters.discord.conftest import quiet  # noqa: F401 (a fixture: errors fail the test)
 from tests.adapters.discord.world import furnish
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
@@ -30,19 +29,11 @@ async def dc() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-def quiet(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Any ERROR logged (by the bot, discord.py or python-telegram-bot) fails the test."""
-    caplog.set_level(logging.INFO)
-    # discord.py waits this long after READY for servers to arrive: the fake sends them at once.
-    monkeypatch.setattr(service, "GUILD_READY_TIMEOUT", 0.05)
-    yield
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not errors, [r.getMessage() for r in errors]
-
-
-@pytest.fixture
 async def world(
-    tg: FakeTelegram, dc: FakeDiscord, tmp_path: Path, quiet: None
+    tg: FakeTelegram,
+    dc: FakeDiscord,
+    tmp_path: Path,
+    quiet: None,  # noqa: F811
 ) -> AsyncIterator[World]:
     """The bot, built by the composition root with both tokens, started against both fakes."""
     app = await open_app(tg, dc, tmp_path)
