@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,26 @@ async def community(chat: Chat) -> Chat:
     linked = await tg.says(f"/link {token}")
     assert linked.ok, linked.text
     return chat
+
+
+class _Missing(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.keys: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.keys.append(str(record.args[0]) if record.args else record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def missing_messages() -> Iterator[list[str]]:
+    """Any test during which a message key was missing from a catalog fails: in production the
+    member reads the other language (or an apology), never the key, and only the log says so."""
+    handler = _Missing()
+    logger = logging.getLogger("bot.i18n.catalog")
+    logger.addHandler(handler)
+    try:
+        yield handler.keys
+    finally:
+        logger.removeHandler(handler)
+    assert handler.keys == [], f"message keys missing from a catalog: {sorted(set(handler.keys))}"

@@ -3,12 +3,17 @@
 The `.po` files are the source of truth; Babel compiles them to `.mo` in memory at first use, so a
 non-editable install never ships a stale compiled catalog. Each locale may hold several `.po` files
 (one per area of the product), merged in name order.
+
+The plural rule is the catalogs' own `Plural-Forms` header, never Babel's CLDR data: Babel 2.19
+gave French a third form ("many", for 1,000,000) that our `.po` files do not fill, and a catalog
+built from the locale's data then rendered every such plural as its key.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
+import logging
 from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
@@ -21,6 +26,11 @@ from bot.core.messages import Param, Raw, Text
 
 LOCALES = ("fr", "en")
 Escape = Callable[[str], str]
+log = logging.getLogger(__name__)
+
+
+class CatalogError(Exception):
+    """The `.po` files of a locale disagree on their plural rule, or declare none."""
 
 
 def _plain(text: str) -> str:
@@ -29,18 +39,39 @@ def _plain(text: str) -> str:
 
 @cache
 def catalog(locale: str) -> Catalog:
-    """The merged source catalog of one locale (used by tests to check completeness)."""
+    """The merged source catalog of one locale, its plural rule read from the files' header."""
     merged = Catalog(locale=locale, domain="solidaire")
+    rule: str | None = None
     folder = files("bot.i18n").joinpath("locales", locale)
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".po"):
             continue
         with entry.open("rb") as fh:
             part = read_po(fh, locale=locale)
+        declared = _declared_plural_forms(part)
+        if rule is not None and declared != rule:
+            raise CatalogError(f"{locale}/{entry.name} declares {declared!r}, others {rule!r}")
+        rule = declared
         for message in part:
             if message.id:
                 merged[message.id] = message
+    if rule is None:
+        raise CatalogError(f"no catalog for {locale!r}")
+    # Setting the header is Babel's public way to fix the rule; `write_mo` then writes it out.
+    merged.mime_headers = [("Plural-Forms", rule)]
     return merged
+
+
+def _declared_plural_forms(part: Catalog) -> str:
+    header = dict(part.mime_headers).get("Plural-Forms")
+    if not header or "nplurals" not in header:
+        raise CatalogError(f"a {part.locale} catalog declares no Plural-Forms")
+    return header.strip()
+
+
+def plural_forms(locale: str) -> str:
+    """The rule our `.po` files declare, e.g. `nplurals=2; plural=(n > 1);` for French."""
+    return catalog(locale).plural_forms
 
 
 @cache
@@ -49,6 +80,17 @@ def translations(locale: str) -> gettext.GNUTranslations:
     write_mo(buffer, catalog(locale))
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+@cache
+def _known(locale: str) -> frozenset[str]:
+    return frozenset(
+        m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog(locale) if m.id and m.string
+    )
+
+
+def has_key(locale: str, key: str) -> bool:
+    return key in _known(locale)
 
 
 def supported(locale: str | None) -> str | None:
@@ -65,7 +107,11 @@ def render(text: Text, escape: Escape = _plain) -> str:
 
 
 def _render(text: Text, escape: Escape) -> str:
-    tr = translations(text.locale)
+    locale = _locale_holding(text)
+    if locale is None:
+        log.error("message %r is in no catalog", text.key)
+        return translations(text.locale).gettext("error.internal")
+    tr = translations(locale)
     if text.count is None:
         template = tr.gettext(text.key)
     else:
@@ -74,6 +120,17 @@ def _render(text: Text, escape: Escape) -> str:
     if text.count is not None:
         values.setdefault("n", str(text.count))
     return template.format(**values)
+
+
+def _locale_holding(text: Text) -> str | None:
+    """The text's own locale, else the other one: a key must never reach a member.
+
+    A missing key is a bug that tests catch through the ERROR record; in production the member
+    reads the other language rather than `live.seats.left`."""
+    if has_key(text.locale, text.key):
+        return text.locale
+    log.error("message %r is missing in the %r catalog", text.key, text.locale)
+    return next((other for other in LOCALES if has_key(other, text.key)), None)
 
 
 def _render_param(value: Param, escape: Escape) -> str:

@@ -20,7 +20,7 @@ from bot.core.usecases import load_all
 from bot.domain.automod import REASONS
 from bot.domain.model import LiveStatus, Role, SpaceRole
 from bot.domain.series import Repeat
-from bot.i18n.catalog import LOCALES, catalog, render
+from bot.i18n.catalog import LOCALES, catalog, plural_forms, render
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
@@ -246,6 +246,48 @@ def test_every_dynamic_key_exists_in_both_languages() -> None:
 
 # -- every key renders ---------------------------------------------------------------------------
 
+# Counts that pick every form of every rule we know of: CLDR's French "many" is 1,000,000.
+PLURAL_COUNTS = (0, 1, 2, 5, 21, 1_000_000)
+
+
+def plural_index(locale: str, n: int) -> int:
+    """The form the catalogs' own header picks for n (the header is the rule, not Babel)."""
+    expression = plural_forms(locale).split("plural=", 1)[1].rstrip(";").strip()
+    return int(eval(expression, {}, {"n": n}))  # our own header, from the repository
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_plural_rule_is_the_catalogs_own_header(locale: str) -> None:
+    """Whatever Babel's CLDR data says, the rule is the one written at the top of our `.po` files."""
+    for name in PO_NAMES:
+        with (LOCALE_DIR / locale / name).open("rb") as fh:
+            header = dict(read_po(fh, locale=locale).mime_headers)["Plural-Forms"]
+        assert header.strip() == plural_forms(locale), name
+    nplurals = int(plural_forms(locale).split(";")[0].split("=")[1])
+    for key in all_keys():
+        message = catalog(locale)[key]
+        if message.pluralizable:
+            assert len(forms(message)) == nplurals, key
+
+
+def test_french_plurals_read_right_for_every_count() -> None:
+    seats = {n: render(Text("fr", "live.seats.left", count=n)) for n in PLURAL_COUNTS}
+    assert seats[0] == "0 place restante"
+    assert seats[1] == "1 place restante"
+    assert seats[2] == "2 places restantes"
+    assert seats[1_000_000] == "1000000 places restantes"
+    assert render(Text("en", "live.seats.left", count=0)) == "0 seats left"
+
+
+def test_a_missing_key_never_reaches_a_member(missing_messages: list[str]) -> None:
+    """A key in no catalog reads as the apology, and the ERROR record is what makes any other test
+    that meets one fail (the `missing_messages` guard in conftest)."""
+    rendered = render(Text("fr", "no.such.key"))
+    assert "no.such.key" not in rendered
+    assert rendered == render(Text("fr", "error.internal"))
+    assert set(missing_messages) == {"no.such.key"}
+    missing_messages.clear()  # this test meant it
+
 
 def all_keys() -> list[str]:
     return sorted({_key(m) for loc in LOCALES for m in catalog(loc) if m.id})
@@ -258,17 +300,18 @@ def test_every_key_renders_with_its_placeholders(locale: str) -> None:
         message = catalog(locale)[key]
         names = set().union(*(placeholders(f) for f in forms(message)))
         params = {name: f"<{name}>" for name in names - {"n"}}
-        counts: tuple[int | None, ...] = (1, 2) if message.pluralizable else (None,)
+        counts: tuple[int | None, ...] = PLURAL_COUNTS if message.pluralizable else (None,)
         for count in counts:
             try:
                 text = render(Text(locale, key, params, count))
             except (KeyError, IndexError, ValueError) as bad:
                 failures.append(f"{key}: {bad!r}")
                 continue
-            if text == key:
-                failures.append(f"{key}: not translated")
+            if key in text:
+                failures.append(f"{key}: not translated for n={count}")
+            form = forms(message)[0 if count is None else plural_index(locale, count)]
             for name in params:
-                if name in placeholders(forms(message)[-1 if count != 1 else 0]):
+                if name in placeholders(form):
                     assert f"<{name}>" in text, (key, name)
     assert failures == []
 
