@@ -84,9 +84,11 @@ def translations(locale: str) -> gettext.GNUTranslations:
 
 @cache
 def _known(locale: str) -> frozenset[str]:
-    return frozenset(
-        m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog(locale) if m.id and m.string
-    )
+    keys: set[str] = set()
+    for message in catalog(locale):
+        if message.id and message.string:
+            keys.add(message.id if isinstance(message.id, str) else message.id[0])
+    return frozenset(keys)
 
 
 def has_key(locale: str, key: str) -> bool:
