@@ -66,7 +66,8 @@ from bench.measure import rate as per_second
 from bot.adapters.limits import TELEGRAM
 from bot.app import App, build
 from bot.core import codec
-from bot.core.ports import InboxItem, UnitOfWork
+from bot.core.inbox import InboxItem
+from bot.core.ports import UnitOfWork
 from bot.domain.model import UserRef
 from bot.settings import Settings, TelegramSettings
 from tests.adapters.telegram.world import World, button

@@ -15,8 +15,8 @@ from bot.adapters.limits import DISCORD, TELEGRAM, LimitProfile
 from bot.adapters.shell.adapter import Shell, ShellPlatform
 from bot.adapters.shell.seed import ensure_community, seed_demo
 from bot.core.context import CoreConfig
+from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
-from bot.core.outbox import Outbox
 from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings

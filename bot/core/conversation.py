@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from bot.core import codec
-from bot.core.live_fields import read_fields
+from bot.core.lives.fields import read_fields
+from bot.core.lives.signups import refuse_closed
 from bot.core.messages import Button, OutMessage, Reply, Request, Text
-from bot.core.signups import refuse_closed
 from bot.domain.model import Role, UserRef
 
 if TYPE_CHECKING:

@@ -8,15 +8,16 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core import codec
+from bot.core.community.repositories import Place
 from bot.core.context import Context, CoreConfig, Refusal, locale_for
 from bot.core.conversation import FORM_CHECKS, Conversations
-from bot.core.deliveries import LATE_ANSWER, refresh_announcements, unplan_live
+from bot.core.delivery.outbox import Outbox
+from bot.core.delivery.payloads import dump_message
+from bot.core.delivery.planning import LATE_ANSWER, refresh_announcements, unplan_live
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
 from bot.core.messages import Destination, OutMessage, Reply, Request, Text
-from bot.core.outbox import Outbox
-from bot.core.payload import dump_message
-from bot.core.ports import Clock, Place, Store, UnitOfWork
+from bot.core.ports import Clock, Store, UnitOfWork
 from bot.core.registry import COMMANDS, resolve
 from bot.domain.model import Community, LiveStatus, Member, Role, UserRef
 from bot.domain.policy import may

@@ -12,7 +12,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, null, or_, select
 
-from bot.core.ports import Figures, LiveExport, LiveFigures, QuestionExport, SignupExport
+from bot.core.reports.repositories import (
+    Figures,
+    LiveExport,
+    LiveFigures,
+    QuestionExport,
+    SignupExport,
+)
 from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus
 from bot.storage._db import Db
 from bot.storage._sql import AnyRow

@@ -8,7 +8,7 @@ import pytest
 
 from bot.core import codec
 from bot.core.messages import Attachment
-from bot.core.ports import LiveFigures
+from bot.core.reports.repositories import LiveFigures
 from tests.chat import Chat, Persona, Said
 
 NBSP = "\u00a0"  # French puts one before the percent sign

@@ -21,10 +21,10 @@ from bot.adapters.discord.ask import ask_modal, submitted
 from bot.adapters.discord.commands import BY_NAME
 from bot.adapters.discord.roles import member_facts, missing_permissions
 from bot.core import codec
+from bot.core.community.spaces import enroll, space_left
 from bot.core.dispatcher import Core
+from bot.core.lives.pickers import Suggestion, space_of, suggest_lives
 from bot.core.messages import Reply, Request, Text
-from bot.core.spaces import enroll, space_left
-from bot.core.suggest import Suggestion, space_of, suggest_lives
 from bot.domain.model import LiveStatus, Space, SpaceRef, UserRef
 from bot.domain.policy import ROLE_BLIND
 from bot.i18n.catalog import render

@@ -14,9 +14,9 @@ from typing import Any
 import discord
 from discord import AppCommandOptionType as Kind
 
+from bot.core.lives.pickers import LiveKind
 from bot.core.messages import Text
 from bot.core.registry import word_for
-from bot.core.suggest import LiveKind
 from bot.domain.series import Repeat
 from bot.i18n.catalog import render
 

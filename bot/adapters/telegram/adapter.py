@@ -18,11 +18,17 @@ from bot.adapters.telegram.answers import Answers, is_toast
 from bot.adapters.telegram.receive import Receipts
 from bot.adapters.telegram.roles import Roles
 from bot.core import codec
+from bot.core.community.spaces import (
+    enroll,
+    is_known_member,
+    platform_spaces,
+    space_left,
+    space_moved,
+)
 from bot.core.dispatcher import Core
+from bot.core.inbox import InboxItem
 from bot.core.messages import OutMessage, Reply, Request, Text
-from bot.core.ports import InboxItem
 from bot.core.registry import resolve
-from bot.core.spaces import enroll, is_known_member, platform_spaces, space_left, space_moved
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.domain.policy import ROLE_BLIND
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.core import codec, views
+from bot.core import codec
 from bot.core.context import Context
 from bot.core.fields import parse_live_ref
-from bot.core.live_fields import normalize_tag
+from bot.core.lives import views
+from bot.core.lives.fields import normalize_tag
 from bot.core.messages import Button, OutMessage, Raw, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, SignupStatus

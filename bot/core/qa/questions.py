@@ -8,12 +8,12 @@ from datetime import timedelta
 from rapidfuzz import fuzz, utils
 
 from bot.core import codec
+from bot.core.community.names import display_name
 from bot.core.context import Context
 from bot.core.fields import parse_bool, parse_live_ref
-from bot.core.members_lookup import display_name
+from bot.core.lives.signups import refuse_closed
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
-from bot.core.signups import refuse_closed
 from bot.domain.automod import fold
 from bot.domain.model import Community, Live, LiveStatus, Question, QuestionStatus, Role, SpaceRole
 from bot.i18n.dates import format_short

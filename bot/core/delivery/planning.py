@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import views
 from bot.core.context import CoreConfig, destinations, locale_for, reach
+from bot.core.delivery.payloads import dump_message
+from bot.core.lives import views
 from bot.core.messages import Destination, OutMessage, Param, Text
-from bot.core.payload import dump_message
 from bot.core.ports import UnitOfWork
 from bot.domain.model import Community, Live, LiveStatus, Member, SignupStatus, SpaceRole
 from bot.domain.when import LengthError, parse_length

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core import codec
 from bot.core.context import Context
-from bot.core.deliveries import NUDGE, REMINDER, SOON, TIMED, refresh_announcements
-from bot.core.live_fields import read_link
+from bot.core.delivery.planning import NUDGE, REMINDER, SOON, TIMED, refresh_announcements
+from bot.core.lives.fields import read_link
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, QuestionStatus, SignupStatus

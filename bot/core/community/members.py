@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from bot.core import codec
-from bot.core.community import read_language, read_reminders, read_timezone
+from bot.core.community.setup import read_language, read_reminders, read_timezone
 from bot.core.context import Context, locale_for
-from bot.core.deliveries import refresh_announcements
+from bot.core.delivery.planning import refresh_announcements
 from bot.core.fields import parse_bool
+from bot.core.lives.signups import promote_waitlist
 from bot.core.messages import Button, Reply
 from bot.core.registry import command
-from bot.core.signups import promote_waitlist
 
 SETTINGS_KEYS = ("language", "timezone", "reminders", "dms")
 

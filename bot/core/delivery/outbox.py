@@ -15,7 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.core.calendar import (
+from bot.core.context import reach
+from bot.core.delivery.events import (
     EVENT_CAP,
     calendar_of,
     events_of,
@@ -24,8 +25,9 @@ from bot.core.calendar import (
     tell_host_event_cap,
     thread_of,
 )
-from bot.core.context import reach
-from bot.core.deliveries import (
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.payloads import dump_message, load_message
+from bot.core.delivery.planning import (
     ANNOUNCEMENT,
     AUTO_END,
     CARD_EDIT,
@@ -37,10 +39,9 @@ from bot.core.deliveries import (
     REMINDER,
     current_announcement,
 )
+from bot.core.delivery.staleness import mention_batches, stale
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.payload import dump_message, load_message
-from bot.core.ports import ChatPlatform, Clock, Delivery, Store, UnitOfWork
-from bot.core.triage import mention_batches, stale
+from bot.core.ports import ChatPlatform, Clock, Store, UnitOfWork
 from bot.domain.model import Live
 
 log = logging.getLogger(__name__)

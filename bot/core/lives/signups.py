@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core import views
 from bot.core.context import Context
-from bot.core.deliveries import plan_member, refresh_announcements, unplan_member
+from bot.core.delivery.planning import plan_member, refresh_announcements, unplan_member
+from bot.core.lives import views
 from bot.core.messages import OutMessage, Param, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, Member, SignupStatus
