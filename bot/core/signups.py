@@ -62,7 +62,11 @@ async def leave(ctx: Context) -> Reply:
 
 
 async def promote_waitlist(ctx: Context, live: Live) -> list[int]:
-    """Gives freed seats to the first waitlisted members, in order, and tells each of them."""
+    """Gives freed seats to the first waitlisted members, in order, and tells each of them. Once
+    the live is on air no seat is given: anyone may come in with "I'm here" by then, and a
+    notice of a seat would only arrive for a live already under way."""
+    if live.status is not LiveStatus.SCHEDULED:
+        return []
     promoted = await ctx.uow.signups.promote(live.id, live.capacity)
     stamp = ctx.clock.now().isoformat()
     for member_id in promoted:

@@ -193,3 +193,20 @@ async def test_the_live_card_shows_the_replay_after_the_end(community: Chat) -> 
     card = await community.as_("bob").says("/live 1")
     assert card.ok and REPLAY in card and "Terminé" in card
     assert card.buttons() == []
+
+
+async def test_once_on_air_a_leave_frees_no_seat_for_the_waitlist(community: Chat) -> None:
+    olga = community.as_("olga", "organizer")
+    said = await olga.says('/schedule title="Cours de cuisine" when="demain 18h" capacity=1')
+    assert said.ok, said.text
+    assert (await community.as_("bob").says("/join 1")).key == "signup.confirmed"
+    assert (await community.as_("ann").says("/join 1")).key == "signup.waitlisted"
+    await go_live(community)
+    assert (await community.as_("bob").says("/leave 1")).key == "signup.left"
+    assert [s.text for s in private_to(community, "ann") if "place" in s.text] == []
+    ann_id = await member_id(community, "ann")
+    async with community.store.unit() as uow:
+        ann = await uow.signups.get(1, ann_id)
+        counts = await uow.signups.counts(1)
+    assert ann is not None and ann.status.value == "waitlisted"
+    assert (counts.confirmed, counts.waitlisted) == (0, 1)
