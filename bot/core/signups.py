@@ -90,8 +90,10 @@ async def member_tz(ctx: Context, member_id: int) -> ZoneInfo:
     return ZoneInfo((member.timezone if member else None) or community or ctx.config.timezone)
 
 
-@command("attend", button_only=True, positional=("live",))
-async def attend(ctx: Context) -> Reply:
+@command("here", alias="present", positional=("live",))
+async def here(ctx: Context) -> Reply:
+    """The "I'm here" check-in (button or command), for anyone while the live is on air: someone
+    who never signed up is signed up as they come."""
     live = await ctx.live_arg()
     if live.status is not LiveStatus.LIVE:
         ctx.refuse("attend.not_live", live=live.id)

@@ -210,3 +210,24 @@ async def test_once_on_air_a_leave_frees_no_seat_for_the_waitlist(community: Cha
         counts = await uow.signups.counts(1)
     assert ann is not None and ann.status.value == "waitlisted"
     assert (counts.confirmed, counts.waitlisted) == (0, 1)
+
+
+async def test_here_and_present_check_in_while_on_air_only(community: Chat) -> None:
+    await open_live(community)
+    bob, ann = community.as_("bob"), community.as_("ann")
+    early = await bob.says("/present 1")
+    assert not early.ok and early.text == "Le live #1 n’est pas en direct en ce moment."
+    await go_live(community)
+    said = await bob.says("/present 1")
+    assert said.ok and said.text == "Bienvenue au live #1 « Cours de cuisine » !"
+    assert (await bob.says("/here #1")).key == "attend.already"
+    assert (await ann.says("/settings language=en")).ok
+    assert (await ann.says("/here 1")).text == "Welcome to live #1 “Cours de cuisine”!"
+    assert {await member_id(community, n) for n in ("bob", "ann")} == set(await attended(community))
+    shown = (await bob.says("/aide")).text
+    assert "/present <live> : " in shown
+
+
+async def attended(chat: Chat) -> list[int]:
+    async with chat.store.unit() as uow:
+        return await uow.signups.attended_ids(1)

@@ -55,7 +55,7 @@ async def history(chat: Chat) -> None:
     chat.clock.set(chat.clock.now().replace(day=23, hour=17, minute=0, second=0))
     await ok(olga, "/golive 1")
     for who in (bob, tia, zoe):
-        await ok(who, codec.encode("attend", 1))
+        await ok(who, codec.encode("here", 1))
     await ok(olga, "/next 1")
     await ok(olga, "/end 1")
     await ok(bob, codec.encode("rate", 1, 5))
@@ -63,7 +63,7 @@ async def history(chat: Chat) -> None:
 
     chat.clock.set(chat.clock.now().replace(day=24, hour=17, minute=0, second=0))
     await ok(olga, "/golive 2")
-    await ok(carl, codec.encode("attend", 2))
+    await ok(carl, codec.encode("here", 2))
     await ok(olga, "/end 2")
     await ok(carl, codec.encode("rate", 2, 3))
     await ok(olga, "/cancel 3")
@@ -259,7 +259,7 @@ async def test_lives_held_and_cancelled_before_their_planned_start_are_counted(
         await ok(bob, f"/join {live}")
     for live in (1, 2, 3):
         await ok(olga, f"/golive {live}")
-        await ok(bob, codec.encode("attend", live))
+        await ok(bob, codec.encode("here", live))
         await ok(olga, f"/end {live}")
     await ok(olga, "/cancel 4")
     said = await olga.says("/chiffres 7j")
