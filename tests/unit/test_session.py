@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.domain.model import LiveStatus, QuestionStatus, UserRef
 from bot.storage.tables import ratings
-from tests.chat import Chat
+from tests.chat import Chat, Said
 from tests.fakes.platform import Sent
 
 REPLAY = "https://replay.exemple.org/1"
@@ -226,6 +226,52 @@ async def test_here_and_present_check_in_while_on_air_only(community: Chat) -> N
     assert {await member_id(community, n) for n in ("bob", "ann")} == set(await attended(community))
     shown = (await bob.says("/aide")).text
     assert "/present <live> : " in shown
+
+
+# -- on air, /live and /lives offer to check in rather than to sign up -------------------------------
+
+
+def labels_of(said: Said) -> list[str]:
+    return [label for label, _ in said.buttons()]
+
+
+async def test_live_offers_im_here_while_on_air_and_checks_in(community: Chat) -> None:
+    await open_live(community)
+    bob = community.as_("bob")
+    assert labels_of(await bob.says("/live 1")) == ["Me désinscrire", "Poser une question"]
+    await go_live(community)
+    card = await bob.says("/live 1")
+    assert labels_of(card) == ["Je suis là", "Poser une question"]  # no leaving it now
+    said = await bob.presses_label(card, "Je suis là")
+    assert said.ok and said.key == "attend.done", said.text
+    assert labels_of(await bob.says("/live 1")) == ["Poser une question"]  # checked in already
+    # as on the "live now" post, someone not signed up may come in too
+    assert labels_of(await community.as_("zoe").says("/live 1")) == [
+        "Je suis là",
+        "Poser une question",
+    ]
+    assert await member_id(community, "bob") in await attended(community)
+
+
+async def test_lives_marks_a_live_on_air_and_offers_no_join_for_it(community: Chat) -> None:
+    await open_live(community)
+    said = await community.as_("olga", "organizer").says(
+        '/schedule title="Atelier vélo" when="2026-11-30 18:00"'
+    )
+    assert said.ok, said.text
+    await go_live(community)
+    bob, zoe = community.as_("bob"), community.as_("zoe")
+    listed = await bob.says("/lives")
+    lines = listed.text.splitlines()
+    assert lines[1].startswith("🔴 en direct · #1 ·") and lines[1].endswith("Cours de cuisine")
+    assert "en direct" not in lines[2]
+    assert [a for _, a in listed.buttons()] == ["h:1", "d:1", "j:2", "d:2"]
+    assert labels_of(listed)[:2] == ["Je suis là", "Détails"]
+    assert [a for _, a in (await zoe.says("/lives")).buttons()] == ["d:1", "j:2", "d:2"]
+    assert (await bob.presses("h:1")).ok
+    assert [a for _, a in (await bob.says("/lives")).buttons()] == ["d:1", "j:2", "d:2"]
+    assert (await zoe.says("/settings language=en")).ok
+    assert (await zoe.says("/lives")).text.splitlines()[1].startswith("🔴 live now · #1 ·")
 
 
 async def attended(chat: Chat) -> list[int]:
