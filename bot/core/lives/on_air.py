@@ -29,7 +29,7 @@ async def golive(ctx: Context) -> Reply:
     def build(locale: str) -> OutMessage:
         link = Text(locale, "golive.link", {"link": live.link}) if live.link else Raw("")
         text = Text(locale, "golive.post", {"id": live.id, "title": live.title, "link": link})
-        here = Button(Text(locale, "button.here"), codec.encode("attend", live.id))
+        here = Button(Text(locale, "button.here"), codec.encode("here", live.id))
         ask = Button(Text(locale, "button.ask"), codec.encode("ask", live.id))
         return OutMessage(text, ((here, ask),))
 

@@ -25,12 +25,14 @@ class LiveKind(StrEnum):
     UPCOMING = "upcoming"  # scheduled or on air: /join, /ask, /live...
     HOSTED = "hosted"  # the same, plus drafts the member hosts: /edit, /publish, /cancel
     RECENT = "recent"  # on air or ended within a week: /next, /end, /queue, /modlog
+    ON_AIR = "on_air"  # on air now (even past its planned end): /here
 
 
 _STATUSES = {
     LiveKind.UPCOMING: (LiveStatus.SCHEDULED, LiveStatus.LIVE),
     LiveKind.HOSTED: (LiveStatus.DRAFT, LiveStatus.SCHEDULED, LiveStatus.LIVE),
     LiveKind.RECENT: (LiveStatus.LIVE, LiveStatus.ENDED),
+    LiveKind.ON_AIR: (LiveStatus.LIVE,),
 }
 
 
@@ -63,7 +65,7 @@ async def suggest_lives(
             ids = [space.community_id] if space is not None and space.active else []
         else:
             ids = await uow.communities.communities_of(member.id) if member else []
-        since = now - RECENT if kind is LiveKind.RECENT else now
+        since = now - RECENT if kind in (LiveKind.RECENT, LiveKind.ON_AIR) else now
         found, _ = await uow.lives.upcoming(ids, since, None, 0, SCAN, _STATUSES[kind])
         if kind is LiveKind.RECENT:
             found.reverse()  # the latest first: that is the one being run

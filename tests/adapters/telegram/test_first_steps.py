@@ -28,6 +28,7 @@ async def test_the_command_menus_are_set_in_both_languages(world: World) -> None
     en = world.fake.commands_for(None, "en")
     assert "participer" in {c["command"] for c in fr}
     assert "join" in {c["command"] for c in en}
+    assert "present" in {c["command"] for c in fr} and "here" in {c["command"] for c in en}
     admins = world.fake.commands_for({"type": "all_chat_administrators"}, "fr")
     assert "planifier" in {c["command"] for c in admins}
     assert "planifier" not in {c["command"] for c in fr}
