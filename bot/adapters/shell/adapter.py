@@ -85,6 +85,7 @@ class Shell:
     def __init__(self, core: Core, platform: ShellPlatform, stdin: TextIO, out: TextIO) -> None:
         self.core, self.platform, self.stdin, self.out = core, platform, stdin, out
         self.name, self.role, self.space = "alice", "organizer", "discord"
+        self.roles = {self.name: self.role}  # each persona keeps its last role
         self.interactive = stdin.isatty()
         self.locale = core.config.language
 
@@ -155,7 +156,10 @@ class Shell:
         if not words or (len(words) > 1 and words[1] not in ROLES):
             self._say("shell.usage_as")
             return
-        self.name, self.role = words[0].lower(), words[1] if len(words) > 1 else "member"
+        self.name = words[0].lower()
+        # A persona keeps its last role unless one is given; a new one starts as a member.
+        self.role = words[1] if len(words) > 1 else self.roles.get(self.name, "member")
+        self.roles[self.name] = self.role
         self._persona()
 
     def _switch_space(self, space: str) -> None:

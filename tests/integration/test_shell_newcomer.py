@@ -1,0 +1,31 @@
+"""Issue 10, what a newcomer met in the shell, each as a script piped into `python -m bot shell`:
+guided forms that take numbers, a quick script that is no flood, a persona that keeps its role,
+typos pointed at the command meant, and a demo that says why it adds nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.integration.test_shell_script import run_shell
+
+PROMPT = re.compile(r"^[a-z]+@[a-z]+> ", re.MULTILINE)
+
+
+def section(transcript: str, line: str, after: str = "") -> str:
+    """What the shell printed after the first `line` typed (following `after` if given), up to
+    the next prompt."""
+    rest = transcript.split(after, 1)[1] if after else transcript
+    return PROMPT.split(rest.split(line + "\n", 1)[1], 1)[0]
+
+
+def test_a_persona_keeps_its_last_role(tmp_path: Path) -> None:
+    out = run_shell(
+        tmp_path,
+        "/as mia moderator\n/as bob\n/as alice\n/as mia\n/as alice member\n/as zoe\n/as alice\n",
+    )
+    assert "Tu es bob (member)" in section(out, "mia@discord> /as bob")  # a new one: a member
+    assert "Tu es alice (organizer)" in section(out, "bob@discord> /as alice")
+    assert "Tu es mia (moderator)" in section(out, "alice@discord> /as mia")
+    assert "Tu es zoe (member)" in section(out, "alice@discord> /as zoe")
+    assert "Tu es alice (member)" in section(out, "zoe@discord> /as alice")  # as last given
