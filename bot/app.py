@@ -20,7 +20,7 @@ from bot.core.outbox import Outbox
 from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings
-from bot.storage.database import SqlStore, open_store
+from bot.storage.database import SqlStore, open_store, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ async def run(
         await app.start()
         await ensure_community(app.shell)
         if demo:
-            await seed_demo(app.shell)
+            await seed_demo(app.shell, sqlite_file(settings.database_url))
         await app.shell.run()
         return 0
     finally:

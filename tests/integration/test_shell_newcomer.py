@@ -29,3 +29,17 @@ def test_a_persona_keeps_its_last_role(tmp_path: Path) -> None:
     assert "Tu es mia (moderator)" in section(out, "alice@discord> /as mia")
     assert "Tu es zoe (member)" in section(out, "alice@discord> /as zoe")
     assert "Tu es alice (member)" in section(out, "zoe@discord> /as alice")  # as last given
+
+
+def test_the_demo_on_a_folder_with_lives_says_why_it_adds_none(tmp_path: Path) -> None:
+    first = run_shell(tmp_path, "", "--demo")
+    assert "3 lives de démonstration planifiés" in first
+
+    again = run_shell(tmp_path, "/lives\n", "--demo")
+    database = tmp_path / "shell.sqlite3"
+    assert (
+        f"Il y a déjà des lives à venir dans {database} : la démo n’en ajoute pas. "
+        "Supprime ce fichier pour repartir de zéro."
+    ) in again
+    assert "démonstration planifiés" not in again
+    assert "#4" not in section(again, "alice@discord> /lives")  # nothing was added
