@@ -19,6 +19,25 @@ def section(transcript: str, line: str, after: str = "") -> str:
     return PROMPT.split(rest.split(line + "\n", 1)[1], 1)[0]
 
 
+def test_a_script_is_no_flood_and_its_comments_are_skipped(tmp_path: Path) -> None:
+    script = "# Alice runs everything herself, quicker than anyone types.\n"
+    script += "".join(f'/schedule title="Atelier {n}" when="demain {8 + n}h"\n' for n in range(6))
+    script += "/lives\n/live 1\n/myschedule\n/help\n# Bob asks four questions in a row.\n/as bob\n"
+    script += "".join(f"/ask 1 Question numéro {n} ?\n" for n in range(1, 5))
+    script += "/as alice\n/live 6\n"
+    out = run_shell(tmp_path, script)
+
+    assert "Doucement" not in out  # neither the command flood nor the question flood
+    last = section(out, 'alice@discord> /schedule title="Atelier 5" when="demain 13h"')
+    assert "Live #6 « Atelier 5 »" in last
+    fourth = section(out, "bob@discord> /ask 1 Question numéro 4 ?")
+    assert "Ta question Q4 pour #1 est bien reçue" in fourth
+    assert "Atelier 5" in section(out, "alice@discord> /live 6")
+    # Comments are neither echoed nor answered.
+    assert "Alice runs everything" not in out and "Bob asks" not in out
+    assert "Je ne connais pas" not in out and "Tape une commande" not in out
+
+
 def test_a_persona_keeps_its_last_role(tmp_path: Path) -> None:
     out = run_shell(
         tmp_path,
