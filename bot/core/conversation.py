@@ -70,6 +70,11 @@ class Conversations:
     def can_guide(self, command: str) -> bool:
         return command in GUIDED
 
+    def waiting(self, who: UserRef) -> bool:
+        """Whether a guided form waits for this person's typed answer (the shell then takes a
+        bare number as that answer, not as a button press)."""
+        return who in self._forms
+
     async def start(
         self, core: Core, req: Request, command: str, values: dict[str, str] | None = None
     ) -> Reply:

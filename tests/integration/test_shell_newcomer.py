@@ -19,6 +19,58 @@ def section(transcript: str, line: str, after: str = "") -> str:
     return PROMPT.split(rest.split(line + "\n", 1)[1], 1)[0]
 
 
+FORMS = """\
+/schedule
+Initiation à Python
+demain 18h
+90
+-
+-
+2
+/as bob
+/ask
+1
+Comment débuter ?
+oui
+/live 1
+1
+/propose
+!1
+/help
+"""
+
+
+def test_the_guided_forms_take_numbers_and_buttons_stay_pressable(tmp_path: Path) -> None:
+    out = run_shell(tmp_path, FORMS)
+    assert "Pas de bouton" not in out
+
+    # While a form waits for a typed answer, its Stop button shows as what presses it.
+    assert "[!1] Arrêter" in section(out, "alice@discord> /schedule")
+    assert "Une courte description ?" in section(out, "alice@discord> 90")
+    scheduled = section(out, "alice@discord> 2")
+    assert "C’est noté ! Live #1 « Initiation à Python »" in scheduled
+    assert "⏱ 90 min" in scheduled and "👥 2 places restantes" in scheduled
+
+    # The guided /ask: the live's number is an answer, and the question goes to the moderators.
+    assert "Quelle est ta question ?" in section(out, "bob@discord> 1")
+    assert "Ta question Q1 pour #1 est bien reçue" in section(out, "bob@discord> oui")
+
+    # Outside a form, a bare number presses a button, shown plainly.
+    details = section(out, "bob@discord> /live 1")
+    assert "[1] Participer" in details and "[!1]" not in details
+    assert "tu participes au live #1" in section(out, "bob@discord> 1", after="/live 1")
+
+    # In a form, `!1` presses its Stop button.
+    assert "[!1] Arrêter" in section(out, "bob@discord> /propose")
+    assert "on arrête là" in section(out, "bob@discord> !1")
+
+    # /help says how, after what the person may do.
+    helped = section(out, "bob@discord> /help")
+    assert "/participer <live>" in helped
+    assert "· Dans ce terminal" in helped and "tape !1 pour appuyer" in helped
+    assert "Une ligne qui commence par # est un commentaire" in helped
+
+
 def test_a_script_is_no_flood_and_its_comments_are_skipped(tmp_path: Path) -> None:
     script = "# Alice runs everything herself, quicker than anyone types.\n"
     script += "".join(f'/schedule title="Atelier {n}" when="demain {8 + n}h"\n' for n in range(6))
