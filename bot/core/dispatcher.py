@@ -18,6 +18,7 @@ from bot.core.outbox import Outbox
 from bot.core.payload import dump_message
 from bot.core.ports import Clock, Place, Store, UnitOfWork
 from bot.core.registry import COMMANDS, resolve
+from bot.core.suggest import command_meant, typed_as
 from bot.domain.model import Community, LiveStatus, Member, Role, UserRef
 from bot.domain.policy import may
 from bot.i18n.catalog import supported
@@ -186,6 +187,12 @@ class Core:
             ctx.refuse("error.flood_commands")
         spec = COMMANDS.get(req.command)
         if spec is None:
+            meant = command_meant(req.command) if req.raw is not None else None  # typed
+            if meant is not None:
+                suggestion = typed_as(meant, req.raw or "", ctx.locale)
+                ctx.refuse(
+                    "error.unknown_command_suggest", command=req.command, suggestion=suggestion
+                )
             ctx.refuse("error.unknown_command", command=req.command[:32])
         if req.raw is not None:
             try:

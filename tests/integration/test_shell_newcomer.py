@@ -102,6 +102,37 @@ def test_a_persona_keeps_its_last_role(tmp_path: Path) -> None:
     assert "Tu es alice (member)" in section(out, "zoe@discord> /as alice")  # as last given
 
 
+TYPOS = """\
+/schedule title="Initiation à Python" when="demain 18h"
+/shedule title="Cuisine" when="demain 12h"
+/as bob
+/joni 1
+join 1
+/in private
+join 1
+bonjour
+/settings language=en
+/jion 1
+"""
+
+
+def test_typos_are_pointed_at_the_command_meant(tmp_path: Path) -> None:
+    out = run_shell(tmp_path, TYPOS)
+    assert (
+        "Je ne connais pas la commande /shedule. "
+        'Tu voulais dire « /planifier title="Cuisine" when="demain 12h" » ?'
+    ) in section(out, 'alice@discord> /shedule title="Cuisine" when="demain 12h"')
+    assert "Tu voulais dire « /participer 1 » ?" in section(out, "bob@discord> /joni 1")
+    # In a group, plain text is the members' conversation: no suggestion there...
+    assert "Tu voulais dire" not in section(out, "bob@discord> join 1")
+    # ...but privately a command without its slash is pointed at.
+    privately = section(out, "bob@private> join 1")
+    assert "Tu voulais dire « /participer 1 » ? Une commande commence par « / »." in privately
+    assert "Tu voulais dire" not in section(out, "bob@private> bonjour")
+    # In the reader's language, with the command's name in it.
+    assert "Did you mean “/join 1”?" in section(out, "bob@private> /jion 1")
+
+
 def test_the_demo_on_a_folder_with_lives_says_why_it_adds_none(tmp_path: Path) -> None:
     first = run_shell(tmp_path, "", "--demo")
     assert "3 lives de démonstration planifiés" in first
