@@ -90,6 +90,29 @@ def test_a_script_is_no_flood_and_its_comments_are_skipped(tmp_path: Path) -> No
     assert "Je ne connais pas" not in out and "Tape une commande" not in out
 
 
+def readme_tour() -> str:
+    """The lines typed in the README's tour, with the `/as` its prompts imply."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    lines, persona = [], "alice"
+    for name, typed in re.findall(r"^([a-z]+)@[a-z]+> (.*)$", readme, re.MULTILINE):
+        if name != persona:
+            lines.append(f"/as {name}")
+        lines.append(typed)
+        persona = typed.split()[1] if typed.startswith("/as ") else name
+    return "\n".join(lines) + "\n"
+
+
+def test_the_readmes_tour_runs_as_written(tmp_path: Path) -> None:
+    """With the demo, as the README offers: Alice's setup, demo and tour were 11 commands in a
+    few seconds, and her /end was refused as a flood."""
+    out = run_shell(tmp_path, readme_tour(), "--demo")
+    for refusal in ("Doucement", "n’as pas le droit", "Je ne connais pas", "Pas de bouton"):
+        assert refusal not in out
+    assert "Q1 est approuvée" in out  # Mia, moderator, pressed [1]
+    assert "Le live #1 « Initiation à Python » est terminé" in out  # Alice still organizes
+    assert "You are not signed up for any upcoming live" in out
+
+
 def test_a_persona_keeps_its_last_role(tmp_path: Path) -> None:
     out = run_shell(
         tmp_path,
