@@ -128,7 +128,7 @@ async def ask(ctx: Context) -> Reply:
         ctx.refuse("question.muted", until=Raw(format_short(until, ctx.tz, ctx.locale)))
     text, anonymous = question_text(ctx), anonymous_arg(ctx)
     recent = await ctx.uow.questions.count_recent(live.id, ctx.member.id, now - FLOOD_WINDOW)
-    if recent >= FLOOD_LIMIT:
+    if recent >= FLOOD_LIMIT and ctx.config.flood_limits:
         ctx.refuse("question.flood", limit=FLOOD_LIMIT, minutes=FLOOD_WINDOW.seconds // 60)
     flags = ctx.config.automod.with_terms(community.lexicon).check(text)
     # Flagged questions wait for a human even without pre-moderation: trolls never reach the host.
