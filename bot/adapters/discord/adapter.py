@@ -33,7 +33,6 @@ from bot.i18n.dates import format_short
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[discord.Client]
 USER_OPTION = discord.AppCommandOptionType.user.value
-IN_PLACE = frozenset({"settings"})  # a toggle updates the message it is on
 TEXT_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
 
 
@@ -64,8 +63,8 @@ class DiscordAdapter:
                 log.warning("form for %s not opened: %s", action, error)
             return
         message = interaction.message
-        in_place = name in IN_PLACE and message is not None and message.flags.ephemeral
-        await answer(interaction, self._pressed(interaction, action, name), in_place=in_place)
+        on_own = message is not None and message.flags.ephemeral
+        await answer(interaction, self._pressed(interaction, action, name), on_own=on_own)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: that space is inactive, nothing more is sent there."""

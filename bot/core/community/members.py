@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core import codec
 from bot.core.community.setup import read_language, read_reminders, read_timezone
 from bot.core.context import Context, locale_for
@@ -45,7 +47,9 @@ async def settings(ctx: Context) -> Reply:
         updated = await ctx.uow.members.get(ctx.member.id)
         assert updated is not None
         ctx.member = updated
-    return show_settings(ctx, "settings.saved" if changes else "settings.show")
+    shown = show_settings(ctx, "settings.saved" if changes else "settings.show")
+    # A toggle pressed on the settings shown updates them where they are.
+    return replace(shown, in_place=field is not None)
 
 
 def show_settings(ctx: Context, key: str) -> Reply:
