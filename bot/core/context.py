@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+from bot.core.delivery.vocabulary import Kind
 from bot.core.fields import parse_live_ref
 from bot.core.messages import Button, Destination, OutMessage, Param, Reply, Request, Text
 from bot.core.ports import Clock, UnitOfWork
@@ -44,7 +45,7 @@ class Notice:
     """A message owed to someone else, written to the delivery ledger in the same transaction."""
 
     key: str
-    kind: str
+    kind: Kind
     dest: Destination
     message: OutMessage
     member_id: int | None = None
@@ -140,11 +141,12 @@ class Context:
         self,
         member_id: int,
         key: str,
-        kind: str,
+        kind: Kind,
         build: Callable[[str], OutMessage],
         live_id: int | None = None,
     ) -> None:
-        """Owes `member_id` a private message, worded in their own language."""
+        """Owes `member_id` a private message, worded in their own language (`key`: the
+        row's key, from the ledger's vocabulary)."""
         member = await self.uow.members.get(member_id)
         if member is None:
             return
@@ -163,18 +165,17 @@ class Context:
     async def announce(
         self,
         community: Community,
-        key: str,
-        kind: str,
+        key: Callable[[int], str],
+        kind: Kind,
         build: Callable[[str], OutMessage],
         live_id: int | None = None,
         role: SpaceRole = SpaceRole.ANNOUNCE,
     ) -> None:
-        """Owes every active space of that role a post, in the community's language."""
+        """Owes every active space of that role a post, in the community's language (`key`: the
+        row's key for a space's id, from the ledger's vocabulary)."""
         for space_id, dest in await destinations(self.uow, community.id, role):
             message = build(community.language)
-            self.notices.append(
-                Notice(f"{key}:space={space_id}", kind, dest, message, None, live_id)
-            )
+            self.notices.append(Notice(key(space_id), kind, dest, message, None, live_id))
 
 
 async def destinations(

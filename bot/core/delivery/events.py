@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.core.context import reach
 from bot.core.delivery.ledger import Delivery
 from bot.core.delivery.payloads import dump_message
-from bot.core.delivery.planning import ANNOUNCEMENT, EVENT
+from bot.core.delivery.vocabulary import Kind, event_cap_key
 from bot.core.messages import Destination, OutMessage, SendResult, Text
 from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent, UnitOfWork
 from bot.domain.model import Live
@@ -57,14 +57,14 @@ async def sync_events(
 
 async def thread_of(uow: UnitOfWork, live_id: int, dest: Destination) -> str | None:
     """The thread opened on the live's announcement in that channel (its id is the message's)."""
-    for posted, message_id in await uow.deliveries.posted(live_id, ANNOUNCEMENT):
+    for posted, message_id in await uow.deliveries.posted(live_id, Kind.ANNOUNCEMENT):
         if posted.platform == dest.platform and posted.chat_id == dest.chat_id:
             return message_id
     return None
 
 
 async def events_of(uow: UnitOfWork, live_id: int) -> list[tuple[Destination, str]]:
-    return await uow.deliveries.posted(live_id, EVENT)
+    return await uow.deliveries.posted(live_id, Kind.EVENT)
 
 
 async def tell_host_event_cap(uow: UnitOfWork, row: Delivery, now: datetime) -> None:
@@ -80,6 +80,5 @@ async def tell_host_event_cap(uow: UnitOfWork, row: Delivery, now: datetime) -> 
     message = OutMessage(Text(locale, "event.cap", {"id": live.id, "title": live.title}))
     if not dest.private:
         message = replace(message, mentions=(host.ref,))
-    await uow.deliveries.add(
-        f"{row.key}:cap", "event_cap", now, dest, dump_message(message), host.id, live.id
-    )
+    key, kind = event_cap_key(row.key), Kind.EVENT_CAP
+    await uow.deliveries.add(key, kind, now, dest, dump_message(message), host.id, live.id)
