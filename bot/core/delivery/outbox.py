@@ -37,7 +37,7 @@ from bot.core.delivery.send_time import (
 from bot.core.delivery.staleness import mention_batches, stale
 from bot.core.delivery.vocabulary import CORE_PLATFORM, Kind
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.ports import ChatPlatform, Clock, Store, UnitOfWork
+from bot.core.ports import Capabilities, ChatPlatform, Clock, Store, UnitOfWork
 from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,15 @@ class Outbox:
         clock: Clock,
         platforms: Mapping[str, ChatPlatform],
         *,
+        capabilities: Mapping[str, Capabilities] | None = None,
         concurrency: int = 8,
     ) -> None:
         self._store = store
         self._clock = clock
         self._platforms = dict(platforms)
+        # What each platform offers by its name, as the composition root declared it (a host
+        # told of a full calendar may read the bot on a platform this process does not run).
+        self._capabilities = dict(capabilities or {})
         # Slots per platform: one platform's throttled sends (Telegram's 20 a minute in a group)
         # must not hold every slot while another platform's messages wait.
         self._concurrency = concurrency
@@ -191,9 +195,9 @@ class Outbox:
             ):  # a 429 is the platform saying "later", not a failure: it never gives up
                 await uow.deliveries.finish(row.id, "refused", now, reason=result.reason)
                 if result.permanent and row.dest.private and row.member_id is not None:
-                    await reach_another_way(uow, row, now)
+                    await reach_another_way(uow, row, now, self._capabilities)
                 if row.kind == Kind.EVENT and result.reason == EVENT_CAP:
-                    await tell_host_event_cap(uow, row, now)
+                    await tell_host_event_cap(uow, row, now, self._capabilities)
             else:
                 wait = result.retry_after or min(2 ** (row.attempts + 1), 300)
                 retry = now + timedelta(seconds=wait)
@@ -275,5 +279,5 @@ class Outbox:
 
 
 def _threads(platform: ChatPlatform, dest: Destination) -> bool:
-    """Whether the platform opens a thread on each announcement (Discord)."""
-    return not dest.private and dest.thread_id is None and getattr(platform, "threads", False)
+    """Whether the post goes in the thread opened on the live's announcement (Discord)."""
+    return not dest.private and dest.thread_id is None and platform.capabilities.threads

@@ -32,9 +32,8 @@ SOON_BEFORE = timedelta(minutes=15)
 NUDGE_AFTER = timedelta(minutes=15)
 AUTO_END_AFTER = timedelta(hours=2)
 EDIT_SPACING = timedelta(seconds=3)  # at most one edit of an announcement this often
-# Platforms whose spaces keep a calendar of their own; an event exists only for lives in the
-# next 30 days (Discord's advice, and its cap of 100 events a server fills up otherwise).
-CALENDAR_PLATFORMS = frozenset({"discord"})
+# An event exists only for lives in the next 30 days (Discord's advice, and its cap of 100
+# events a server fills up otherwise).
 EVENT_AHEAD = timedelta(days=30)
 # Messages of a live that go in the thread opened on its announcement, where a platform has one.
 IN_THREAD = frozenset({Kind.REMINDER, Kind.SOON, Kind.ON_AIR})
@@ -66,7 +65,7 @@ async def plan_member(
         return 0
     # Where it goes is decided now; its words when it is sent (the member may have changed
     # language or time zone by then).
-    dest = await reach(uow, member, community)
+    dest = await reach(uow, member, community, config.capabilities)
     planned = 0
     for label, offset in offsets(member, community):
         due = live.starts_at - offset
@@ -96,22 +95,24 @@ async def plan_live(
         if host is None:
             continue
         key = nudge_key(live.id, host_id, live.starts_at)
-        dest = await reach(uow, host, community)
+        dest = await reach(uow, host, community, config.capabilities)
         due = live.starts_at + NUDGE_AFTER
         await uow.deliveries.plan(key, Kind.NUDGE, due, dest, recipe(Kind.NUDGE), host_id, live.id)
-    await plan_events(uow, community, live, now)
+    await plan_events(uow, config, community, live, now)
     end_at = live.ends_at + AUTO_END_AFTER
     key = auto_end_key(live.id, live.starts_at)
     here = Destination(CORE_PLATFORM, str(live.id), False)
     await uow.deliveries.plan(key, Kind.AUTO_END, end_at, here, {}, None, live.id)  # no words
 
 
-async def plan_events(uow: UnitOfWork, community: Community, live: Live, now: datetime) -> None:
-    """Owes the live's event in each calendar-keeping space, 30 days ahead at most. The key has
-    no start time: once created, the event follows the live's changes (see the sender's
-    refresh); one not created yet moves with the live."""
+async def plan_events(
+    uow: UnitOfWork, config: CoreConfig, community: Community, live: Live, now: datetime
+) -> None:
+    """Owes the live's event in each space whose platform keeps a calendar, 30 days ahead at
+    most. The key has no start time: once created, the event follows the live's changes (see
+    the sender's refresh); one not created yet moves with the live."""
     for space in await uow.communities.spaces(community.id, SpaceRole.ANNOUNCE):
-        if space.platform not in CALENDAR_PLATFORMS:
+        if not config.offers(space.platform).calendar:
             continue
         due = max(now, live.starts_at - EVENT_AHEAD)
         dest = Destination(space.platform, space.external_id, private=False)

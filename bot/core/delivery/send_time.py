@@ -4,7 +4,7 @@ a space. Each function is one unit of work the outbox runs through the store."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -15,7 +15,7 @@ from bot.core.delivery.payloads import dump_message, is_recipe, load_message, me
 from bot.core.delivery.planning import current_announcement
 from bot.core.delivery.vocabulary import Kind, fallback_key
 from bot.core.messages import Destination, OutMessage
-from bot.core.ports import UnitOfWork
+from bot.core.ports import Capabilities, UnitOfWork
 from bot.domain.model import Live
 
 
@@ -68,7 +68,9 @@ async def refresh_state(
     return message, posted, await events_of(uow, live_id), await uow.lives.get(live_id)
 
 
-async def reach_another_way(uow: UnitOfWork, row: Delivery, now: datetime) -> None:
+async def reach_another_way(
+    uow: UnitOfWork, row: Delivery, now: datetime, capabilities: Mapping[str, Capabilities]
+) -> None:
     """The member refused private messages (Telegram 403, Discord 50007): remember it for good
     and owe the same message in the live's space on their platform, mentioning them."""
     assert row.member_id is not None
@@ -78,7 +80,7 @@ async def reach_another_way(uow: UnitOfWork, row: Delivery, now: datetime) -> No
     community = await uow.communities.get(live.community_id) if live is not None else None
     if member is None or community is None:
         return
-    dest = await reach(uow, member, community)
+    dest = await reach(uow, member, community, capabilities)
     if dest.private:
         return  # no space of their platform to reach them in
     payload = row.payload  # a recipe is worded for the space when sent there
