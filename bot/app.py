@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
+from bot.adapters.capabilities import DECLARED
 from bot.adapters.limits import DISCORD, TELEGRAM, LimitProfile
 from bot.adapters.shell.adapter import Shell, ShellPlatform
 from bot.adapters.shell.seed import ensure_community, seed_demo
@@ -81,6 +82,7 @@ def core_config(settings: Settings, *, script: bool = False) -> CoreConfig:
         reminders=tuple(settings.reminders),
         premoderation=settings.premoderation,
         flood_limits=not script,
+        capabilities=DECLARED,
     )
 
 
@@ -96,7 +98,7 @@ async def build(
     load_all()
     store = await open_store(settings.database_url)
     clock = SystemClock()
-    outbox = Outbox(store, clock, {})
+    outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
     shell_in = stdin or sys.stdin
     script = settings.shell_only and not shell_in.isatty()
     core = Core(store, clock, core_config(settings, script=script), outbox)

@@ -13,7 +13,8 @@ from bot.core.context import Context, CoreConfig, Refusal, locale_for
 from bot.core.conversation import FORM_CHECKS, Conversations
 from bot.core.delivery.outbox import Outbox
 from bot.core.delivery.payloads import dump_message
-from bot.core.delivery.planning import LATE_ANSWER, refresh_announcements, unplan_live
+from bot.core.delivery.planning import refresh_announcements, unplan_live
+from bot.core.delivery.vocabulary import Kind, late_answer_key
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
 from bot.core.lives.pickers import command_meant, typed_as
@@ -242,7 +243,7 @@ class Core:
 
         async def work(uow: UnitOfWork) -> None:
             for receipt in answered:
-                await uow.deliveries.expire_key(_answer_key(receipt), "answered", now)
+                await uow.deliveries.expire_key(late_answer_key(receipt), "answered", now)
             for receipt in handled:
                 await uow.inbox.done(receipt, now)
 
@@ -300,10 +301,6 @@ async def _close_unstarted(uow: UnitOfWork, live_id: int, now: datetime) -> bool
     return True
 
 
-def _answer_key(receipt: int) -> str:
-    return f"answer:inbox={receipt}"
-
-
 async def _owe_answer(
     uow: UnitOfWork, ctx: Context, req: Request, reply: Reply, due: datetime
 ) -> None:
@@ -312,8 +309,8 @@ async def _owe_answer(
     late = OutMessage(Text(ctx.locale, "answer.late", {"answer": first.text}), first.buttons)
     dest = Destination(req.actor.platform, req.actor.id, private=True)
     await uow.deliveries.add(
-        _answer_key(req.receipt or 0),
-        LATE_ANSWER,
+        late_answer_key(req.receipt or 0),
+        Kind.LATE_ANSWER,
         due,
         dest,
         dump_message(late),

@@ -26,10 +26,21 @@ class Clock(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a chat platform offers, declared where the composition root builds it: the core
+    asks these, never a platform's name. The defaults are what a platform nobody declared gets."""
+
+    threads: bool = False  # a thread opened on each announcement takes the live's later posts
+    dms_by_default: bool = True  # members get private messages unless they turn them off
+    calendar: bool = False  # its spaces keep a calendar of events (see `EventCalendar`)
+
+
 class ChatPlatform(Protocol):
     """One platform's outbound side; a refused send is a `SendResult`, never an exception."""
 
     name: str
+    capabilities: Capabilities
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult: ...
 

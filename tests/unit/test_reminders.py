@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.core.delivery.payloads import dump_message
 from bot.core.messages import Destination, OutMessage, Param, Raw, SendResult, Text
+from bot.core.ports import Capabilities
 from bot.domain.model import LiveStatus, UserRef
 from bot.i18n.catalog import render
 from bot.storage.tables import deliveries
@@ -359,6 +360,7 @@ class StormPlatform:
 
     seed: int = 7
     name: str = "shell"
+    capabilities: Capabilities = field(default_factory=Capabilities)
     delivered: list[str] = field(default_factory=list)
     answers: Counter[str] = field(default_factory=Counter)
 

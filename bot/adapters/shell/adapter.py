@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.adapters.capabilities import SHELL_CAPABILITIES
 from bot.adapters.shell.render import attachment_line, clean, message_lines, where
 from bot.core.dispatcher import Core
 from bot.core.messages import (
@@ -44,6 +45,7 @@ class ShellPlatform:
     """The outbound side: posts to spaces and private messages are printed where they land."""
 
     name = "shell"
+    capabilities = SHELL_CAPABILITIES
 
     def __init__(self, out: TextIO, exports: Path = EXPORTS) -> None:
         self._out = out

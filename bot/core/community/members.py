@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.core import codec
 from bot.core.community.setup import read_language, read_reminders, read_timezone
-from bot.core.context import Context, locale_for
+from bot.core.context import Context, locale_for, wants_dms
 from bot.core.delivery.planning import refresh_announcements
 from bot.core.fields import parse_bool
 from bot.core.lives.signups import promote_waitlist
@@ -55,7 +55,7 @@ async def settings(ctx: Context) -> Reply:
 def show_settings(ctx: Context, key: str) -> Reply:
     member, community = ctx.member, ctx.community
     reminders = member.reminders or (community.reminders if community else ctx.config.reminders)
-    dms_on = member.dms if member.dms is not None else member.platform != "discord"
+    dms_on = wants_dms(member, ctx.config.capabilities)
     other = "en" if locale_for(member, community, ctx.config) == "fr" else "fr"
     buttons = [
         [Button(ctx.t(f"settings.switch_{other}"), codec.encode("settings", "language", other))],

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.delivery.planning import plan_member, refresh_announcements, unplan_member
+from bot.core.delivery.vocabulary import Kind, promotion_key
 from bot.core.lives import views
 from bot.core.messages import OutMessage, Param, Reply, Text
 from bot.core.registry import command
@@ -68,7 +69,7 @@ async def promote_waitlist(ctx: Context, live: Live) -> list[int]:
     if live.status is not LiveStatus.SCHEDULED:
         return []
     promoted = await ctx.uow.signups.promote(live.id, live.capacity)
-    stamp = ctx.clock.now().isoformat()
+    now = ctx.clock.now()
     for member_id in promoted:
         tz = await member_tz(ctx, member_id)
 
@@ -77,8 +78,8 @@ async def promote_waitlist(ctx: Context, live: Live) -> list[int]:
             params: dict[str, Param] = {"id": live.id, "title": live.title, "when": when}
             return OutMessage(Text(locale, "signup.promoted", params))
 
-        key = f"promoted:live={live.id}:member={member_id}:at={stamp}"
-        await ctx.tell_member(member_id, key, "promotion", build, live.id)
+        key = promotion_key(live.id, member_id, now)
+        await ctx.tell_member(member_id, key, Kind.PROMOTION, build, live.id)
         await owe_reminders(ctx, live, member_id)
     return promoted
 
