@@ -10,7 +10,7 @@ from bot.core.context import Context
 from bot.core.deliveries import edit_cards
 from bot.core.fields import parse_live_ref
 from bot.core.members_lookup import display_name
-from bot.core.messages import Button, OutMessage, Param, Reply, Text
+from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.questions import community_of
 from bot.core.registry import command
 from bot.domain.model import Community, LiveStatus, Proposal, ProposalStatus, SpaceRole
@@ -135,6 +135,7 @@ async def decline(ctx: Context) -> Reply:
     ):
         ctx.refuse("proposal.already_decided", id=proposal.id)
     await _decided(ctx, proposal, Text(community_of(ctx).language, "proposal.decision.decline"))
+    told: Param = Raw("")  # said only when the author is still there to be told
     if proposal.member_id is not None:
 
         def build(locale: str) -> OutMessage:
@@ -142,4 +143,5 @@ async def decline(ctx: Context) -> Reply:
 
         key = f"proposal:p={proposal.id}:declined"
         await ctx.tell_member(proposal.member_id, key, "proposal", build)
-    return ctx.reply("proposal.declined", id=proposal.id, title=proposal.title)
+        told = ctx.t("proposal.declined_told")
+    return ctx.reply("proposal.declined", id=proposal.id, title=proposal.title, told=told)

@@ -37,7 +37,6 @@ PERIODS = {
     "1y": Period("stats.period.1y", 365),
     "all": Period("stats.period.all", None),
 }
-FRENCH = {"7j": "7d", "30j": "30d", "90j": "90d", "1a": "1y", "tout": "all"}
 DEFAULT = "30d"
 
 
@@ -67,12 +66,11 @@ async def stats(ctx: Context) -> Reply:
 
 
 def read_period(ctx: Context) -> Period:
-    """`30d` or `30j`, any case; absent means the last 30 days."""
+    """`30d` or `30j` (see `vocabulary`), any case; absent means the last 30 days."""
     raw = ctx.arg("period")
     if raw is None:
         return PERIODS[DEFAULT]
-    code = raw.lower()
-    period = PERIODS.get(FRENCH.get(code, code))
+    period = PERIODS.get(raw.lower())
     if period is None:
         ctx.refuse("stats.bad_period", value=raw[:20])
     return period

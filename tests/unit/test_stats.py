@@ -95,12 +95,12 @@ async def test_the_figures_of_a_known_week_in_french(community: Chat) -> None:
             "(du 27 oct. 2026 au 26 nov. 2026) :",
             "🎬 Lives tenus : 2 · annulés : 1",
             "🙋 Inscriptions : 7",
-            f"✅ Présence : 67{NBSP}% (4 sur 6 inscrits confirmés) · absences : 33{NBSP}%",
+            f"✅ Présence : 67{NBSP}% (4 sur 6 inscriptions confirmées) · absences : 33{NBSP}%",
             "⭐ Note moyenne : 4,3/5 (3 notes)",
             "❓ Questions posées : 4 · approuvées : 2 · traitées en direct : 1",
             "🏆 Les lives les plus suivis :",
-            "#1 « Cours de cuisine » : 3 présents",
-            "#2 « Atelier CV » : 1 présent",
+            "#1 « Cours de cuisine » : 3 présences",
+            "#2 « Atelier CV » : 1 présence",
         ]
     )
     assert not said.reply.public  # figures are for the organizer who asked
@@ -191,7 +191,7 @@ async def test_lives_planned_but_none_held_give_figures_without_a_chart(communit
     assert said.key == "stats.text"
     assert "🎬 Lives tenus : 0 · annulés : 0" in said
     assert "🙋 Inscriptions : 1" in said
-    assert "✅ Présence : pas encore de live tenu avec des inscrits." in said
+    assert "✅ Présence : pas encore de live tenu avec des inscriptions." in said
     assert "⭐ Note moyenne : pas encore de note." in said
     assert "🏆" not in said.text
     assert said.reply.messages[0].attachment is None

@@ -18,7 +18,7 @@ import discord
 
 from bot.adapters.discord.render import Part, parts
 from bot.core.messages import OutMessage, Reply, Text
-from bot.i18n.catalog import supported
+from bot.i18n.catalog import CommandWriter, supported, typed
 
 log = logging.getLogger(__name__)
 ACK_WITHIN = 2.0  # seconds; Discord drops an interaction not acknowledged within 3
@@ -26,10 +26,15 @@ Interaction = discord.Interaction[discord.Client]
 
 
 async def answer(
-    interaction: Interaction, work: Awaitable[Reply], *, in_place: bool = False
+    interaction: Interaction,
+    work: Awaitable[Reply],
+    *,
+    in_place: bool = False,
+    commands: CommandWriter = typed,
 ) -> None:
     """Runs `work` and shows its reply to the person who acted. `in_place`: a button on an
-    ephemeral message of theirs (their settings) updates that message."""
+    ephemeral message of theirs (their settings) updates that message; `commands` writes the
+    commands the reply names."""
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
     deferred = not done
@@ -37,7 +42,7 @@ async def answer(
         if deferred:
             await interaction.response.defer(ephemeral=True, thinking=not in_place)
         reply = await task
-        await _show(interaction, reply, deferred, in_place)
+        await _show(interaction, reply, deferred, in_place, commands)
     except discord.NotFound as error:
         # 10062: Discord gave up on this interaction (the network was slower than our margin);
         # the member sees "the application did not respond" and may try again.
@@ -56,11 +61,17 @@ def _consume(task: asyncio.Future[Reply]) -> None:
         log.error("a command failed after its interaction was lost", exc_info=task.exception())
 
 
-async def _show(interaction: Interaction, reply: Reply, deferred: bool, in_place: bool) -> None:
+async def _show(
+    interaction: Interaction,
+    reply: Reply,
+    deferred: bool,
+    in_place: bool,
+    commands: CommandWriter,
+) -> None:
     messages = reply.messages or (
         OutMessage(Text(interaction_locale(interaction), "discord.done")),
     )
-    shown = [part for message in messages for part in parts(message)]
+    shown = [part for message in messages for part in parts(message, commands)]
     ephemeral = not reply.public
     first, rest = shown[0], shown[1:]
     if not deferred:
