@@ -11,9 +11,9 @@ from pathlib import Path
 
 from bot.core import registry as _registry  # noqa: F401  (use cases register on import)
 from bot.core.context import CoreConfig
+from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
 from bot.core.messages import Reply, Request
-from bot.core.outbox import Outbox
 from bot.core.usecases import load_all
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.i18n.catalog import render

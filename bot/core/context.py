@@ -37,6 +37,9 @@ class CoreConfig:
     reminders: tuple[str, ...] = ("24h", "15m")
     premoderation: bool = True
     automod: Automod = field(default_factory=Automod.default)  # compiled once, shared
+    # Per-member flood limits (commands, questions). Off only for a script fed to the shell:
+    # its personas are the operator's own lines, typed faster than any person could.
+    flood_limits: bool = True
 
 
 class Refusal(Exception):

@@ -9,15 +9,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core import codec
+from bot.core.community.repositories import Place
 from bot.core.context import Context, CoreConfig, Refusal, locale_for
 from bot.core.conversation import FORM_CHECKS, Conversations
-from bot.core.deliveries import LATE_ANSWER, refresh_announcements, unplan_live
+from bot.core.delivery.outbox import Outbox
+from bot.core.delivery.payloads import dump_message
+from bot.core.delivery.planning import LATE_ANSWER, refresh_announcements, unplan_live
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
+from bot.core.lives.pickers import command_meant, typed_as
 from bot.core.messages import CommandRef, Destination, OutMessage, Raw, Reply, Request, Text
-from bot.core.outbox import Outbox
-from bot.core.payload import dump_message
-from bot.core.ports import Clock, Place, Store, UnitOfWork
+from bot.core.ports import Clock, Store, UnitOfWork
 from bot.core.registry import COMMANDS, field_words, resolve
 from bot.domain.model import Community, LiveStatus, Member, Role, UserRef
 from bot.domain.policy import may
@@ -185,10 +187,20 @@ class Core:
 
     async def _run(self, ctx: Context) -> Reply:
         req = ctx.req
-        if req.actor != SYSTEM and not self.flood.allow(req.actor, ctx.clock.now()):
-            ctx.refuse("error.flood_commands")  # the bot's own schedule is never a flood
+        if (
+            req.actor != SYSTEM  # the bot's own schedule is never a flood
+            and self.config.flood_limits
+            and not self.flood.allow(req.actor, ctx.clock.now())
+        ):
+            ctx.refuse("error.flood_commands")
         spec = COMMANDS.get(req.command)
         if spec is None:
+            meant = command_meant(req.command) if req.raw is not None else None  # typed
+            if meant is not None:
+                suggestion = typed_as(meant, req.raw or "", ctx.locale)
+                ctx.refuse(
+                    "error.unknown_command_suggest", command=req.command, suggestion=suggestion
+                )
             ctx.refuse("error.unknown_command", command=req.command[:32])
         if req.raw is not None:
             try:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.sql import Executable
 
-from bot.core.ports import Place
+from bot.core.community.repositories import Place
 from bot.domain.model import Community, Space, SpaceRole
 from bot.storage._db import Db
 from bot.storage._sql import AnyRow, checked_values, csv_tuple, insert_for, to_csv, upsert

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import JSON, bindparam, case, delete, func, select, update
 from sqlalchemy.sql import ColumnElement, Executable
 
-from bot.core.deliveries import CORE_PLATFORM, REFRESH, URGENT
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.planning import CORE_PLATFORM, REFRESH, URGENT
 from bot.core.messages import Destination
-from bot.core.ports import Delivery
 from bot.storage._db import Db
 from bot.storage._sql import AnyRow, insert_for
 from bot.storage.tables import UTCDateTime, deliveries

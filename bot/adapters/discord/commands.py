@@ -16,9 +16,9 @@ import discord
 from discord import AppCommandOptionType as Kind
 
 from bot.adapters.discord.render import CommandMentions
+from bot.core.lives.pickers import LiveKind
 from bot.core.messages import Text
 from bot.core.registry import word_for
-from bot.core.suggest import LiveKind
 from bot.core.vocabulary import field_word
 from bot.domain.automod import fold
 from bot.domain.series import Repeat
@@ -82,6 +82,7 @@ def pick(name: str, key: str, values: tuple[str, ...], required: bool = False) -
 
 
 UPCOMING, HOSTED, RECENT = LiveKind.UPCOMING, LiveKind.HOSTED, LiveKind.RECENT
+ON_AIR = LiveKind.ON_AIR
 
 
 def question(about: str = "discord.option.question_id") -> Option:
@@ -104,6 +105,7 @@ SLASH: tuple[Slash, ...] = (
     Slash("questions", (live(UPCOMING),), in_dms=True),
     Slash("join", (live(UPCOMING),), in_dms=True),
     Slash("leave", (live(UPCOMING),), in_dms=True),
+    Slash("here", (live(ON_AIR),), in_dms=True),
     Slash("ask", (live(UPCOMING), text("question", True), flag("anonymous")), in_dms=True),
     Slash("myschedule", in_dms=True),
     Slash("settings", (LANGUAGE, text("timezone"), text("reminders"), flag("dms")), in_dms=True),

@@ -20,9 +20,9 @@ from bot.adapters.discord.commands import sync
 from bot.adapters.discord.platform import DiscordPlatform
 from bot.adapters.discord.render import ACTION_EVENT, ActionButton, CommandMentions
 from bot.adapters.limits import DISCORD, LimitProfile, RateLimitedPlatform
+from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.outbox import Outbox
 from bot.core.ports import LiveEvent
 from bot.settings import DiscordSettings
 

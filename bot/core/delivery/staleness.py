@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from bot.core.deliveries import ANNOUNCEMENT, AUTO_END, EVENT, NUDGE, REMINDER, SOON
-from bot.core.ports import Delivery
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.planning import ANNOUNCEMENT, AUTO_END, EVENT, NUDGE, REMINDER, SOON
 from bot.domain.model import Live, LiveStatus
 
 MENTIONS_PER_MESSAGE = 90  # about what fits in Discord's 2,000 characters

@@ -8,12 +8,12 @@ from datetime import timedelta
 from rapidfuzz import fuzz, utils
 
 from bot.core import codec
+from bot.core.community.names import display_name
 from bot.core.context import Context
 from bot.core.fields import parse_bool, parse_live_ref
-from bot.core.members_lookup import display_name
+from bot.core.lives.signups import refuse_closed
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
-from bot.core.signups import refuse_closed
 from bot.domain.automod import fold
 from bot.domain.model import Community, Live, LiveStatus, Question, QuestionStatus, Role, SpaceRole
 from bot.i18n.dates import format_short
@@ -132,7 +132,7 @@ async def ask(ctx: Context) -> Reply:
         ctx.refuse("question.muted", until=Raw(format_short(until, ctx.tz, ctx.locale)))
     text, anonymous = question_text(ctx), anonymous_arg(ctx)
     recent = await ctx.uow.questions.count_recent(live.id, ctx.member.id, now - FLOOD_WINDOW)
-    if recent >= FLOOD_LIMIT:
+    if recent >= FLOOD_LIMIT and ctx.config.flood_limits:
         ctx.refuse("question.flood", limit=FLOOD_LIMIT, minutes=FLOOD_WINDOW.seconds // 60)
     flags = ctx.config.automod.with_terms(community.lexicon).check(text)
     # Flagged questions wait for a human even without pre-moderation: trolls never reach the host.

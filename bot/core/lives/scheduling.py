@@ -7,14 +7,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import views
+from bot.core.community.lookup import need_member
 from bot.core.context import Context
-from bot.core.deliveries import ANNOUNCEMENT, plan_all, refresh_announcements, unplan_live
-from bot.core.live_fields import LIVE_KEYS, LiveFields, read_fields
-from bot.core.lookup import need_member
+from bot.core.delivery.planning import ANNOUNCEMENT, plan_all, refresh_announcements, unplan_live
+from bot.core.lives import views
+from bot.core.lives.fields import LIVE_KEYS, LiveFields, read_fields
+from bot.core.lives.signups import member_tz, promote_waitlist
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
-from bot.core.signups import member_tz, promote_waitlist
 from bot.domain.model import Live, LiveStatus, SignupStatus
 from bot.domain.series import Repeat, SeriesError, series_starts
 from bot.domain.when import WhenError, one_year_after

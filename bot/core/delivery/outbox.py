@@ -15,7 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.core.calendar import (
+from bot.core.context import reach
+from bot.core.delivery.events import (
     EVENT_CAP,
     calendar_of,
     events_of,
@@ -24,8 +25,9 @@ from bot.core.calendar import (
     tell_host_event_cap,
     thread_of,
 )
-from bot.core.context import reach
-from bot.core.deliveries import (
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.payloads import dump_message, is_recipe, load_message, messages_of
+from bot.core.delivery.planning import (
     ANNOUNCEMENT,
     AUTO_END,
     CARD_EDIT,
@@ -37,10 +39,9 @@ from bot.core.deliveries import (
     REMINDER,
     current_announcement,
 )
+from bot.core.delivery.staleness import mention_batches, stale
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.payload import dump_message, load_message
-from bot.core.ports import ChatPlatform, Clock, Delivery, Store, UnitOfWork
-from bot.core.triage import mention_batches, stale
+from bot.core.ports import ChatPlatform, Clock, Store, UnitOfWork
 from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
@@ -162,12 +163,13 @@ class Outbox:
             thread = await self._store.run(lambda uow: thread_of(uow, live_id, dest))
             dest = replace(dest, thread_id=thread) if thread is not None else dest
         async with self._slot(first.dest.platform):
-            won = await self._store.run(lambda uow: _claim(uow, batch, self._clock.now()))
-            if not won:
+            worded = await self._store.run(lambda uow: _claim_worded(uow, batch, self._clock.now()))
+            if not worded:
                 return 0
-            message = load_message(first.payload)
+            won = [row for row, _ in worded]
+            message = worded[0][1]
             if len(won) > 1 or not first.dest.private:
-                mentions = tuple(m for row in won for m in load_message(row.payload).mentions)
+                mentions = tuple(m for _, each in worded for m in each.mentions)
                 message = replace(message, mentions=mentions)
             result = await platform.send(dest, message, key=first.key)
             # Recorded inside the slot: rows "sending" never outnumber the slots, so a crash
@@ -313,6 +315,21 @@ async def _claim(uow: UnitOfWork, rows: list[Delivery], now: datetime) -> list[D
     return [row for row in rows if await uow.deliveries.claim(row.id, now)]
 
 
+async def _claim_worded(
+    uow: UnitOfWork, rows: list[Delivery], now: datetime
+) -> list[tuple[Delivery, OutMessage]]:
+    """Claims the rows and words each as it should read now (see payload.py); a recipe with
+    nothing left to say (its live or member is gone) is expired rather than sent."""
+    won = await _claim(uow, rows, now)
+    out = []
+    for row, message in zip(won, await messages_of(uow, won), strict=True):
+        if message is None:
+            await uow.deliveries.finish(row.id, "expired", now, reason="nothing left to say")
+        else:
+            out.append((row, message))
+    return out
+
+
 async def _reach_another_way(uow: UnitOfWork, row: Delivery, now: datetime) -> None:
     """The member refused private messages (Telegram 403, Discord 50007): remember it for good
     and owe the same message in the live's space on their platform, mentioning them."""
@@ -326,9 +343,12 @@ async def _reach_another_way(uow: UnitOfWork, row: Delivery, now: datetime) -> N
     dest = await reach(uow, member, community)
     if dest.private:
         return  # no space of their platform to reach them in
-    message = replace(load_message(row.payload), mentions=(member.ref,))
-    if message.text.key == "reminder.dm":  # in a space, say how to get reminders privately
-        message = replace(message, text=replace(message.text, key="reminder.mention"))
+    payload = row.payload  # a recipe is worded for the space when sent there
+    if not is_recipe(payload):  # a ready-made message, owed before recipes existed
+        message = replace(load_message(payload), mentions=(member.ref,))
+        if message.text.key == "reminder.dm":  # in a space, say how to get reminders privately
+            message = replace(message, text=replace(message.text, key="reminder.mention"))
+        payload = dump_message(message)
     await uow.deliveries.plan(
-        f"{row.key}:fallback", row.kind, now, dest, dump_message(message), member.id, row.live_id
+        f"{row.key}:fallback", row.kind, now, dest, payload, member.id, row.live_id
     )

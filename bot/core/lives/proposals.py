@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import codec, views
+from bot.core import codec
+from bot.core.community.names import display_name
 from bot.core.context import Context
-from bot.core.deliveries import edit_cards
+from bot.core.delivery.planning import edit_cards
 from bot.core.fields import parse_live_ref
-from bot.core.members_lookup import display_name
+from bot.core.lives import views
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
-from bot.core.questions import community_of
+from bot.core.qa.questions import community_of
 from bot.core.registry import command
 from bot.domain.model import Community, LiveStatus, Proposal, ProposalStatus, SpaceRole
 

@@ -19,8 +19,8 @@ from bot.core.context import Context
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 from bot.core.messages import Attachment, OutMessage, Param, Raw, Reply, Text
-from bot.core.ports import Figures, LiveFigures
 from bot.core.registry import command
+from bot.core.reports.repositories import Figures, LiveFigures
 from bot.i18n.catalog import render
 
 TOP = 3  # lives named as the most attended

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.community.lookup import need_member
+from bot.core.community.names import display_name
 from bot.core.context import Context
-from bot.core.deliveries import edit_cards
-from bot.core.lookup import need_member
-from bot.core.members_lookup import display_name
+from bot.core.delivery.planning import edit_cards
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
-from bot.core.questions import VISIBLE, community_of, moderation_card, question_arg, question_ref
+from bot.core.qa.questions import (
+    VISIBLE,
+    community_of,
+    moderation_card,
+    question_arg,
+    question_ref,
+)
 from bot.core.registry import command
 from bot.domain.model import Live, ModAction, Question, QuestionStatus
 from bot.domain.when import LengthError, parse_length

@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core.context import reach
-from bot.core.deliveries import ANNOUNCEMENT, EVENT
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.payloads import dump_message
+from bot.core.delivery.planning import ANNOUNCEMENT, EVENT
 from bot.core.messages import Destination, OutMessage, SendResult, Text
-from bot.core.payload import dump_message
-from bot.core.ports import ChatPlatform, Delivery, EventCalendar, LiveEvent, UnitOfWork
+from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent, UnitOfWork
 from bot.domain.model import Live
 
 EVENT_CAP = "event_cap"  # the reason a platform gives when a server holds its maximum of events

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core import codec
 from bot.core.context import Context
-from bot.core.deliveries import NUDGE, REMINDER, SOON, TIMED, refresh_announcements
-from bot.core.live_fields import read_link
+from bot.core.delivery.planning import NUDGE, REMINDER, SOON, TIMED, refresh_announcements
+from bot.core.lives.fields import read_link
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, QuestionStatus, SignupStatus
@@ -29,7 +29,7 @@ async def golive(ctx: Context) -> Reply:
     def build(locale: str) -> OutMessage:
         link = Text(locale, "golive.link", {"link": live.link}) if live.link else Raw("")
         text = Text(locale, "golive.post", {"id": live.id, "title": live.title, "link": link})
-        here = Button(Text(locale, "button.here"), codec.encode("attend", live.id))
+        here = Button(Text(locale, "button.here"), codec.encode("here", live.id))
         ask = Button(Text(locale, "button.ask"), codec.encode("ask", live.id))
         return OutMessage(text, ((here, ask),))
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core import codec
-from bot.core.community import read_language, read_reminders, read_timezone
+from bot.core.community.setup import read_language, read_reminders, read_timezone
 from bot.core.context import Context, locale_for
-from bot.core.deliveries import refresh_announcements
+from bot.core.delivery.planning import refresh_announcements
 from bot.core.fields import parse_bool
+from bot.core.lives.signups import promote_waitlist
 from bot.core.messages import Button, Reply
 from bot.core.registry import command
-from bot.core.signups import promote_waitlist
 from bot.core.vocabulary import field_named, field_word, value_of
 
 SETTINGS_KEYS = ("language", "timezone", "reminders", "dms")
@@ -48,7 +50,9 @@ async def settings(ctx: Context) -> Reply:
         updated = await ctx.uow.members.get(ctx.member.id)
         assert updated is not None
         ctx.member = updated
-    return show_settings(ctx, "settings.saved" if changes else "settings.show")
+    shown = show_settings(ctx, "settings.saved" if changes else "settings.show")
+    # A toggle pressed on the settings shown updates them where they are.
+    return replace(shown, in_place=typed is not None)
 
 
 def show_settings(ctx: Context, key: str) -> Reply:

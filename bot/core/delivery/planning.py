@@ -7,14 +7,13 @@ The sender (`outbox.py`) decides at send time what is still worth sending.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import views
-from bot.core.context import CoreConfig, destinations, locale_for, reach
-from bot.core.messages import Destination, OutMessage, Param, Text
-from bot.core.payload import dump_message
+from bot.core.context import CoreConfig, destinations, reach
+from bot.core.delivery.payloads import dump_message, recipe
+from bot.core.lives import views
+from bot.core.messages import Destination, OutMessage
 from bot.core.ports import UnitOfWork
 from bot.domain.model import Community, Live, LiveStatus, Member, SignupStatus, SpaceRole
 from bot.domain.when import LengthError, parse_length
@@ -73,28 +72,16 @@ async def plan_member(
     member = who if isinstance(who, Member) else await uow.members.get(who)
     if member is None or live.status is not LiveStatus.SCHEDULED:
         return 0
+    # Where it goes is decided now; its words when it is sent (the member may have changed
+    # language or time zone by then).
     dest = await reach(uow, member, community)
-    if dest.private:  # a private message speaks the member's language and time
-        locale, tz = (
-            locale_for(member, community, config),
-            ZoneInfo(member.timezone or community.timezone),
-        )
-    else:  # a post in a space is read by everyone mentioned in it
-        locale, tz = community.language, ZoneInfo(community.timezone)
     planned = 0
-    key = "reminder.dm" if dest.private else "reminder.mention"
-    params: dict[str, Param] = {
-        "id": live.id,
-        "title": live.title,
-        "when": views.when(locale, live, tz),
-    }
-    message = OutMessage(Text(locale, key, params), mentions=() if dest.private else (member.ref,))
-    payload = dump_message(message)
     for label, offset in offsets(member, community):
         due = live.starts_at - offset
         if due <= now:
             continue
         row_key = f"reminder:live={live.id}:member={member.id}:offset={label}:start={_stamp(live)}"
+        payload = recipe(REMINDER, offset=label)
         await uow.deliveries.plan(row_key, REMINDER, due, dest, payload, member.id, live.id)
         planned += 1
     return planned
@@ -107,45 +94,26 @@ async def plan_live(
     nobody went live, and the automatic end."""
     if live.status is not LiveStatus.SCHEDULED:
         return
-    tz = ZoneInfo(community.timezone)
-    locale = community.language
-    params: dict[str, Param] = {
-        "id": live.id,
-        "title": live.title,
-        "when": views.when(locale, live, tz),
-    }
     if live.starts_at - SOON_BEFORE > now:
-        soon = dump_message(OutMessage(Text(locale, "reminder.soon", params)))
         for space_id, dest in await destinations(uow, community.id, SpaceRole.ANNOUNCE):
             key = f"soon:live={live.id}:space={space_id}:start={_stamp(live)}"
             await uow.deliveries.plan(
-                key, SOON, live.starts_at - SOON_BEFORE, dest, soon, None, live.id
+                key, SOON, live.starts_at - SOON_BEFORE, dest, recipe(SOON), None, live.id
             )
     for host_id in await uow.lives.hosts(live.id):
         host = await uow.members.get(host_id)
         if host is None:
             continue
-        nudge = OutMessage(Text(locale_for(host, community, config), "reminder.nudge", params))
         key = f"nudge:live={live.id}:member={host_id}:start={_stamp(live)}"
         dest = await reach(uow, host, community)
-        if not dest.private:
-            nudge = replace(nudge, mentions=(host.ref,))
         await uow.deliveries.plan(
-            key, NUDGE, live.starts_at + NUDGE_AFTER, dest, dump_message(nudge), host_id, live.id
+            key, NUDGE, live.starts_at + NUDGE_AFTER, dest, recipe(NUDGE), host_id, live.id
         )
     await plan_events(uow, community, live, now)
     end_at = live.ends_at + AUTO_END_AFTER
     key = f"autoend:live={live.id}:start={_stamp(live)}"
-    marker = dump_message(OutMessage(Text(locale, "reminder.soon", params)))
-    await uow.deliveries.plan(
-        key,
-        AUTO_END,
-        end_at,
-        Destination(CORE_PLATFORM, str(live.id), False),
-        marker,
-        None,
-        live.id,
-    )
+    here = Destination(CORE_PLATFORM, str(live.id), False)
+    await uow.deliveries.plan(key, AUTO_END, end_at, here, {}, None, live.id)  # nothing to say
 
 
 async def plan_events(uow: UnitOfWork, community: Community, live: Live, now: datetime) -> None:
