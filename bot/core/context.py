@@ -8,10 +8,21 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from bot.core.delivery.vocabulary import Kind
+from bot.core.examples import example_when
+from bot.core.field_words import field_word, value_of
 from bot.core.fields import parse_live_ref
-from bot.core.messages import Button, Destination, OutMessage, Param, Reply, Request, Text
+from bot.core.messages import (
+    Button,
+    CommandRef,
+    Destination,
+    OutMessage,
+    Param,
+    Raw,
+    Reply,
+    Request,
+    Text,
+)
 from bot.core.ports import Capabilities, Clock, UnitOfWork
-from bot.core.registry import word_for
 from bot.domain.automod import Automod
 from bot.domain.model import Community, Live, Member, Role, Space, SpaceRole
 from bot.domain.policy import effective_roles
@@ -98,6 +109,18 @@ class Context:
     def button(self, key: str, action: str | None = None, url: str | None = None) -> Button:
         return Button(self.t(key), action, url)
 
+    def field(self, name: str) -> Raw:
+        """The field as this reader names it (`durée`), for a message that names it."""
+        return Raw(field_word(name, self.locale))
+
+    def example(self, command: str) -> Text:
+        """How to type `command`, in this reader's words, with a date a week from today."""
+        return self.t(f"help.example.{command}", when=Raw(self.example_when))
+
+    @property
+    def example_when(self) -> str:
+        return example_when(self.clock.now(), self.tz)
+
     # -- time and place ----------------------------------------------------------------------
     @property
     def tz(self) -> ZoneInfo:
@@ -115,14 +138,19 @@ class Context:
 
     # -- arguments ---------------------------------------------------------------------------
     def arg(self, name: str) -> str | None:
+        """The field's value, stripped; a French value under its English name (`tout` -> `all`)."""
         value = self.req.args.get(name)
-        return value.strip() if value is not None and value.strip() else None
+        return value_of(name, value.strip()) if value is not None and value.strip() else None
 
     def need(self, name: str) -> str:
         value = self.arg(name)
         if value is None:
+            command = self.req.command
             self.refuse(
-                "error.missing_field", field=name, command=word_for(self.req.command, self.locale)
+                "error.missing_field",
+                field=self.field(name),
+                command=CommandRef(command),
+                example=self.example(command),
             )
         return value
 

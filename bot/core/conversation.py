@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.core import codec
+from bot.core.examples import example_when
 from bot.core.lives.fields import read_fields
 from bot.core.lives.pickers import command_meant, typed_as
 from bot.core.lives.signups import refuse_closed
-from bot.core.messages import Button, OutMessage, Reply, Request, Text
+from bot.core.messages import Button, OutMessage, Raw, Reply, Request, Text
 from bot.domain.model import Role, UserRef
 
 if TYPE_CHECKING:
@@ -56,6 +59,7 @@ FORM_CHECKS: dict[str, Callable[[Context], Awaitable[None]]] = {
 class _Form:
     command: str
     locale: str
+    zone: ZoneInfo  # the reader's: examples of dates are shown in it
     values: dict[str, str] = field(default_factory=dict)
     step: int = 0
     # The roles found when the form began: an answer is plain text, for which an adapter that
@@ -80,13 +84,13 @@ class Conversations:
         self, core: Core, req: Request, command: str, values: dict[str, str] | None = None
     ) -> Reply:
         """Asks the first field not given in `values` (an Ask button already names its live)."""
-        locale = await core.locale_of(req)
-        form = _Form(command, locale, dict(values or {}), 0, req.facts, req.community_facts)
+        locale, zone = await core.locale_of(req), await core.zone_of(req)
+        form = _Form(command, locale, zone, dict(values or {}), 0, req.facts, req.community_facts)
         fields = GUIDED[command]
         while form.step < len(fields) and fields[form.step][0] in form.values:
             form.step += 1
         self._forms[req.actor] = form
-        return self._prompt(form)
+        return self._prompt(form, core.clock.now())
 
     async def answer(self, core: Core, req: Request, line: str) -> Reply:
         form = self._forms.get(req.actor)
@@ -98,13 +102,13 @@ class Conversations:
             problem = await core.check(req, form.command, form.values)
             if problem is not None:  # said now, not after the last question
                 del form.values[name]
-                again = self._prompt(form)
+                again = self._prompt(form, core.clock.now())
                 return Reply((OutMessage(problem), *again.messages), ok=False)
         elif required:
-            return self._prompt(form, again=True)
+            return self._prompt(form, core.clock.now(), again=True)
         form.step += 1
         if form.step < len(GUIDED[form.command]):
-            return self._prompt(form)
+            return self._prompt(form, core.clock.now())
         del self._forms[req.actor]
         done = replace(
             req,
@@ -121,12 +125,14 @@ class Conversations:
         key = "guide.stopped" if self._forms.pop(req.actor, None) else "guide.nothing_to_stop"
         return Reply((OutMessage(Text(locale, key)),))
 
-    def _prompt(self, form: _Form, again: bool = False) -> Reply:
+    def _prompt(self, form: _Form, now: datetime, again: bool = False) -> Reply:
         name, required = GUIDED[form.command][form.step]
         key = f"guide.{form.command}.{name}"
-        text = Text(form.locale, "guide.required" if again else key)
+        # A date to copy is a week from today, in the reader's zone (`guide.schedule.when`).
+        params = {"example": Raw(example_when(now, form.zone))}
+        text = Text(form.locale, "guide.required" if again else key, params)
         if not required:
-            text = Text(form.locale, "guide.optional", {"prompt": Text(form.locale, key)})
+            text = Text(form.locale, "guide.optional", {"prompt": Text(form.locale, key, params)})
         stop = Button(Text(form.locale, "button.stop"), codec.encode("stop"))
         return Reply((OutMessage(text, ((stop,),)),))
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.core import codec
 from bot.core.community.repositories import Place
@@ -18,9 +19,9 @@ from bot.core.delivery.vocabulary import Kind, late_answer_key
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
 from bot.core.lives.pickers import command_meant, typed_as
-from bot.core.messages import Destination, OutMessage, Reply, Request, Text
+from bot.core.messages import CommandRef, Destination, OutMessage, Raw, Reply, Request, Text
 from bot.core.ports import Clock, Store, UnitOfWork
-from bot.core.registry import COMMANDS, resolve
+from bot.core.registry import COMMANDS, field_words, resolve
 from bot.domain.model import Community, LiveStatus, Member, Role, UserRef
 from bot.domain.policy import may
 from bot.i18n.catalog import supported
@@ -145,7 +146,7 @@ class Core:
             key = "error.forbidden"
         else:
             return None
-        return Reply((OutMessage(ctx.t(key, command=name)),), ok=False)
+        return Reply((OutMessage(ctx.t(key, command=CommandRef(name))),), ok=False)
 
     async def end_automatically(self, live_id: int) -> None:
         """Two hours after its planned end a live still open is closed as by /end; one that
@@ -168,6 +169,12 @@ class Core:
             hinted = supported(req.locale)
             return hinted or (community.language if community else self.config.language)
         return locale_for(member, community, self.config)
+
+    async def zone_of(self, req: Request) -> ZoneInfo:
+        """The time zone to show this person dates in, without changing anything."""
+        member, community = await self.store.run(lambda uow: self._who(uow, req))
+        zone = (member.timezone if member else None) or (community and community.timezone)
+        return ZoneInfo(zone or self.config.timezone)
 
     async def _who(self, uow: UnitOfWork, req: Request) -> tuple[Member | None, Community | None]:
         member = await uow.members.by_ref(req.actor)
@@ -200,7 +207,13 @@ class Core:
             try:
                 ctx.req = _with(req, args=parse_fields(req.raw, spec.shape))
             except FieldsError as bad:
-                ctx.refuse(f"error.fields.{bad.code}", detail=bad.detail, command=spec.name)
+                ctx.refuse(
+                    f"error.fields.{bad.code}",
+                    detail=bad.detail,
+                    command=CommandRef(spec.name),
+                    fields=Raw(field_words(spec, ctx.locale)),
+                    example=ctx.example(spec.name),
+                )
         if req.space is None and ctx.arg("live"):
             # In a private chat the live named decides the community (whatever the member's
             # memberships); never in a group that is not linked: its role facts describe that
@@ -209,7 +222,7 @@ class Core:
         if spec.needs_community and ctx.community is None:
             ctx.refuse("error.no_community")
         if not may(spec.name, ctx.roles):
-            ctx.refuse("error.forbidden", command=spec.name)
+            ctx.refuse("error.forbidden", command=CommandRef(spec.name))
         return await spec.handler(ctx)
 
     async def _community_from_live(self, ctx: Context) -> None:

@@ -1,6 +1,7 @@
 """Parse the argument text typed after a command name into named fields.
 
-Three forms are accepted, and they can be mixed:
+Keys are the fields' English or French names (`title=` or `titre=`, see `vocabulary`), and are
+returned under their English names. Three forms are accepted, and they can be mixed:
 
 * ``key=value`` pairs on one line, the value quoted when it holds spaces. Straight quotes
   (``"`` ``'``) and phone-keyboard quotes (“ ” « » ‘ ’ „) work alike, with spaces inside the
@@ -18,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from bot.core.field_words import field_named, yes_no
 
 __all__ = [
     "CommandShape",
@@ -42,19 +45,18 @@ _CLOSERS: dict[str, str] = {
     "«": "»",
     "»": "«",
 }
-_KEY_EQ = re.compile(r"([a-z_]+)=")
-_KEY_LINE = re.compile(r"([A-Za-z_]+)\s*:(.*)")
+# A key is a word of letters and `_` (accents too: `durée=`), then `=` or, on its own line, `:`.
+_KEY_EQ = re.compile(r"([^\W\d]+)=")
+_KEY_LINE = re.compile(r"([^\W\d]+)\s*:(.*)")
 _LIVE_REF = re.compile(r"#?([0-9]{1,16})", re.ASCII)
 _MAX_LIVE_REF = 2**53
 _DETAIL_MAX = 40
 _BOOLS: dict[str, bool] = {
     "yes": True,
-    "oui": True,
     "true": True,
     "1": True,
     "on": True,
     "no": False,
-    "non": False,
     "false": False,
     "0": False,
     "off": False,
@@ -95,7 +97,7 @@ def parse_fields(text: str, shape: CommandShape) -> dict[str, str]:
         return _parse_line(text, shape, allowed, {})
     first = lines[0]
     head = _KEY_LINE.fullmatch(first.strip())
-    if head is not None and head.group(1).lower() in allowed:
+    if head is not None and field_named(head.group(1), allowed) is not None:
         tail.insert(0, first.strip())
         first = ""
     named: dict[str, str] = {}
@@ -103,9 +105,9 @@ def parse_fields(text: str, shape: CommandShape) -> dict[str, str]:
         match = _KEY_LINE.fullmatch(line)
         if match is None:
             raise FieldsError("unknown_field", _clip(line.split()[0]))
-        key = match.group(1).lower()
-        if key not in allowed:
-            raise FieldsError("unknown_field", _clip(key))
+        key = field_named(match.group(1), allowed)
+        if key is None:
+            raise FieldsError("unknown_field", _clip(match.group(1)))
         if key in named:
             raise FieldsError("duplicate", key)
         named[key] = match.group(2).strip()
@@ -123,7 +125,7 @@ def parse_live_ref(text: str) -> int | None:
 
 def parse_bool(text: str) -> bool | None:
     """Return the bool for yes/no/oui/non/true/false/1/0/on/off (any case), else None."""
-    return _BOOLS.get(text.strip().casefold())
+    return _BOOLS.get(yes_no(text.strip()).casefold())
 
 
 def _parse_line(
@@ -135,8 +137,8 @@ def _parse_line(
     pos = 0
     while (pos := _skip_space(text, pos)) < len(text):
         match = _KEY_EQ.match(text, pos)
-        if match is not None and match.group(1) in allowed:
-            key = match.group(1)
+        key = field_named(match.group(1), allowed) if match is not None else None
+        if match is not None and key is not None:
             if key in fields:
                 raise FieldsError("duplicate", key)
             fields[key], pos = _read_value(text, match.end(), key)

@@ -13,7 +13,7 @@ from typing import Union
 
 from bot.domain.model import Role, SpaceRef, UserRef
 
-Param = Union[str, int, "Text", tuple["Text", ...], "Raw"]
+Param = Union[str, int, "Text", tuple["Text", ...], "Raw", "CommandRef"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,15 @@ class Raw:
     """Trusted text built by the core itself (never user input); rendered without escaping."""
 
     value: str
+
+
+@dataclass(frozen=True)
+class CommandRef:
+    """A command named in a message, written by each adapter as its readers reach it: `/participer`
+    for a French reader in the shell or on Telegram, a `</join:id>` mention on Discord (each
+    reader's app shows it in their own language). A catalog text names one as `{/join}`."""
+
+    name: str
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.core.field_words import field_word
 from bot.core.fields import CommandShape
 
 if TYPE_CHECKING:
@@ -66,11 +67,30 @@ def word_for(name: str, locale: str) -> str:
     return spec.alias if spec is not None and spec.alias and locale == "fr" else name
 
 
-OPTIONAL = frozenset({"reason", "replay", "tag", "length", "period", "role", "code", "comment"})
+OPTIONAL = frozenset(
+    {"reason", "replay", "tag", "length", "period", "role", "code", "comment", "command"}
+)
 INTERNAL = frozenset({"confirm", "field", "value", "page", "rating"})  # filled by buttons
+MANY = frozenset({"approve"})  # commands whose last argument may be repeated: `/approve Q1 Q2`
 
 
-def usage(spec: CommandSpec) -> str:
-    """` <live> [reason]`: the positional arguments as the spec's table writes them."""
+def field_words(spec: CommandSpec, locale: str) -> str:
+    """`live, raison, série`: the fields a command takes, as a reader of `locale` names them."""
+    shape = spec.shape
+    names = [*shape.positional, *([shape.rest] if shape.rest else []), *sorted(shape.keys)]
+    shown = dict.fromkeys(field_word(n, locale) for n in names if n not in INTERNAL)
+    return ", ".join(shown)
+
+
+def usage(spec: CommandSpec, locale: str) -> str:
+    """` <live> [raison]`: the positional arguments as the spec's table writes them, named in
+    the reader's language."""
     names = [*spec.shape.positional, *([spec.shape.rest] if spec.shape.rest else [])]
-    return "".join(f" [{n}]" if n in OPTIONAL else f" <{n}>" for n in names if n not in INTERNAL)
+    shown = [
+        f" [{field_word(n, locale)}]" if n in OPTIONAL else f" <{field_word(n, locale)}>"
+        for n in names
+        if n not in INTERNAL
+    ]
+    if spec.name in MANY and shown:
+        shown.append(f" [{shown[-1].strip(' <>')} …]")
+    return "".join(shown)

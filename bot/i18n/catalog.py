@@ -7,6 +7,9 @@ non-editable install never ships a stale compiled catalog. Each locale may hold 
 The plural rule is the catalogs' own `Plural-Forms` header, never Babel's CLDR data: Babel 2.19
 gave French a third form ("many", for 1,000,000) that our `.po` files do not fill, and a catalog
 built from the locale's data then rendered every such plural as its key.
+
+Commands are named in the catalogs as `{/join}` (or passed as a `CommandRef`): the renderer asks
+the platform's `CommandWriter` how to write them; by default as its reader types it (`/participer`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import string
 from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
@@ -22,10 +26,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.core.messages import Param, Raw, Text
+from bot.core.messages import CommandRef, Param, Raw, Text
+from bot.core.registry import word_for
 
 LOCALES = ("fr", "en")
 Escape = Callable[[str], str]
+# (command name, reader's locale) -> the command as the platform shows it
+CommandWriter = Callable[[str, str], str]
 log = logging.getLogger(__name__)
 
 
@@ -35,6 +42,11 @@ class CatalogError(Exception):
 
 def _plain(text: str) -> str:
     return text
+
+
+def typed(name: str, locale: str) -> str:
+    """The command as a reader of `locale` types it: `/participer`, `/join`."""
+    return "/" + word_for(name, locale)
 
 
 @cache
@@ -103,12 +115,20 @@ def supported(locale: str | None) -> str | None:
     return short if short in LOCALES else None
 
 
-def render(text: Text, escape: Escape = _plain) -> str:
-    """The text in its locale; every user-given string parameter goes through `escape`."""
-    return _render(text, escape).rstrip()
+def render(text: Text, escape: Escape = _plain, command: CommandWriter = typed) -> str:
+    """The text in its locale; every user-given string parameter goes through `escape`, every
+    command named goes through `command`."""
+    return _render(text, escape, command).rstrip()
 
 
-def _render(text: Text, escape: Escape) -> str:
+@cache
+def _commands_named(template: str) -> tuple[str, ...]:
+    """The commands a template names as `{/join}`."""
+    fields = (name for _, name, _, _ in string.Formatter().parse(template) if name)
+    return tuple(name for name in fields if name.startswith("/"))
+
+
+def _render(text: Text, escape: Escape, command: CommandWriter) -> str:
     locale = _locale_holding(text)
     if locale is None:
         log.error("message %r is in no catalog", text.key)
@@ -118,7 +138,12 @@ def _render(text: Text, escape: Escape) -> str:
         template = tr.gettext(text.key)
     else:
         template = tr.ngettext(text.key, text.key, text.count)
-    values = {name: _render_param(value, escape) for name, value in text.params.items()}
+    values = {
+        name: _render_param(value, escape, command, text.locale)
+        for name, value in text.params.items()
+    }
+    for name in _commands_named(template):
+        values.setdefault(name, command(name[1:], text.locale))
     if text.count is not None:
         values.setdefault("n", str(text.count))
     return template.format(**values)
@@ -135,13 +160,15 @@ def _locale_holding(text: Text) -> str | None:
     return next((other for other in LOCALES if has_key(other, text.key)), None)
 
 
-def _render_param(value: Param, escape: Escape) -> str:
+def _render_param(value: Param, escape: Escape, command: CommandWriter, locale: str) -> str:
     if isinstance(value, Text):
-        return _render(value, escape)
+        return _render(value, escape, command)
     if isinstance(value, Raw):
         return value.value
+    if isinstance(value, CommandRef):
+        return command(value.name, locale)
     if isinstance(value, tuple):
-        return "\n".join(_render(item, escape) for item in value)
+        return "\n".join(_render(item, escape, command) for item in value)
     if isinstance(value, int):
         return str(value)
     return escape(value)

@@ -14,8 +14,9 @@ from tests.chat import Chat, Said
 TABLES = (lives, live_hosts, signups, ratings, questions, deliveries)
 LONG_TITLE = "x" * 101
 LONG_TEXT = "y" * 1001
+# The spec's example, with its date built from today (Sunday 22 November 2026): a week ahead.
 SPEC_EXAMPLE = (
-    "Je n’ai pas compris la date « 31 février ». Exemple : 2026-12-01 18:30 ou « demain 18h »."
+    "Je n’ai pas compris la date « 31 février ». Exemple : 2026-11-29 18:30 ou « demain 18h »."
 )
 
 
@@ -90,7 +91,7 @@ CASES_FR = [
         "error.too_long",
         "« description » est trop long (1000 caractères au plus)",
     ),
-    ("olga", f"/cancel 1 {'z' * 301}", "error.too_long", "« reason » est trop long"),
+    ("olga", f"/cancel 1 {'z' * 301}", "error.too_long", "« raison » est trop long"),
     # links
     ("olga", schedule('when="demain 18h" link=ftp://x'), "error.bad_url", "« ftp://x » n’est pas"),
     ("olga", schedule('when="demain 18h" link=notaurl'), "error.bad_url", "« notaurl » n’est pas"),
@@ -100,7 +101,7 @@ CASES_FR = [
         "olga",
         schedule('when="demain 18h" capacity=0'),
         "error.bad_number",
-        "« 0 » ne va pas pour capacity : donne un nombre entre 1 et 100000.",
+        "« 0 » ne va pas pour places : donne un nombre entre 1 et 100000.",
     ),
     ("olga", schedule('when="demain 18h" capacity=100001'), "error.bad_number", "« 100001 »"),
     ("olga", schedule('when="demain 18h" capacity=abc'), "error.bad_number", "« abc » ne va pas"),
@@ -114,15 +115,15 @@ CASES_FR = [
         "olga",
         schedule('when="demain 18h" repeat=weekly count=1'),
         "error.bad_number",
-        "pour count : donne un nombre entre 2 et 52",
+        "pour nombre : donne un nombre entre 2 et 52",
     ),
     ("olga", schedule('when="demain 18h" repeat=weekly count=53'), "error.bad_number", "2 et 52"),
     ("olga", '/edit 1 title="Autre" series=all', "live.not_series", "ne fait pas partie"),
     # permissions
-    ("bob", schedule('when="demain 18h"'), "error.forbidden", "pas le droit d’utiliser /schedule"),
-    ("bob", "/edit 1 title=Pris", "error.not_host_of_live", "Seuls les animateurs du live #1"),
-    ("bob", "/cancel 1", "error.not_host_of_live", "Seuls les animateurs du live #1"),
-    ("bob", "/golive 1", "error.not_host_of_live", "Seuls les animateurs du live #1"),
+    ("bob", schedule('when="demain 18h"'), "error.forbidden", "le droit d’utiliser /planifier ici"),
+    ("bob", "/edit 1 title=Pris", "error.not_host_of_live", "les personnes qui animent le live #1"),
+    ("bob", "/cancel 1", "error.not_host_of_live", "Seules les personnes qui animent le live #1"),
+    ("bob", "/golive 1", "error.not_host_of_live", "Seules les personnes qui animent le live #1"),
     # commands and fields
     ("bob", "/foo", "error.unknown_command", "Je ne connais pas la commande /foo"),
     (
@@ -132,7 +133,12 @@ CASES_FR = [
         "Il manque un guillemet fermant",
     ),
     ("olga", "/schedule title=abc title=abd", "error.fields.duplicate", "« title » est donné"),
-    ("bob", "/join 1 2", "error.fields.too_many", "Trop d’éléments pour /join"),
+    (
+        "bob",
+        "/join 1 2",
+        "error.fields.too_many",
+        "pour /participer (« 2 »). Exemple : /participer 12",
+    ),
     ("bob", "press zz:1", "error.unknown_command", "Je ne connais pas la commande"),
 ]
 

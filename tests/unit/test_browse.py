@@ -107,7 +107,7 @@ async def test_live_says_full_and_unlimited(community: Chat) -> None:
         assert (await community.as_(name).says("/join 1")).ok
     assert (await community.as_("bob").says("/join 2")).ok
     assert "complet, 1 en liste d’attente" in await community.as_("cid").says("/live 1")
-    assert "places illimitées (inscrits : 1)" in await community.as_("cid").says("/live 2")
+    assert "places illimitées (inscriptions : 1)" in await community.as_("cid").says("/live 2")
 
 
 async def test_live_shows_the_date_in_the_members_timezone_and_language(community: Chat) -> None:

@@ -202,6 +202,7 @@ def dynamic_keys() -> set[str]:
     keys |= {f"error.fields.{code}" for code in get_args(FieldsErrorCode)}
     keys |= {f"repeat.{r.value}" for r in Repeat}
     keys |= {f"help.{name}" for name, spec in COMMANDS.items() if not spec.button_only}
+    keys |= {f"help.example.{name}" for name in COMMANDS}  # `Context.example`, any command
     keys |= {f"role.{r.value}" for r in Role}
     keys |= {f"space.role.{r.value}" for r in SpaceRole}
     keys |= {f"language.{loc}" for loc in LOCALES}
@@ -314,6 +315,38 @@ def test_every_key_renders_with_its_placeholders(locale: str) -> None:
                 if name in placeholders(form):
                     assert f"<{name}>" in text, (key, name)
     assert failures == []
+
+
+def test_every_command_a_catalog_names_is_a_command() -> None:
+    """`{/join}` in a text is the command `join`, written by each platform its own way: a typo
+    (`{/joins}`) would name nothing a member can type."""
+    named = {
+        (locale, key, name[1:])
+        for locale in LOCALES
+        for key in all_keys()
+        for form in forms(catalog(locale)[key])
+        for name in placeholders(form)
+        if name.startswith("/")
+    }
+    assert len({name for _, _, name in named}) > 20  # the scan finds them
+    assert [entry for entry in sorted(named) if entry[2] not in COMMANDS] == []
+
+
+def test_no_catalog_text_writes_a_command_by_hand() -> None:
+    """A command written `/join` in a text reads English to a French reader (and is no mention
+    on Discord): it is `{/join}`. The shell's own commands (`/as`, `/in`, `/quit`) are not ours."""
+    shell_only = {"/as", "/in", "/quit"}
+    words = {f"/{name}" for name in COMMANDS} | {f"/{spec.alias}" for spec in COMMANDS.values()}
+    found = []
+    for locale in LOCALES:
+        for key in all_keys():
+            for form in forms(catalog(locale)[key]):
+                literal = "".join(text for text, *_ in string.Formatter().parse(form))
+                for token in literal.replace("(", " ").split():
+                    command = token.rstrip(".,:;)")
+                    if command in words and command not in shell_only:
+                        found.append(f"{locale}: {key}: {command}")
+    assert found == []
 
 
 def test_the_same_key_reads_differently_in_french_and_english() -> None:

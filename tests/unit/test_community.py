@@ -327,7 +327,7 @@ def expected(role: str, locale: str) -> set[str]:
 
 STAFF_ONLY = {
     "planifier", "publier", "modifier", "annuler", "endirect", "terminer", "suivante",
-    "file", "reject", "merge", "muet", "demuet", "journal", "propositions",
+    "file", "approuver", "refuser", "fusionner", "muet", "demuet", "journal", "propositions",
     "configurer", "lier", "delier", "animateur", "retirer", "chiffres", "exporter",
 }  # fmt: skip
 

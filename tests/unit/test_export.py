@@ -50,8 +50,8 @@ async def test_lives_one_a_line_with_their_figures(community: Chat) -> None:
     assert said.text.startswith("📎 Export des lives : 4 lives de la communauté, un par ligne")
     assert "Heures en UTC" in said.text
     assert rows_of(said) == [
-        ["live", "titre", "statut", "début (UTC)", "durée (min)", "places", "tags", "animateurs",
-         "inscrits confirmés", "liste d’attente", "présents", "notes", "note moyenne",
+        ["live", "titre", "statut", "début (UTC)", "durée (min)", "places", "tags", "animation",
+         "inscriptions confirmées", "liste d’attente", "présences", "notes", "note moyenne",
          "questions", "lien", "replay"],
         ["#1", "Cours de cuisine", "terminé", "2026-11-23T17:00:00Z", "60", "3", "", "Olga",
          "4", "1", "3", "2", "5.00", "3", "", ""],
@@ -78,7 +78,7 @@ async def test_signups_name_members_by_their_display_name_only(community: Chat) 
     rows = rows_of(said)
     assert rows[0] == [
         "live", "titre du live", "début du live (UTC)", "membre", "plateforme", "statut",
-        "inscrit le (UTC)", "présent",
+        "date d’inscription (UTC)", "présence",
     ]  # fmt: skip
     first_live = [row for row in rows if row[0] == "#1"]
     assert [(r[3], r[5], r[7]) for r in first_live] == [
@@ -103,7 +103,7 @@ async def test_questions_keep_anonymous_authors_anonymous(community: Chat) -> No
     assert file_of(said).filename == "questions.csv"
     assert said.text.startswith("📎 Export des questions : 4 questions, une par ligne")
     assert rows_of(said) == [
-        ["question", "live", "titre du live", "auteur", "texte", "statut", "votes",
+        ["question", "live", "titre du live", "posée par", "texte", "statut", "votes",
          "posée le (UTC)"],
         ["Q1", "#1", "Cours de cuisine", "Bob", "Comment réussir une pâte ?", "répondue", "0",
          "2026-11-22T13:00:26Z"],

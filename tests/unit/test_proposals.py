@@ -53,7 +53,7 @@ async def test_accepting_makes_a_draft_live_the_proposer_edits_and_publishes(
     assert live.starts_at == datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
     assert proposal.status is ProposalStatus.ACCEPTED and proposal.live_id == 2
     (dm,) = chat.inbox("bob")
-    assert "acceptée" in dm and "/edit 2" in dm and "/publish 2" in dm
+    assert "acceptée" in dm and "/modifier 2" in dm and "/publier 2" in dm
     assert "dimanche 29 novembre 2026 à 18:00" in dm
     assert not any("tricot" in post for post in chat.posts("discord"))
     assert (await chat.as_("tia").says("/ask 2 Faut-il de la laine ?")).key == "error.live_draft"

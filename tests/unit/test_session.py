@@ -116,7 +116,7 @@ async def test_end_posts_a_summary_and_follows_up_attendees_and_no_shows(communi
     for space in ("discord", "telegram"):
         summary = community.posts(space)[-1]
         assert "Le live #1 « Cours de cuisine » est terminé" in summary
-        assert "Présents : 2" in summary and REPLAY in summary
+        assert "Présences : 2" in summary and REPLAY in summary
         assert "Comment réussir une pâte ?" in summary
         assert "Question refusée" not in summary
     for name in ("bob", "tia"):

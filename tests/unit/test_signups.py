@@ -123,7 +123,7 @@ async def test_leaving_twice_or_without_signing_up_is_refused(community: Chat) -
     await leave(community, "bob")
     said = await community.as_("bob").says("/desinscrire 1")
     assert not said.ok and said.key == "signup.not_signed_up"
-    assert "Tu n’es pas inscrit au live #1" in said
+    assert "Tu ne participes pas au live #1" in said
 
 
 async def test_raising_capacity_promotes_the_first_waitlisted_and_tells_them(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import struct
+from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 
 from bot.core import codec
 from bot.core.messages import Attachment
 from bot.core.reports.repositories import LiveFigures
+from bot.core.reports.stats import ChartWords, chart_figure
 from tests.chat import Chat, Persona, Said
 
 NBSP = "\u00a0"  # French puts one before the percent sign
@@ -95,12 +99,12 @@ async def test_the_figures_of_a_known_week_in_french(community: Chat) -> None:
             "(du 27 oct. 2026 au 26 nov. 2026) :",
             "🎬 Lives tenus : 2 · annulés : 1",
             "🙋 Inscriptions : 7",
-            f"✅ Présence : 67{NBSP}% (4 sur 6 inscrits confirmés) · absences : 33{NBSP}%",
+            f"✅ Présence : 67{NBSP}% (4 sur 6 inscriptions confirmées) · absences : 33{NBSP}%",
             "⭐ Note moyenne : 4,3/5 (3 notes)",
             "❓ Questions posées : 4 · approuvées : 2 · traitées en direct : 1",
             "🏆 Les lives les plus suivis :",
-            "#1 « Cours de cuisine » : 3 présents",
-            "#2 « Atelier CV » : 1 présent",
+            "#1 « Cours de cuisine » : 3 présences",
+            "#2 « Atelier CV » : 1 présence",
         ]
     )
     assert not said.reply.public  # figures are for the organizer who asked
@@ -139,6 +143,61 @@ async def test_the_chart_is_a_png_of_confirmed_and_attended_per_live_held(
         bars = await uow.stats.attendance(1, None, community.clock.now(), 30)
     assert [(b.live_id, b.expected, b.attended) for b in bars] == [(1, 4, 3), (2, 2, 1)]
     assert all(isinstance(b, LiveFigures) for b in bars)
+
+
+async def test_the_chart_has_a_title_the_period_and_each_live_by_name(community: Chat) -> None:
+    """The PNG says what it shows in its own text fields, from the words it is drawn with."""
+    await history(community)
+    chart = chart_of(await community.as_("olga", "organizer").says("/chiffres"))
+    with Image.open(io.BytesIO(chart.content)) as image:
+        fields = dict(image.text)  # type: ignore[attr-defined]
+    assert fields["Title"] == "Inscriptions et présences par live"
+    assert fields["Description"] == "\n".join(
+        [
+            "Inscriptions et présences par live, sur les 30 derniers jours "
+            "(du 27 oct. 2026 au 26 nov. 2026)",
+            "#1 « Cours de cuisine » (23 nov.) — inscriptions confirmées : 4, présences : 3",
+            "#2 « Atelier CV » (24 nov.) — inscriptions confirmées : 2, présences : 1",
+        ]
+    )
+
+
+def test_the_chart_is_drawn_with_its_words() -> None:
+    """A single live reads as its title and day under its bars, not a lone `#6`."""
+    start = datetime(2026, 11, 23, 17, tzinfo=UTC)
+    lives = [LiveFigures(6, "Initiation à Python", start, 2, 1)]
+    words = ChartWords(
+        title="Inscriptions et présences par live",
+        period="Sur les 30 derniers jours",
+        legend=("Inscriptions confirmées", "Présences"),
+        axis=("Lives tenus", "Personnes"),
+        labels=("#6 Initiation à Python\n23 nov.",),
+        description="",
+    )
+    figure = chart_figure(lives, words)
+    (axes,) = figure.axes
+    assert figure.get_suptitle() == "Inscriptions et présences par live"
+    assert axes.get_title() == "Sur les 30 derniers jours"
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("Lives tenus", "Personnes")
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["#6 Initiation à Python\n23 nov."]
+    legend = axes.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["Inscriptions confirmées", "Présences"]
+
+
+async def test_many_lives_keep_their_number_and_day(community: Chat) -> None:
+    olga = community.as_("olga", "organizer")
+    for day in range(1, 15):
+        await ok(
+            olga, f'/schedule title="Atelier numéro {day} du mois" when="2026-12-{day:02} 18:00"'
+        )
+    for live in range(1, 15):
+        community.clock.set(datetime(2026, 12, live, 17, 1, tzinfo=UTC))
+        await ok(olga, f"/golive {live}")
+        await ok(olga, f"/end {live}")
+    said = await ok(olga, "/chiffres")
+    with Image.open(io.BytesIO(chart_of(said).content)) as image:
+        description = image.text["Description"]  # type: ignore[attr-defined]
+    assert "#14 « Atelier numéro 14 du mois » (14 déc.)" in description
 
 
 async def test_the_chart_keeps_the_latest_lives_held(community: Chat) -> None:
@@ -191,7 +250,7 @@ async def test_lives_planned_but_none_held_give_figures_without_a_chart(communit
     assert said.key == "stats.text"
     assert "🎬 Lives tenus : 0 · annulés : 0" in said
     assert "🙋 Inscriptions : 1" in said
-    assert "✅ Présence : pas encore de live tenu avec des inscrits." in said
+    assert "✅ Présence : pas encore de live tenu avec des inscriptions." in said
     assert "⭐ Note moyenne : pas encore de note." in said
     assert "🏆" not in said.text
     assert said.reply.messages[0].attachment is None
@@ -266,7 +325,7 @@ async def test_lives_held_and_cancelled_before_their_planned_start_are_counted(
     assert said.key == "stats.text", said.text
     assert "🎬 Lives tenus : 3 · annulés : 1" in said
     assert "🙋 Inscriptions : 3" in said
-    assert f"✅ Présence : 100{NBSP}% (3 sur 3 inscrits confirmés)" in said
+    assert f"✅ Présence : 100{NBSP}% (3 sur 3 inscriptions confirmées)" in said
     assert chart_of(said).image
     # Eight days on, they are in the last 30 days, no longer in the last 7.
     community.clock.advance(days=8)

@@ -19,6 +19,7 @@ from discord import app_commands
 from bot.adapters.discord.answers import answer, interaction_locale
 from bot.adapters.discord.ask import ask_modal, submitted
 from bot.adapters.discord.commands import BY_NAME
+from bot.adapters.discord.render import CommandMentions
 from bot.adapters.discord.roles import member_facts, missing_permissions
 from bot.core import codec
 from bot.core.community.spaces import enroll, space_left
@@ -37,17 +38,19 @@ TEXT_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
 
 
 class DiscordAdapter:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, commands: CommandMentions | None = None) -> None:
         self.core = core
+        self.commands = commands or CommandMentions()
 
     async def on_interaction(self, interaction: Interaction) -> None:
         kind = interaction.type
+        write = self.commands.write
         if kind is discord.InteractionType.application_command:
-            await answer(interaction, self._command(interaction))
+            await answer(interaction, self._command(interaction), commands=write)
         elif kind is discord.InteractionType.autocomplete:
             await self._autocomplete(interaction)
         elif kind is discord.InteractionType.modal_submit:
-            await answer(interaction, self._submitted(interaction))
+            await answer(interaction, self._submitted(interaction), commands=write)
         # Button presses come through `on_action`.
 
     async def on_action(self, interaction: Interaction, action: str) -> None:
@@ -64,7 +67,8 @@ class DiscordAdapter:
             return
         message = interaction.message
         on_own = message is not None and message.flags.ephemeral
-        await answer(interaction, self._pressed(interaction, action, name), on_own=on_own)
+        pressed = self._pressed(interaction, action, name)
+        await answer(interaction, pressed, on_own=on_own, commands=self.commands.write)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: that space is inactive, nothing more is sent there."""

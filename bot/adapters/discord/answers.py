@@ -18,17 +18,24 @@ import discord
 
 from bot.adapters.discord.render import Part, parts
 from bot.core.messages import OutMessage, Reply, Text
-from bot.i18n.catalog import supported
+from bot.i18n.catalog import CommandWriter, supported, typed
 
 log = logging.getLogger(__name__)
 ACK_WITHIN = 2.0  # seconds; Discord drops an interaction not acknowledged within 3
 Interaction = discord.Interaction[discord.Client]
 
 
-async def answer(interaction: Interaction, work: Awaitable[Reply], *, on_own: bool = False) -> None:
+async def answer(
+    interaction: Interaction,
+    work: Awaitable[Reply],
+    *,
+    on_own: bool = False,
+    commands: CommandWriter = typed,
+) -> None:
     """Runs `work` and shows its reply to the person who acted. `on_own`: the button pressed is
     on an ephemeral message of theirs, which a reply the core marks `in_place` (their settings)
-    replaces; a late answer there is acknowledged silently, as it may be either."""
+    replaces; a late answer there is acknowledged silently, as it may be either. `commands`
+    writes the commands the reply names."""
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
     deferred = not done
@@ -38,9 +45,9 @@ async def answer(interaction: Interaction, work: Awaitable[Reply], *, on_own: bo
         reply = await task
         in_place = reply.in_place and on_own
         if deferred and on_own and not in_place:  # silently acknowledged: answer below it
-            await _follow(interaction, reply)
+            await _follow(interaction, reply, commands)
             return
-        await _show(interaction, reply, deferred, in_place)
+        await _show(interaction, reply, deferred, in_place, commands)
     except discord.NotFound as error:
         # 10062: Discord gave up on this interaction (the network was slower than our margin);
         # the member sees "the application did not respond" and may try again.
@@ -59,11 +66,17 @@ def _consume(task: asyncio.Future[Reply]) -> None:
         log.error("a command failed after its interaction was lost", exc_info=task.exception())
 
 
-async def _show(interaction: Interaction, reply: Reply, deferred: bool, in_place: bool) -> None:
+async def _show(
+    interaction: Interaction,
+    reply: Reply,
+    deferred: bool,
+    in_place: bool,
+    commands: CommandWriter,
+) -> None:
     messages = reply.messages or (
         OutMessage(Text(interaction_locale(interaction), "discord.done")),
     )
-    shown = [part for message in messages for part in parts(message)]
+    shown = [part for message in messages for part in parts(message, commands)]
     ephemeral = not reply.public
     first, rest = shown[0], shown[1:]
     if not deferred:
@@ -83,9 +96,9 @@ async def _show(interaction: Interaction, reply: Reply, deferred: bool, in_place
         await interaction.followup.send(**_body(part), ephemeral=ephemeral)
 
 
-async def _follow(interaction: Interaction, reply: Reply) -> None:
+async def _follow(interaction: Interaction, reply: Reply, commands: CommandWriter) -> None:
     for message in reply.messages:
-        for part in parts(message):
+        for part in parts(message, commands):
             await interaction.followup.send(**_body(part), ephemeral=not reply.public)
 
 

@@ -2,7 +2,8 @@
 French names and descriptions from the catalogs), and a sync made only when it changed.
 
 Option names are the core's field names, so an interaction's options become the `Request`'s
-arguments as they are; English is the default on the wire, French the `fr` localisation.
+arguments as they are; English is the default on the wire, French the `fr` localisation (the
+fields' French names are the core's own, from `vocabulary`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from typing import Any
 import discord
 from discord import AppCommandOptionType as Kind
 
+from bot.adapters.discord.render import CommandMentions
+from bot.core.field_words import field_word
 from bot.core.lives.pickers import LiveKind
 from bot.core.messages import Text
 from bot.core.registry import word_for
+from bot.domain.automod import fold
 from bot.domain.series import Repeat
 from bot.i18n.catalog import render
 
@@ -39,6 +43,7 @@ class Option:
     choice_key: str = ""  # catalog prefix naming each choice: `repeat` -> `repeat.weekly`
     low: int | None = None
     high: int | None = None
+    about: str = ""  # catalog key of its description, when not `discord.option.<name>`
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,13 @@ def pick(name: str, key: str, values: tuple[str, ...], required: bool = False) -
 
 UPCOMING, HOSTED, RECENT = LiveKind.UPCOMING, LiveKind.HOSTED, LiveKind.RECENT
 ON_AIR = LiveKind.ON_AIR
+
+
+def question(about: str = "discord.option.question_id") -> Option:
+    """A question by its number (`Q45`), where `ask`'s `question` is the question's text."""
+    return Option("question", Kind.string, True, about=about)
+
+
 LANGUAGE = pick("language", "language", ("fr", "en"))
 SERIES = pick("series", "discord.choice.series", ("one", "all"))
 EXPORTS = ("lives", "signups", "questions")
@@ -128,6 +140,10 @@ SLASH: tuple[Slash, ...] = (
     Slash("next", (live(RECENT),)),
     Slash("end", (live(RECENT), text("replay"))),
     Slash("queue", (live(RECENT),)),
+    Slash("approve", (question("discord.option.question_ids"),)),
+    Slash("reject", (question(), text("reason"))),
+    Slash("merge", (question(), Option("into", Kind.string, True))),
+    Slash("vote", (question(),), in_dms=True),
     Slash("mute", (person("member"), text("length"))),
     Slash("unmute", (person("member"),)),
     Slash("modlog", (live(RECENT),)),
@@ -152,7 +168,7 @@ SLASH: tuple[Slash, ...] = (
     Slash("unhost", (person("member"),), organizer=True),
     Slash("stats", (text("period"),), organizer=True),
     Slash("export", (pick("what", "discord.choice.what", EXPORTS, True),), organizer=True),
-    Slash("help", in_dms=True),
+    Slash("help", (text("command"),), in_dms=True),
 )
 BY_NAME = {command.name: command for command in SLASH}
 TEXT_CHANNELS = [discord.ChannelType.text.value, discord.ChannelType.news.value]
@@ -191,8 +207,9 @@ def _option(option: Option) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": option.kind.value,
         "name": option.name,
-        "name_localizations": {FRENCH: render(Text("fr", f"discord.name.{option.name}"))},
-        **_described(f"discord.option.{option.name}"),
+        # Discord wants lowercase names; ours keep no accent, as typed on any keyboard.
+        "name_localizations": {FRENCH: fold(field_word(option.name, FRENCH))},
+        **_described(option.about or f"discord.option.{option.name}"),
         "required": option.required,
     }
     if option.lives is not None:
@@ -221,9 +238,10 @@ def definitions() -> list[dict[str, Any]]:
     return [definition(command) for command in SLASH]
 
 
-async def sync(client: discord.Client) -> bool:
+async def sync(client: discord.Client, mentions: CommandMentions | None = None) -> bool:
     """Uploads the commands only when Discord holds different ones (a bulk overwrite at every
-    start meets Discord's rate limits); returns whether it uploaded."""
+    start meets Discord's rate limits); returns whether it uploaded. `mentions` learns each
+    command's id, for the messages that name one."""
     app_id = client.application_id
     assert app_id is not None, "login() first: it reads the application id"
     wanted = definitions()
@@ -234,10 +252,17 @@ async def sync(client: discord.Client) -> bool:
     current = await client.http.request(route, params={"with_localizations": "true"})
     if _canonical(current) == _canonical(wanted):
         log.info("slash commands unchanged: not synced")
+        _learn(mentions, current)
         return False
-    await client.http.bulk_upsert_global_commands(app_id, payload=wanted)
+    uploaded = await client.http.bulk_upsert_global_commands(app_id, payload=wanted)
+    _learn(mentions, uploaded)
     log.info("slash commands synced (%d)", len(wanted))
     return True
+
+
+def _learn(mentions: CommandMentions | None, commands: Any) -> None:
+    if mentions is not None:
+        mentions.ids = {str(c["name"]): str(c["id"]) for c in commands if c.get("type", 1) == 1}
 
 
 _COMMAND_DEFAULTS: dict[str, Any] = {

@@ -18,7 +18,7 @@ import discord
 
 from bot.adapters.capabilities import DISCORD_CAPABILITIES
 from bot.adapters.discord.events import sync_event
-from bot.adapters.discord.render import Part, parts
+from bot.adapters.discord.render import CommandMentions, Part, parts
 from bot.core import codec
 from bot.core.messages import Destination, OutMessage, SendResult
 from bot.core.ports import LiveEvent
@@ -38,9 +38,12 @@ class DiscordPlatform:
     name = "discord"
     capabilities = DISCORD_CAPABILITIES
 
-    def __init__(self, client: discord.Client, default_locale: str) -> None:
+    def __init__(
+        self, client: discord.Client, default_locale: str, commands: CommandMentions | None = None
+    ) -> None:
         self.client = client
         self.default_locale = default_locale
+        self.commands = commands or CommandMentions()
         # Opening a DM channel is a request of its own: it waits for a slot of the same global
         # limit as the sends (set by the service). Channels opened are kept for the process's
         # life (discord.py keeps only the last 128), so a fan-out opens each member's once.
@@ -69,7 +72,7 @@ class DiscordPlatform:
     async def _send(self, dest: Destination, message: OutMessage, key: str) -> SendResult:
         channel = await self._channel(dest)
         sent: discord.Message | None = None
-        for index, part in enumerate(parts(message)):
+        for index, part in enumerate(parts(message, self.commands.write)):
             sent = await channel.send(
                 part.content,
                 view=part.view(),  # type: ignore[arg-type]  # None: no buttons
@@ -84,7 +87,7 @@ class DiscordPlatform:
     async def _edit(self, dest: Destination, message_id: str, message: OutMessage) -> SendResult:
         # An announcement or a card is short: its first part is the message kept up to date,
         # with the message's buttons.
-        first = parts(message)[0]
+        first = parts(message, self.commands.write)[0]
         part = Part(first.content, message.buttons, first.allowed)
         channel = await self._channel(dest)
         # Every channel the bot posts in (text, thread, DM) has get_partial_message.

@@ -3,7 +3,9 @@ buttons as persistent dynamic items carrying the codec's action as their custom 
 
 Catalog text is trusted and kept as is (it may use Discord's markdown); every user-given value
 is escaped (markdown and `@everyone`/`<@&role>` forms), and on top of that `allowed_mentions`
-pings exactly the members listed in `OutMessage.mentions`, whatever the text says.
+pings exactly the members listed in `OutMessage.mentions`, whatever the text says. A command
+named in a text is a command mention (`</join:id>`), which each reader's app shows in their own
+language and runs in one tap.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from discord import ui
 from bot.adapters.text import split
 from bot.core.messages import Attachment, Button, OutMessage, Text
 from bot.domain.model import UserRef
-from bot.i18n.catalog import render
+from bot.i18n.catalog import CommandWriter, render, typed
 
 log = logging.getLogger(__name__)
 LIMIT = 2000  # characters of a message's content
@@ -40,6 +42,18 @@ _STYLES = {
     "f": discord.ButtonStyle.danger,  # forget me
     "k": discord.ButtonStyle.primary,  # ask
 }
+
+
+class CommandMentions:
+    """The ids of the synced slash commands (filled at each start by `commands.sync`)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+
+    def write(self, name: str, locale: str) -> str:
+        """`</join:123>`; a command Discord does not have (yet) as its reader types it."""
+        found = self.ids.get(name)
+        return f"</{name}:{found}>" if found else typed(name, locale)
 
 
 def escape(text: str) -> str:
@@ -94,11 +108,12 @@ class Part:
         return None if found is None else discord.File(io.BytesIO(found.content), found.filename)
 
 
-def parts(message: OutMessage) -> list[Part]:
+def parts(message: OutMessage, commands: CommandWriter = typed) -> list[Part]:
     """The message as one or more Discord messages within 2,000 characters each (the mentions
-    of many members spill into further messages rather than being cut)."""
+    of many members spill into further messages rather than being cut); `commands` writes the
+    commands it names (see `CommandMentions`)."""
     allowed = allowed_mentions(message.mentions)
-    chunks = split(render(message.text, escape) or "·", LIMIT)
+    chunks = split(render(message.text, escape, commands) or "·", LIMIT)
     separator = "\n"
     for ref in message.mentions:
         tag = f"<@{int(ref.id)}>"

@@ -19,7 +19,7 @@ from bot.adapters.capabilities import DISCORD_CAPABILITIES
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.commands import sync
 from bot.adapters.discord.platform import DiscordPlatform
-from bot.adapters.discord.render import ACTION_EVENT, ActionButton
+from bot.adapters.discord.render import ACTION_EVENT, ActionButton, CommandMentions
 from bot.adapters.limits import DISCORD, LimitProfile, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
@@ -54,12 +54,13 @@ class DiscordService:
             guild_ready_timeout=GUILD_READY_TIMEOUT,
             allowed_mentions=discord.AllowedMentions.none(),  # each send says whom it pings
         )
-        self.platform = DiscordPlatform(self.client, core.config.language)
+        self.commands = CommandMentions()  # ids known once synced: see `_connect`
+        self.platform = DiscordPlatform(self.client, core.config.language, self.commands)
         limited = RateLimitedPlatform(self.platform, limits)
         self.platform.before_request = limited.extra_request
         self.outbound = Outbound(self.client, limited, self.platform)
         outbox.add_platform(self.outbound)  # the ledger's sends go through the same limiter
-        self.adapter = DiscordAdapter(core)
+        self.adapter = DiscordAdapter(core, self.commands)
         self._wire()
         self._gateway: asyncio.Task[None] | None = None
         self._saved: tuple[str, yarl.URL] | None = None
@@ -94,7 +95,7 @@ class DiscordService:
 
     async def _connect(self) -> None:
         await self.client.login(self.settings.token or "")
-        await sync(self.client)
+        await sync(self.client, self.commands)
         # discord.py reconnects by itself; the task ends only on what it cannot get over (a
         # revoked token, an intent refused): said at once rather than found at stop.
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True))

@@ -8,6 +8,7 @@ from bot.core import codec
 from bot.core.community.setup import read_language, read_reminders, read_timezone
 from bot.core.context import Context, locale_for, wants_dms
 from bot.core.delivery.planning import refresh_announcements
+from bot.core.field_words import field_named, field_word, value_of
 from bot.core.fields import parse_bool
 from bot.core.lives.signups import promote_waitlist
 from bot.core.messages import Button, Reply
@@ -26,10 +27,12 @@ SETTINGS_KEYS = ("language", "timezone", "reminders", "dms")
 async def settings(ctx: Context) -> Reply:
     # A button sends field/value (`s:language:en`); typed commands send `language=en`.
     given = {k: v for k in SETTINGS_KEYS if (v := ctx.arg(k)) is not None}
-    if (field := ctx.arg("field")) is not None:
-        if field not in SETTINGS_KEYS:
-            ctx.refuse("settings.unknown_field", field=field[:20])
-        given[field] = ctx.arg("value") or ""
+    if (typed := ctx.arg("field")) is not None:  # `/reglages langue en`, or a button
+        field = field_named(typed, frozenset(SETTINGS_KEYS))
+        if field is None:
+            words = ", ".join(field_word(name, ctx.locale) for name in SETTINGS_KEYS)
+            ctx.refuse("settings.unknown_field", field=typed[:20], fields=words)
+        given[field] = value_of(field, ctx.arg("value") or "")
     changes: dict[str, object] = {}
     if "language" in given:
         changes["language"] = read_language(ctx, given["language"])
@@ -40,7 +43,7 @@ async def settings(ctx: Context) -> Reply:
     if "dms" in given:
         dms = parse_bool(given["dms"])
         if dms is None:
-            ctx.refuse("error.bad_bool", field="dms", value=given["dms"][:20])
+            ctx.refuse("error.bad_bool", field=ctx.field("dms"), value=given["dms"][:20])
         changes["dms"] = dms
     if changes:
         await ctx.uow.members.update(ctx.member.id, **changes)
@@ -49,7 +52,7 @@ async def settings(ctx: Context) -> Reply:
         ctx.member = updated
     shown = show_settings(ctx, "settings.saved" if changes else "settings.show")
     # A toggle pressed on the settings shown updates them where they are.
-    return replace(shown, in_place=field is not None)
+    return replace(shown, in_place=typed is not None)
 
 
 def show_settings(ctx: Context, key: str) -> Reply:

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.community.lookup import need_member
 from bot.core.context import Context
 from bot.core.fields import parse_bool
-from bot.core.messages import Raw, Reply, Text
-from bot.core.registry import COMMANDS, command, usage, word_for
+from bot.core.messages import CommandRef, Raw, Reply, Text
+from bot.core.registry import COMMANDS, command, resolve, usage, word_for
 from bot.domain.model import Role, SpaceRole
 from bot.domain.policy import effective_roles, shown_in_help
 from bot.domain.when import LengthError, format_offset, parse_offsets
@@ -84,7 +84,7 @@ def read_community_settings(ctx: Context) -> dict[str, object]:
     if (premoderation := ctx.arg("premoderation")) is not None:
         value = parse_bool(premoderation)
         if value is None:
-            ctx.refuse("error.bad_bool", field="premoderation", value=premoderation[:20])
+            ctx.refuse("error.bad_bool", field=ctx.field("premoderation"), value=premoderation[:20])
         out["premoderation"] = value
     if (lexicon := ctx.arg("lexicon")) is not None:
         out["lexicon"] = read_lexicon(ctx, lexicon)
@@ -102,14 +102,7 @@ def read_lexicon(ctx: Context, raw: str) -> tuple[str, ...]:
 
 
 def read_language(ctx: Context, raw: str) -> str:
-    value = raw.lower()
-    value = {
-        "français": "fr",
-        "francais": "fr",
-        "french": "fr",
-        "anglais": "en",
-        "english": "en",
-    }.get(value, value)
+    value = raw.lower()  # `français` is `fr` already: see `vocabulary`
     if value not in ("fr", "en"):
         ctx.refuse("error.bad_language", value=raw[:20])
     return value
@@ -150,7 +143,7 @@ async def link(ctx: Context) -> Reply:
         ctx.refuse("link.in_private")
     role = (
         SpaceRole.MODERATION
-        if (ctx.arg("role") or "").lower() in ("moderation", "moderateurs", "mod")
+        if (ctx.arg("role") or "").lower() == "moderation"
         else SpaceRole.ANNOUNCE
     )
     found = await ctx.uow.communities.link_code(code.upper(), ctx.clock.now())
@@ -200,17 +193,20 @@ async def unhost(ctx: Context) -> Reply:
     return ctx.reply("unhost.done", member=member.display_name)
 
 
-@command("help", alias="aide", needs_community=False)
+@command("help", alias="aide", positional=("command",), needs_community=False)
 async def help_(ctx: Context) -> Reply:
-    """What this person may do here, grouped by role, and the privacy notice."""
+    """What this person may do here, grouped by role, and the privacy notice; `/help join`:
+    that command with an example."""
+    if (asked := ctx.arg("command")) is not None:
+        return help_with_example(ctx, asked)
     roles = effective_roles(ctx.roles)
     lines = tuple(
         Text(
             ctx.locale,
             "help.line",
             {
-                "command": word_for(name, ctx.locale),
-                "usage": Raw(usage(spec)),
+                "command": CommandRef(name),
+                "usage": Raw(usage(spec, ctx.locale)),
                 "about": Text(ctx.locale, f"help.{name}"),
             },
         )
@@ -219,8 +215,20 @@ async def help_(ctx: Context) -> Reply:
     )
     role = next(r for r in (Role.ORGANIZER, Role.MODERATOR, Role.HOST, Role.MEMBER) if r in roles)
     return ctx.reply(
-        "help.text", role=ctx.t(f"role.{role.value}"), lines=lines, privacy=ctx.t("help.privacy")
-    )
+        "help.text", role=ctx.t(f"role.{role.value}"), lines=lines,
+        sample=Raw(word_for("join", ctx.locale)), privacy=ctx.t("help.privacy"),
+    )  # fmt: skip
+
+
+def help_with_example(ctx: Context, asked: str) -> Reply:
+    """`/aide planifier`: what the command does and how to type it, with today's dates."""
+    spec = resolve(asked)
+    if spec is None or spec.button_only:
+        ctx.refuse("help.unknown", command=asked[:32])
+    return ctx.reply(
+        "help.command", command=CommandRef(spec.name), usage=Raw(usage(spec, ctx.locale)),
+        about=ctx.t(f"help.{spec.name}"), example=ctx.example(spec.name),
+    )  # fmt: skip
 
 
 @command("stop", alias="arreter", needs_community=False)

@@ -22,7 +22,6 @@ LIVE_KEYS = (
     "repeat",
     "count",
 )
-EXAMPLE_WHEN = "2026-12-01 18:30"
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def read_fields(ctx: Context) -> LiveFields:
         ctx.refuse("live.bad.title")
     description = ctx.arg("description")
     if description is not None and len(description) > 1000:
-        ctx.refuse("error.too_long", field="description", max=1000)
+        ctx.refuse("error.too_long", field=ctx.field("description"), max=1000)
     return LiveFields(
         title=title,
         starts_at=read_when(ctx),
@@ -67,7 +66,7 @@ def read_when(ctx: Context) -> datetime | None:
     try:
         return parse_when(raw, now=ctx.clock.now(), tz=ctx.tz)
     except WhenError as bad:
-        ctx.refuse(f"when.{bad.code}", when=raw[:80], example=EXAMPLE_WHEN)
+        ctx.refuse(f"when.{bad.code}", when=raw[:80], example=ctx.example_when)
 
 
 def read_int(ctx: Context, name: str, low: int, high: int) -> int | None:
@@ -75,7 +74,7 @@ def read_int(ctx: Context, name: str, low: int, high: int) -> int | None:
     if raw is None:
         return None
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        ctx.refuse("error.bad_number", field=name, value=raw[:20], low=low, high=high)
+        ctx.refuse("error.bad_number", field=ctx.field(name), value=raw[:20], low=low, high=high)
     return int(raw)
 
 
@@ -109,9 +108,8 @@ def read_tags(ctx: Context) -> tuple[str, ...] | None:
 
 
 def read_repeat(ctx: Context) -> Repeat:
-    raw = (ctx.arg("repeat") or "none").lower()
-    aliases = {"hebdo": "weekly", "hebdomadaire": "weekly", "mensuel": "monthly", "aucun": "none"}
+    raw = (ctx.arg("repeat") or "none").lower()  # French names: see `vocabulary`
     try:
-        return Repeat(aliases.get(raw, raw))
+        return Repeat(raw)
     except ValueError:
         ctx.refuse("live.bad.repeat", value=raw[:20])

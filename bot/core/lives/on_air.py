@@ -68,6 +68,8 @@ async def end(ctx: Context) -> Reply:
     left = await ctx.uow.questions.by_status(live.id, [QuestionStatus.APPROVED])
     await post_summary(ctx, live, [q.text for q in left], replay)
     await follow_up(ctx, live, replay)
+    if not left:  # "0 question is left" reads badly: none left has its own sentence
+        return ctx.reply("end.done_none", id=live.id, title=live.title)
     return ctx.reply("end.done", id=live.id, title=live.title, plural=len(left))
 
 

@@ -19,7 +19,7 @@ from bot.core.delivery.vocabulary import (
 )
 from bot.core.fields import parse_live_ref
 from bot.core.lives import views
-from bot.core.messages import Button, OutMessage, Param, Reply, Text
+from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.qa.questions import community_of
 from bot.core.registry import command
 from bot.domain.model import Community, LiveStatus, Proposal, ProposalStatus, SpaceRole
@@ -143,6 +143,7 @@ async def decline(ctx: Context) -> Reply:
     ):
         ctx.refuse("proposal.already_decided", id=proposal.id)
     await _decided(ctx, proposal, Text(community_of(ctx).language, "proposal.decision.decline"))
+    told: Param = Raw("")  # said only when the author is still there to be told
     if proposal.member_id is not None:
 
         def build(locale: str) -> OutMessage:
@@ -150,4 +151,5 @@ async def decline(ctx: Context) -> Reply:
 
         key = proposal_told_key(proposal.id, accepted=False)
         await ctx.tell_member(proposal.member_id, key, Kind.PROPOSAL, build)
-    return ctx.reply("proposal.declined", id=proposal.id, title=proposal.title)
+        told = ctx.t("proposal.declined_told")
+    return ctx.reply("proposal.declined", id=proposal.id, title=proposal.title, told=told)

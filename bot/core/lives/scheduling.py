@@ -18,7 +18,7 @@ from bot.core.delivery.vocabulary import (
     change_notice_key,
 )
 from bot.core.lives import views
-from bot.core.lives.fields import EXAMPLE_WHEN, LIVE_KEYS, LiveFields, read_fields
+from bot.core.lives.fields import LIVE_KEYS, LiveFields, read_fields
 from bot.core.lives.signups import member_tz, promote_waitlist
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
@@ -34,7 +34,7 @@ EDITABLE = (LiveStatus.DRAFT, LiveStatus.SCHEDULED)
 async def schedule(ctx: Context) -> Reply:
     fields = read_fields(ctx)
     if fields.title is None or fields.starts_at is None:
-        ctx.refuse("live.bad.missing", example='title="Initiation à Python" when="demain 18h"')
+        ctx.refuse("live.bad.missing", example=ctx.example("schedule"))
     starts = occurrences(ctx, fields.starts_at, fields.repeat, fields.count)
     series_id = await ctx.uow.lives.next_series_id() if len(starts) > 1 else None
     created: list[Live] = []
@@ -145,7 +145,7 @@ async def owe_timed(ctx: Context, live: Live, moved: bool = False) -> None:
 
 
 async def series_targets(ctx: Context, live: Live) -> list[Live]:
-    if (ctx.arg("series") or "").lower() not in ("all", "tout", "toutes"):
+    if (ctx.arg("series") or "").lower() != "all":  # `tout` too: see `vocabulary`
         return [live]
     if live.series_id is None:
         ctx.refuse("live.not_series", id=live.id)
@@ -181,9 +181,9 @@ async def apply_edit(
     # at most (the first one was checked when `when` was read).
     now = ctx.clock.now()
     if starts_at is not None and starts_at < now + timedelta(minutes=5):
-        ctx.refuse("when.too_soon", when=str(live.id), example=EXAMPLE_WHEN)
+        ctx.refuse("when.too_soon", when=str(live.id), example=ctx.example_when)
     if starts_at is not None and starts_at > one_year_after(now):
-        ctx.refuse("when.too_far", when=str(live.id), example=EXAMPLE_WHEN)
+        ctx.refuse("when.too_far", when=str(live.id), example=ctx.example_when)
     if starts_at is not None:
         changes["starts_at"] = starts_at
     counts = await ctx.uow.signups.counts(live.id)
@@ -206,10 +206,12 @@ async def tell_signed_up(
     kind: Kind,
     new: datetime | None = None,
     reason: str | None = None,
-) -> None:
-    """Tells everyone signed up (confirmed or waitlisted) about a change to the live."""
+) -> set[int]:
+    """Tells everyone signed up (confirmed or waitlisted) about a change to the live; returns
+    who they are."""
     now = ctx.clock.now()
-    for member_id in await ctx.uow.signups.member_ids(live.id, ACTIVE):
+    members = await ctx.uow.signups.member_ids(live.id, ACTIVE)
+    for member_id in members:
         tz = await member_tz(ctx, member_id)
 
         def build(locale: str, tz: ZoneInfo = tz) -> OutMessage:
@@ -224,6 +226,7 @@ async def tell_signed_up(
 
         row_key = change_notice_key(kind, live.id, member_id, now)
         await ctx.tell_member(member_id, row_key, kind, build, live.id)
+    return set(members)
 
 
 def _moved(live: Live, new: datetime) -> Live:
@@ -238,16 +241,24 @@ async def cancel(ctx: Context) -> Reply:
     await ctx.require_host_of(live)
     reason = ctx.arg("reason")
     if reason is not None and len(reason) > 300:
-        ctx.refuse("error.too_long", field="reason", max=300)
+        ctx.refuse("error.too_long", field=ctx.field("reason"), max=300)
     targets = await series_targets(ctx, live)
-    cancelled = await cancel_lives(ctx, targets, reason)
+    cancelled, told = await cancel_lives(ctx, targets, reason)
     if not cancelled:
         ctx.refuse("live.not_cancellable", id=live.id)
-    return ctx.reply("live.cancelled", id=live.id, title=live.title, plural=len(cancelled))
+    # "They are told" only when somebody was: a live nobody signed up for tells nobody.
+    people: Param = ctx.t("live.told", plural=told) if told else Raw("")
+    return ctx.reply(
+        "live.cancelled", id=live.id, title=live.title, told=people, plural=len(cancelled)
+    )
 
 
-async def cancel_lives(ctx: Context, targets: Sequence[Live], reason: str | None) -> list[Live]:
+async def cancel_lives(
+    ctx: Context, targets: Sequence[Live], reason: str | None
+) -> tuple[list[Live], int]:
+    """The lives cancelled, and how many people were told."""
     done: list[Live] = []
+    told: set[int] = set()
     community = ctx.community
     assert community is not None
     for live in targets:
@@ -255,7 +266,9 @@ async def cancel_lives(ctx: Context, targets: Sequence[Live], reason: str | None
             done.append(live)
             await unplan_live(ctx.uow, live, "cancelled", ctx.clock.now())
             await refresh_announcements(ctx.uow, live, ctx.clock.now())
-            await tell_signed_up(ctx, live, "live.cancel_notice", Kind.CANCELLATION, reason=reason)
+            told |= await tell_signed_up(
+                ctx, live, "live.cancel_notice", Kind.CANCELLATION, reason=reason
+            )
 
             def build(locale: str, live: Live = live) -> OutMessage:
                 return OutMessage(
@@ -265,7 +278,7 @@ async def cancel_lives(ctx: Context, targets: Sequence[Live], reason: str | None
             if live.status is LiveStatus.SCHEDULED:
                 key = partial(cancellation_post_key, live.id)
                 await ctx.announce(community, key, Kind.CANCELLATION, build, live.id)
-    return done
+    return done, len(told)
 
 
 __all__ = ["WhenError", "announce_live", "schedule"]

@@ -114,7 +114,7 @@ async def rate(ctx: Context) -> Reply:
         ctx.refuse("rate.bad", rating=raw[:10])
     comment = ctx.arg("comment")
     if comment is not None and len(comment) > 1000:
-        ctx.refuse("error.too_long", field="comment", max=1000)
+        ctx.refuse("error.too_long", field=ctx.field("comment"), max=1000)
     if not await ctx.uow.signups.rate(live.id, ctx.member.id, int(raw), comment, ctx.clock.now()):
         ctx.refuse("rate.already", live=live.id, title=live.title)
     return ctx.reply("rate.thanks", rating=int(raw), title=live.title)

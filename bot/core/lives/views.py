@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.core import codec
 from bot.core.messages import Button, OutMessage, Raw, Text
 from bot.core.ports import UnitOfWork
-from bot.domain.model import Live, SeatCount
+from bot.domain.model import Live, LiveStatus, SeatCount
 from bot.i18n.dates import format_short, format_when
 
 
@@ -45,14 +45,20 @@ def line(locale: str, live: Live, tz: ZoneInfo) -> Text:
 
 def card(locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host: str) -> Text:
     """The full description of a live (announcements and `/live`)."""
+    status = Text(locale, f"live.status.{live.status.value}")
+    if live.status in (LiveStatus.CANCELLED, LiveStatus.ENDED):
+        state = status  # seats no longer mean anything
+    else:
+        state = Text(
+            locale, "live.card.open", {"seats": seats(locale, live, counts), "status": status}
+        )
     parts: dict[str, Text | Raw | str | int] = {
         "id": live.id,
         "title": live.title,
         "when": when(locale, live, tz),
         "duration": live.duration_min,
         "host": host,
-        "seats": seats(locale, live, counts),
-        "status": Text(locale, f"live.status.{live.status.value}"),
+        "state": state,
     }
     extra: list[Text] = []
     if live.description:

@@ -16,7 +16,13 @@ from bot.core.delivery.vocabulary import (
     question_told_key,
 )
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
-from bot.core.qa.questions import VISIBLE, community_of, moderation_card, question_arg
+from bot.core.qa.questions import (
+    VISIBLE,
+    community_of,
+    moderation_card,
+    question_arg,
+    question_ref,
+)
 from bot.core.registry import command
 from bot.domain.model import Live, ModAction, Question, QuestionStatus
 from bot.domain.when import LengthError, parse_length
@@ -43,16 +49,24 @@ async def queue(ctx: Context) -> Reply:
     return Reply((OutMessage(head), *cards))
 
 
-@command("approve", button_only=True, positional=("question",))
+@command("approve", alias="approuver", rest="question")
 async def approve(ctx: Context) -> Reply:
-    q, live = await question_arg(ctx)
-    await _decide(ctx, q, live, "approve")
-    params: dict[str, Param] = {"id": q.id, "text": q.text}
-    await _tell_author(ctx, q, Kind.QUESTION_APPROVED, "question.approved_dm", params)
-    return ctx.reply("moderation.approved", id=q.id)
+    """`/approve Q45 Q46`: all of them or, when one cannot be, none (the refusal rolls back)."""
+    refs = dict.fromkeys(ctx.need("question").replace(",", " ").split())
+    approved: list[int] = []
+    for ref in refs:
+        q, live = await question_ref(ctx, ref)
+        await _decide(ctx, q, live, "approve")
+        params: dict[str, Param] = {"id": q.id, "text": q.text}
+        await _tell_author(ctx, q, Kind.QUESTION_APPROVED, "question.approved_dm", params)
+        approved.append(q.id)
+    if len(approved) == 1:
+        return ctx.reply("moderation.approved", id=approved[0])
+    ids = Raw(", ".join(f"Q{number}" for number in approved))
+    return ctx.reply("moderation.approved_many", ids=ids, plural=len(approved))
 
 
-@command("reject", positional=("question",), rest="reason")
+@command("reject", alias="refuser", positional=("question",), rest="reason")
 async def reject(ctx: Context) -> Reply:
     q, live = await question_arg(ctx)
     reason = ctx.arg("reason")
@@ -61,13 +75,16 @@ async def reject(ctx: Context) -> Reply:
     await _decide(ctx, q, live, "reject")
     params: dict[str, Param] = {"id": q.id, "text": q.text}
     if reason is None:
-        await _tell_author(ctx, q, Kind.QUESTION_REJECTED, "question.rejected_dm", params)
+        told = await _tell_author(ctx, q, Kind.QUESTION_REJECTED, "question.rejected_dm", params)
     else:
-        await _tell_author(
+        told = await _tell_author(
             ctx, q, Kind.QUESTION_REJECTED, "question.rejected_reason_dm",
             {**params, "reason": reason},
         )  # fmt: skip
-    return ctx.reply("moderation.rejected", id=q.id)
+    # Said only when someone was told: an author who asked themselves, or is gone, is not.
+    return ctx.reply(
+        "moderation.rejected", id=q.id, told=ctx.t("moderation.told") if told else Raw("")
+    )
 
 
 async def _decide(ctx: Context, q: Question, live: Live, action: str) -> None:
@@ -105,19 +122,21 @@ async def _tell_author(
     key: str,
     params: dict[str, Param],
     merged: int | None = None,
-) -> None:
-    """`merged`: the question merged into `q`, when its author is told it joined theirs."""
+) -> bool:
+    """Owes the question's author a word; False when there is nobody else to tell.
+    `merged`: the question merged into `q`, when its author is told it joined theirs."""
     if q.author_id is None or q.author_id == ctx.member.id:
-        return
+        return False
 
     def build(locale: str) -> OutMessage:
         return OutMessage(Text(locale, key, params))
 
     row_key = question_told_key(q.id, kind, merged)
     await ctx.tell_member(q.author_id, row_key, kind, build, q.live_id)
+    return True
 
 
-@command("merge", positional=("question", "into"))
+@command("merge", alias="fusionner", positional=("question", "into"))
 async def merge(ctx: Context) -> Reply:
     q, live = await question_arg(ctx)
     into, _ = await question_arg(ctx, "into")

@@ -38,7 +38,11 @@ def community_of(ctx: Context) -> Community:
 
 async def question_arg(ctx: Context, name: str = "question") -> tuple[Question, Live]:
     """The question named by `Q45`, `q45` or `45`, and its live; refused when not of this community."""
-    raw = ctx.need(name)
+    return await question_ref(ctx, ctx.need(name))
+
+
+async def question_ref(ctx: Context, raw: str) -> tuple[Question, Live]:
+    """The question `raw` names (`Q45`), and its live; refused when not of this community."""
     match = _REF.fullmatch(raw)
     number = parse_live_ref(match.group(1)) if match else None  # the same bounded id parser
     question = await ctx.uow.questions.get(number) if number is not None else None
@@ -168,7 +172,7 @@ async def questions(ctx: Context) -> Reply:
     )
 
 
-@command("vote", button_only=True, positional=("question",))
+@command("vote", positional=("question",))
 async def vote(ctx: Context) -> Reply:
     q, live = await question_arg(ctx)
     if q.status is QuestionStatus.MERGED and q.merged_into is not None:

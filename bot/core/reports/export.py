@@ -20,14 +20,7 @@ from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus
 from bot.i18n.catalog import render
 
 Cell = str | int | None
-WHAT = {
-    "lives": "lives",
-    "live": "lives",
-    "signups": "signups",
-    "sign-ups": "signups",
-    "inscriptions": "signups",
-    "questions": "questions",
-}
+WHAT = ("lives", "signups", "questions")  # French and other names: see `vocabulary`
 # Status words per kind: the same value reads differently ("live annulé", "inscription annulée").
 STATUS_FAMILIES = {LiveStatus: "live", SignupStatus: "signup", QuestionStatus: "question"}
 # A spreadsheet runs a cell that starts so as a formula: user text must never do that.
@@ -39,8 +32,8 @@ async def export(ctx: Context) -> Reply:
     raw = ctx.arg("what")
     if raw is None:
         ctx.refuse("export.which")
-    what = WHAT.get(raw.lower())
-    if what is None:
+    what = raw.lower()
+    if what not in WHAT:
         ctx.refuse("export.bad_what", value=raw[:20])
     if what == "lives":
         header, rows = ctx.t("export.lives.header"), await _lives(ctx)

@@ -9,11 +9,15 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from bot.core.context import Context
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from bot.core.messages import Attachment, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
 from bot.core.reports.repositories import Figures, LiveFigures
@@ -21,7 +25,20 @@ from bot.i18n.catalog import render
 
 TOP = 3  # lives named as the most attended
 CHART_LIVES = 30  # bars beyond this would be too thin to read on a phone: the latest ones
-LABELLED = 12  # up to this many lives, each bar shows its figure
+LABELLED = 12  # up to this many lives, each bar shows its figure and its live's title
+TITLE_CUT = 22  # characters of a live's title under its bars
+
+
+@dataclass(frozen=True)
+class ChartWords:
+    """Everything the chart says, already in the reader's language."""
+
+    title: str
+    period: str
+    legend: tuple[str, str]  # confirmed seats, attendees
+    axis: tuple[str, str]  # under the bars, beside the figures
+    labels: tuple[str, ...]  # one a live: `#6 Initiation à Python` and its day
+    description: str  # the chart in words, one line a live (the PNG's own description)
 
 
 @dataclass(frozen=True)
@@ -37,7 +54,6 @@ PERIODS = {
     "1y": Period("stats.period.1y", 365),
     "all": Period("stats.period.all", None),
 }
-FRENCH = {"7j": "7d", "30j": "30d", "90j": "90d", "1a": "1y", "tout": "all"}
 DEFAULT = "30d"
 
 
@@ -58,21 +74,45 @@ async def stats(ctx: Context) -> Reply:
     held = await ctx.uow.stats.attendance(community_id, since, until, CHART_LIVES)
     if not held:  # lives planned or cancelled, none held yet: nothing to draw
         return Reply((OutMessage(text),))
-    title = render(ctx.t("stats.chart.title", period=when))
-    legend = (render(ctx.t("stats.chart.expected")), render(ctx.t("stats.chart.attended")))
     # Drawn inside the unit of work (the dispatcher has no step after the commit): a rare
     # organizer command, and a chart of at most 30 lives takes a fraction of a second.
-    chart = Attachment("stats.png", draw_chart(held, title, legend), image=True)
+    chart = Attachment("stats.png", draw_chart(held, chart_words(ctx, held, when)), image=True)
     return Reply((OutMessage(text, attachment=chart),))
 
 
+def chart_words(ctx: Context, lives: Sequence[LiveFigures], period: Text) -> ChartWords:
+    """Titles and labels a reader can read: each live by number, title and day, not `#6` alone."""
+    labels, lines = [], []
+    for live in lives:
+        day = format_date(live.starts_at.astimezone(ctx.tz).date(), "d MMM", locale=ctx.locale)
+        if len(lives) <= LABELLED:
+            labels.append(f"#{live.live_id} {_cut(live.title)}\n{day}")
+        else:  # too many to name: their number and day, slanted
+            labels.append(f"#{live.live_id} · {day}")
+        figures = {"expected": live.expected, "attended": live.attended}
+        line = ctx.t("stats.chart.line", id=live.live_id, title=live.title, day=Raw(day), **figures)
+        lines.append(render(line))
+    title, shown = render(ctx.t("stats.chart.title")), render(period)
+    return ChartWords(
+        title=title,
+        period=shown[:1].upper() + shown[1:],
+        legend=(render(ctx.t("stats.chart.expected")), render(ctx.t("stats.chart.attended"))),
+        axis=(render(ctx.t("stats.chart.lives")), render(ctx.t("stats.chart.people"))),
+        labels=tuple(labels),
+        description="\n".join([f"{title}, {shown}", *lines]),
+    )
+
+
+def _cut(title: str) -> str:
+    return title if len(title) <= TITLE_CUT else title[: TITLE_CUT - 1].rstrip() + "…"
+
+
 def read_period(ctx: Context) -> Period:
-    """`30d` or `30j`, any case; absent means the last 30 days."""
+    """`30d` or `30j` (see `vocabulary`), any case; absent means the last 30 days."""
     raw = ctx.arg("period")
     if raw is None:
         return PERIODS[DEFAULT]
-    code = raw.lower()
-    period = PERIODS.get(FRENCH.get(code, code))
+    period = PERIODS.get(raw.lower())
     if period is None:
         ctx.refuse("stats.bad_period", value=raw[:20])
     return period
@@ -130,8 +170,18 @@ def _percent(ctx: Context, ratio: float) -> Param:
     return Raw(format_percent(ratio, locale=ctx.locale))
 
 
-def draw_chart(lives: Sequence[LiveFigures], title: str, legend: tuple[str, str]) -> bytes:
-    """A PNG of confirmed seats beside attendees for each live, oldest first.
+def draw_chart(lives: Sequence[LiveFigures], words: ChartWords) -> bytes:
+    """A PNG of confirmed seats beside attendees for each live, oldest first; its title and
+    description are also written in the PNG's own text fields (`Title`, `Description`)."""
+    figure = chart_figure(lives, words)
+    out = io.BytesIO()
+    metadata = {"Title": words.title, "Description": words.description, "Software": "Solidaire"}
+    figure.savefig(out, format="png", metadata=metadata)
+    return out.getvalue()
+
+
+def chart_figure(lives: Sequence[LiveFigures], words: ChartWords) -> Figure:
+    """The chart as a matplotlib figure.
 
     matplotlib is imported here, on the first chart, so that the bot starts fast; a `Figure`
     made without pyplot keeps no global state and renders with Agg.
@@ -141,6 +191,7 @@ def draw_chart(lives: Sequence[LiveFigures], title: str, legend: tuple[str, str]
 
     figure = Figure(figsize=(8, 4.5), dpi=100)
     axes = figure.subplots()
+    legend = words.legend
     xs = list(range(len(lives)))
     width = 0.4
     for shift, values, label, color in (
@@ -153,13 +204,21 @@ def draw_chart(lives: Sequence[LiveFigures], title: str, legend: tuple[str, str]
     # A few lives keep bars of a sensible width rather than filling the whole chart.
     pad = max(0.75, (6 - len(xs)) / 2)
     axes.set_xlim(-pad, len(xs) - 1 + pad)
-    axes.set_xticks(xs, [f"#{live.live_id}" for live in lives], rotation=45 if len(xs) > 12 else 0)
+    slanted = len(xs) > LABELLED
+    axes.set_xticks(
+        xs,
+        words.labels,
+        rotation=45 if slanted else 0,
+        ha="right" if slanted else "center",
+        fontsize=8,
+    )
+    axes.set_xlabel(words.axis[0])
+    axes.set_ylabel(words.axis[1])
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.margins(y=0.15)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(title, fontsize=11, pad=24)
+    figure.suptitle(words.title, fontsize=13, fontweight="bold")
+    axes.set_title(words.period, fontsize=9, pad=28)
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
     figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
+    return figure

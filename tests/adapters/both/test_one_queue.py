@@ -26,7 +26,7 @@ from tests.adapters.discord.steps import answered, scheduled
 from tests.adapters.discord.world import BOB, CHLOE, HUGO, MIA, NINA, labels
 from tests.adapters.telegram.world import button
 
-ALREADY = "Q{id} a déjà été traitée, sans doute par un autre modérateur. Rien n’a changé."
+ALREADY = "Q{id} a déjà été traitée, sans doute par quelqu’un d’autre. Rien n’a changé."
 
 
 def card_of(messages: list[dict[str, Any]], qid: int, key: str = "content") -> dict[str, Any]:
@@ -134,7 +134,7 @@ async def test_one_queue_for_both_platforms(world: World) -> None:
     muted = await theo.says("/mute @dan 2h", where=TG_MODERATION)
     assert any("Dan ne peut plus poser de questions" in m["text"] for m in muted), muted
     reply = await asked_on_telegram(world, "Dan", "/question 1 Et maintenant ?")
-    assert reply.startswith("Un modérateur a suspendu tes questions ici jusqu’au"), reply
+    assert reply.startswith("L’équipe de modération a suspendu tes questions ici jusqu’au"), reply
     answered(await mia.types("mute", member=CHLOE, length="2h"), "Chloé")
     refused = await chloe.types("ask", live=1, question="Et la pluie ?")
     assert "A moderator has paused your questions here until" in refused.text, refused.text
@@ -187,7 +187,7 @@ async def test_moderators_on_both_platforms_press_approve_at_once(world: World) 
     toast = world.tg.fake.answers()[-1]["text"]
     answers = sorted([said.text, toast])
     assert answers == sorted(
-        ["Q1 est approuvée : elle est visible de tous.", ALREADY.format(id=1)]
+        ["Q1 est approuvée : elle est visible par tout le monde.", ALREADY.format(id=1)]
     ), answers
     winner = "Mia" if "approuvée" in said.text else "Théo"
 
@@ -211,7 +211,7 @@ async def test_a_proposal_from_telegram_accepted_on_discord_is_a_draft_its_propo
     said = await carl.says(
         '/proposer title="Réparer une crevaison" description="Démonte, trouve, colle."'
     )
-    assert "transmise aux modérateurs" in said[-1]["text"], said
+    assert "transmise à l’équipe de modération" in said[-1]["text"], said
     await world.settle()
     card = [m for m in world.dc_channel(DC_MODERATION) if "Réparer une crevaison" in m["content"]]
     assert len(card) == 1 and "de Carl" in card[0]["content"], card

@@ -33,7 +33,7 @@ async def test_a_live_is_announced_with_its_thread_and_joined_after_a_restart(
     answered(await bob.types("myschedule"), "Atelier vélo")
     # A few seconds on (edits are spaced), the announcement counts him, buttons kept.
     stored = world.fake.world.store[int(announcement["id"])]
-    await world.fake.wait_for(lambda: "inscrits : 1" in stored["content"], timeout=10)
+    await world.fake.wait_for(lambda: "inscriptions : 1" in stored["content"], timeout=10)
     assert labels(stored) == ["Participer", "Poser une question", "Détails"]
 
 

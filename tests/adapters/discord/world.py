@@ -116,6 +116,10 @@ class World:
     def person(self, user_id: int) -> Person:
         return Person(self, user_id)
 
+    def mention(self, command: str) -> str:
+        """How a message names a slash command: `</join:id>`, with the id Discord gave it."""
+        return f"</{command}:{self.fake.command_ids[(None, 1, command)]}>"
+
     def message_of(self, said: Answer) -> dict[str, Any]:
         """The (first) message an answer showed; ephemeral ones too: their buttons work."""
         return self.messages_of(said)[0]
@@ -138,6 +142,7 @@ class Person:
     async def types(
         self,
         command: str,
+        /,  # `command` is also an option's name (`/help command:join`)
         *,
         where: int | None = ANNOUNCE,
         server: int = GUILD,

@@ -132,3 +132,28 @@ async def test_publish_a_draft_from_an_accepted_proposal(world: World) -> None:
     answered(await bob.says('/edit 2 when="2027-02-02 18:00"'))
     answered(await bob.says("/publier 2"))
     assert any("Réparer une crevaison" in m["text"] for m in world.group(ANNOUNCE))
+
+
+async def test_the_moderators_commands_by_their_french_names_and_help_with_an_example(
+    world: World,
+) -> None:
+    await scheduled(world)
+    mia, bob, chloe = world.people["Mia"], world.people["Bob"], world.people["Chloe"]
+    for who in (mia, bob, chloe):
+        await who.says("/start")
+    await bob.says("/participer 1")
+    await bob.says("/question 1 Faut-il un casque ?")
+    await bob.says("/question 1 Et sous la pluie ?")
+    await bob.says("/question 1 Quels outils apporter ?")
+    answered(await mia.says("/approuver Q1 Q2"), "Q1, Q2 : approuvées")
+    answered(await mia.says("/refuser Q3 Hors sujet"), "Q3 est refusée")
+    answered(await mia.says("/fusionner Q2 Q1"), "Q2 est fusionnée avec Q1")
+    await chloe.says("/join 1")
+    answered(await chloe.says("/vote Q1"), "Q1")
+    said = answered(await mia.says("/aide refuser"), "Exemple : /refuser Q45 Hors sujet")
+    assert "/reject" not in said
+    answered(await chloe.says("/help join"), "Example: /join 12")
+    admins = {
+        c["command"] for c in world.fake.commands_for({"type": "all_chat_administrators"}, "fr")
+    }
+    assert {"approuver", "refuser", "fusionner"} <= admins

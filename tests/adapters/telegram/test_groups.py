@@ -14,7 +14,7 @@ async def test_setup_says_when_the_bot_is_not_an_admin(world: World) -> None:
     await alice.says("/start")
     world.fake.set_status(ANNOUNCE, world.fake.bot_id, "member")
     said = await alice.says("/configurer", where=ANNOUNCE)
-    assert "fais de moi un administrateur" in said[-1]["text"]
+    assert "donne-moi les droits d’administration" in said[-1]["text"]
     world.fake.set_status(ANNOUNCE, world.fake.bot_id, "administrator")
     said = await alice.says("/configurer", where=ANNOUNCE)
     assert not any("administrateur" in m["text"] for m in said)

@@ -48,8 +48,8 @@ async def test_two_moderators_press_approve_at_once_and_one_decides(world: World
     toasts = [a["text"] for a in world.fake.answers()[-2:]]
     assert sorted(toasts) == sorted(
         [
-            "Q1 est approuvée : elle est visible de tous.",
-            "Q1 a déjà été traitée, sans doute par un autre modérateur. Rien n’a changé.",
+            "Q1 est approuvée : elle est visible par tout le monde.",
+            "Q1 a déjà été traitée, sans doute par quelqu’un d’autre. Rien n’a changé.",
         ]
     ), toasts
     await world.settle()  # the card edit is sent by the outbox
