@@ -80,17 +80,21 @@ def _french_tail(toks: Sequence[Token], j: int) -> tuple[int, int] | None:
 
 
 def _english(toks: Sequence[Token], i: int) -> tuple[int, int] | None:
-    """``half past``, ``a quarter to``, ``ten past``, ``20 minutes to``: (minutes to add, hour at)."""
+    """``half past``, ``a quarter to``, ``ten past``, ``20 minutes to``: (minutes to add, hour at).
+
+    ``six to eight`` is refused: it reads as a range as well as 7:54.
+    """
     j = i + 1 if _w(toks, i) == "a" and _w(toks, i + 1) == "quarter" else i
     w = _w(toks, j)
     amount = {"half": 30, "quarter": 15}.get(w) or _minute(toks, j, (1, 2))
     if not amount:
         return None
-    j += 1 + (w not in ("half", "quarter") and _w(toks, j + 1) in (*MINUTE_MARKS, "mins"))
+    counted = w not in ("half", "quarter") and _w(toks, j + 1) in (*MINUTE_MARKS, "mins")
+    j += 1 + counted
     if _w(toks, j) in ("past", "after"):
         return amount, j + 1
-    if _w(toks, j) in ("to", "till", "til", "before", "of") and w != "half":
-        return -amount, j + 1
+    if _w(toks, j) in ("to", "till", "til", "before", "of") and (w == "quarter" or counted):
+        return -amount, j + 1  # "ten to seven" could be a range (10-7): "ten minutes to seven"
     return None
 
 
@@ -118,7 +122,8 @@ def _base(toks: Sequence[Token], i: int, prev: str) -> tuple[Clock, int] | None:
         j = i + 3
         if _w(toks, j) == ":" and _minute(toks, j + 1) is not None:
             j += 2  # seconds are dropped
-        return Clock(hour, minute, twelve=True), j + (_w(toks, j) == "h")
+        dial = not toks[i].text.startswith("0")  # "06:30" is written on a 24-hour clock
+        return Clock(hour, minute, twelve=dial), j + (_w(toks, j) == "h")
     if after in HOUR_MARKS:
         if (minute := _minute(toks, i + 2)) is not None:
             return Clock(hour, minute), i + 3 + (_w(toks, i + 3) in MINUTE_MARKS)
@@ -131,8 +136,8 @@ def _base(toks: Sequence[Token], i: int, prev: str) -> tuple[Clock, int] | None:
         return Clock(hour, ampm=after), i + 2
     if after in ("noon", "midnight") and hour == 12:
         return Clock(TIME_WORDS[after], midnight=after == "midnight"), i + 2
-    if (minute := _minute(toks, i + 1)) is not None and _w(toks, i + 2) in AMPM:
-        return Clock(hour, minute, ampm=_w(toks, i + 2)), i + 3
+    if (minute := _minute(toks, i + 1, ())) is not None and _w(toks, i + 2) in AMPM:
+        return Clock(hour, minute, ampm=_w(toks, i + 2)), i + 3  # "seven thirty pm", never "9 12am"
     if (prev in TIME_CONTEXT or part_at(toks, i + 1)) and after not in MONTHS:
         return Clock(hour, bare=True), i + 1
     return None

@@ -80,6 +80,7 @@ class Parser:
             return None
         year, month, day, hour, minute, offset = iso
         self.r.set_day(checked_day(year, month, day))
+        self.r.iso = True
         if hour is not None and minute is not None:
             if hour > 23 or minute > 59 or abs(offset or 0) > MAX_UTC_OFFSET:
                 raise Unparsed
@@ -102,6 +103,7 @@ class Parser:
             if len(parts) != 3 or parts[2].digits == 4:
                 raise Unparsed
             year, month, day = nums
+            self.r.iso = True
         elif any(p.digits == 4 for p in parts[:2]):
             raise Unparsed
         else:

@@ -62,6 +62,7 @@ class Reading:
     offset: int | None = None  # minutes east of UTC written in the text
     week: str | None = None  # "la semaine prochaine" (week1) / "cette semaine" (week0)
     plus: int = 0  # "en huit" (+7), "en quinze" (+14)
+    iso: bool = False  # an ISO date: its clock is 24-hour whoever reads it
 
     def set_day(self, day: Day) -> None:
         """Fill the day; a plain weekday and a day of month merge ("vendredi 15", "le 15, vendredi")."""

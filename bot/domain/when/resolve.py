@@ -26,7 +26,7 @@ _SHIFT = {
 _LATE = ("evening", "night")
 
 
-def _hours(clock: Clock, part: str | None, lang: str) -> list[int]:
+def _hours(clock: Clock, part: str | None, lang: str, iso: bool) -> list[int]:
     """The hours the clock may mean: one, or two on an English 12-hour dial."""
     hour = clock.hour
     if clock.ampm is not None:
@@ -37,7 +37,7 @@ def _hours(clock: Clock, part: str | None, lang: str) -> list[int]:
         if hour not in _RANGES[part] and not (part in _LATE and clock.midnight):
             raise Unparsed  # "14h ce soir", "9pm in the morning": contradictory
         return [hour]
-    if clock.twelve and clock.ampm is None and lang == "en" and 1 <= hour <= 12:
+    if clock.twelve and clock.ampm is None and lang == "en" and not iso and 1 <= hour <= 12:
         return [hour % 12, hour % 12 + 12]
     return [hour]
 
@@ -131,7 +131,7 @@ def place(r: Reading, now: datetime, tz: tzinfo, lang: str, raw: str) -> datetim
     zone = tz if r.offset is None else timezone(timedelta(minutes=r.offset))
     local_now = now.astimezone(zone).replace(tzinfo=None)
     found: list[datetime] = []
-    for hour in _hours(clock, r.part, lang):
+    for hour in _hours(clock, r.part, lang, r.iso):
         minutes = hour * 60 + clock.minute + clock.delta
         if minutes < 0:  # "a quarter to midnight": the evening before; only without a day
             if r.day is not None:
