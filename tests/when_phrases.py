@@ -315,6 +315,11 @@ FRENCH_TYPING: tuple[Row, ...] = (
     ("fr", "demain @ 18h", "2026-11-23 18:00"),
     ("fr", "Décembre 16 18h", "2026-12-16 18:00"),
     ("fr", "vendredi, 19h", "2026-11-27 19:00"),
+    ("fr", "Le vendredi 4 décembre 2026 aux alentours de 19h30", "2026-12-04 19:30"),
+    ("fr", "mardi 1er décembre à dix-huit heures trente précises", "2026-12-01 18:30"),
+    ("fr", "demain soir vers huit heures et demie, à peu près", "2026-11-23 20:30"),
+    ("fr", "demain à 18h, s'il te plaît, merci beaucoup", "unparsed"),
+    ("fr", "demain " * 15 + "18h", "unparsed"),  # over 100 characters
     ("fr", "14h05", "2026-11-22 14:05"),  # five minutes ahead: the earliest allowed
     ("fr", "14h02", "too_soon"),
 )
@@ -467,6 +472,8 @@ ENGLISH_DAYS: tuple[Row, ...] = (
     ("en", "Tuesday 1 December 2026 at 18:30", "2026-12-01 18:30"),
     ("en", "Tuesday, December 1st at 6:30pm", "2026-12-01 18:30"),
     ("en", "Tue 1 Dec 18:30", "2026-12-01 18:30"),
+    ("en", "Friday, December 4th, 2026 at a quarter past seven pm", "2026-12-04 19:15"),
+    ("en", "the day after tomorrow at around half past seven in the evening", "2026-11-24 19:30"),
     ("en", "Wednesday December 1 6pm", "unparsed"),
     ("en", "friday 15 4pm", "2027-01-15 16:00"),
 )
