@@ -41,9 +41,12 @@ def _hour(toks: Sequence[Token], j: int) -> int | None:
 
 
 def _minute(toks: Sequence[Token], j: int, typed: tuple[int, ...] = (2,)) -> int | None:
-    """Minutes: spelled, or typed with as many digits as ``typed`` allows; 0-59."""
+    """Minutes: spelled, or typed with as many digits as ``typed`` allows; 0-59.
+
+    ``un``/``une`` are never minutes: ``18h un lundi`` is not 18:01.
+    """
     t = toks[j] if j < len(toks) else None
-    if t is None or t.num is None or t.ordinal or t.num > 59:
+    if t is None or t.num is None or t.ordinal or t.num > 59 or t.text in ("un", "une", "one"):
         return None
     return t.num if t.digits == 0 or t.digits in typed else None
 

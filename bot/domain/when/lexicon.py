@@ -38,7 +38,7 @@ DAY_WORDS = {
 }
 # Parts of the day; "this evening" and "tonight" also pin the date to today.
 PARTS = {
-    **dict.fromkeys(("matin", "matinee", "morning"), "morning"),
+    **dict.fromkeys(("matin", "mat", "matinee", "morning"), "morning"),
     **dict.fromkeys(("apresmidi", "aprem", "afternoon"), "afternoon"),
     **dict.fromkeys(("soir", "soiree", "evening"), "evening"),
     "night": "night",
