@@ -12,11 +12,14 @@ RUN useradd --create-home --uid 10001 --user-group solidaire
 
 WORKDIR /app
 
-# Install the project exactly as the README does: `pip install .` from the source tree.
-COPY pyproject.toml README.md ./
+# Install the exact versions the tests passed with (the hashed lock), then the project itself without
+# resolving anything again: a hashed lock and the project in one `pip install` would refuse the
+# project, which has no hash. CI runs these two lines in a venv.
+COPY pyproject.toml README.md requirements.lock ./
 COPY bot/ ./bot/
 COPY config/ ./config/
-RUN pip install . \
+RUN pip install --require-hashes -r requirements.lock \
+    && pip install --no-deps . \
     && rm -rf build ./*.egg-info \
     && mkdir -p /app/data \
     && chown solidaire:solidaire /app/data

@@ -58,7 +58,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="1,000 questions: a smoke run (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.questions = 1_000
     rng = random.Random(args.seed)
     texts = [question(rng) for _ in range(args.questions)]
 

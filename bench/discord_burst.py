@@ -248,7 +248,12 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="the presses spread over this")
     parser.add_argument("--fanout", type=int, default=2000, help="DM reminders due at the burst")
     parser.add_argument("--latency", type=float, default=0.0, help="the fake's answer delay, s")
+    parser.add_argument(
+        "--quick", action="store_true", help="50 presses in 1 s, 100 reminders: a smoke run (CI)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.members, args.seconds, args.fanout = 50, 1.0, 100
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     # discord.py waits this long after READY for the servers: the fake sends them at once.
     service.GUILD_READY_TIMEOUT = 0.05

@@ -61,9 +61,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.measure import Clock, StallMonitor, pct
 from bot.adapters.limits import DISCORD, TELEGRAM, RateLimitedPlatform
+from bot.core.delivery.outbox import Outbox
+from bot.core.delivery.payloads import dump_message
 from bot.core.messages import Destination, OutMessage, Raw, Text
-from bot.core.outbox import Outbox
-from bot.core.payload import dump_message
 from bot.core.ports import ChatPlatform, Store, UnitOfWork
 from bot.domain.model import LiveStatus, UserRef
 from bot.storage.database import open_store

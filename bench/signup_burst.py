@@ -108,7 +108,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--quick", action="store_true", help="200 sign-ups: a smoke run (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.members = 200
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         core, live_id = await prepare(folder)

@@ -66,7 +66,8 @@ from bench.measure import rate as per_second
 from bot.adapters.limits import TELEGRAM
 from bot.app import App, build
 from bot.core import codec
-from bot.core.ports import InboxItem, UnitOfWork
+from bot.core.inbox import InboxItem
+from bot.core.ports import UnitOfWork
 from bot.domain.model import UserRef
 from bot.settings import Settings, TelegramSettings
 from tests.adapters.telegram.world import World, button
@@ -423,7 +424,12 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="the presses spread over this")
     parser.add_argument("--fanout", type=int, default=2000, help="reminders due at the burst")
     parser.add_argument("--latency", type=float, default=0.0, help="the fake's answer delay, s")
+    parser.add_argument(
+        "--quick", action="store_true", help="50 presses in 1 s, 100 reminders: a smoke run (CI)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.members, args.seconds, args.fanout = 50, 1.0, 100
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeTelegram(enforce_limits=True) as fake:

@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TextIO
 
+from bot.adapters.capabilities import DECLARED
 from bot.adapters.limits import DISCORD, TELEGRAM, LimitProfile
 from bot.adapters.shell.adapter import Shell, ShellPlatform
 from bot.adapters.shell.seed import ensure_community, seed_demo
 from bot.core.context import CoreConfig
+from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
-from bot.core.outbox import Outbox
 from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings
-from bot.storage.database import SqlStore, open_store
+from bot.storage.database import SqlStore, open_store, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,16 @@ class App:
             await self.store.close()
 
 
-def core_config(settings: Settings) -> CoreConfig:
+def core_config(settings: Settings, *, script: bool = False) -> CoreConfig:
+    """`script`: the shell reads a file or a pipe, not a person at a terminal; its personas
+    are then trusted with flood limits (a tour sends ten commands in a second)."""
     return CoreConfig(
         language=settings.language,
         timezone=settings.timezone,
         reminders=tuple(settings.reminders),
         premoderation=settings.premoderation,
+        flood_limits=not script,
+        capabilities=DECLARED,
     )
 
 
@@ -93,14 +98,16 @@ async def build(
     load_all()
     store = await open_store(settings.database_url)
     clock = SystemClock()
-    outbox = Outbox(store, clock, {})
-    core = Core(store, clock, core_config(settings), outbox)
+    outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
+    shell_in = stdin or sys.stdin
+    script = settings.shell_only and not shell_in.isatty()
+    core = Core(store, clock, core_config(settings, script=script), outbox)
     outbox.on_auto_end = core.end_automatically
     app = App(settings, store, core, outbox, Alarm(outbox, store, clock))
     if settings.shell_only:
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)
-        app.shell = Shell(core, platform, stdin or sys.stdin, out or sys.stdout)
+        app.shell = Shell(core, platform, shell_in, out or sys.stdout)
     if settings.telegram.token:
         outbox.inline = False
         from bot.adapters.telegram.service import TelegramService  # only with a token
@@ -137,7 +144,7 @@ async def run(
         await app.start()
         await ensure_community(app.shell)
         if demo:
-            await seed_demo(app.shell)
+            await seed_demo(app.shell, sqlite_file(settings.database_url))
         await app.shell.run()
         return 0
     finally:

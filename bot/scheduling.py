@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core.outbox import Outbox
+from bot.core.delivery.outbox import Outbox
 from bot.core.ports import Clock, Store
 
 log = logging.getLogger(__name__)

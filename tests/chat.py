@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.adapters.capabilities import DECLARED
 from bot.core import registry as _registry  # noqa: F401  (use cases register on import)
 from bot.core.context import CoreConfig
+from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
 from bot.core.messages import Reply, Request
-from bot.core.outbox import Outbox
 from bot.core.usecases import load_all
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.i18n.catalog import render
@@ -100,8 +101,11 @@ class Chat:
         clock = FakeClock()
         store = await open_store(f"sqlite:///{folder / 'test.sqlite3'}")
         platform = platform or FakePlatform()
-        outbox = Outbox(store, clock, {platform.name: platform})
-        core = Core(store, clock, CoreConfig(**config), outbox)  # type: ignore[arg-type]
+        # As the composition root does: each platform's capabilities by its name.
+        offered = {**DECLARED, platform.name: platform.capabilities}
+        outbox = Outbox(store, clock, {platform.name: platform}, capabilities=offered)
+        settings = CoreConfig(capabilities=offered, **config)  # type: ignore[arg-type]
+        core = Core(store, clock, settings, outbox)
         outbox.on_auto_end = core.end_automatically  # wired as the composition root does
         return cls(core, store, clock, platform)
 

@@ -141,7 +141,7 @@ class RateLimitedPlatform:
 
     def __init__(self, inner: ChatPlatform, profile: LimitProfile) -> None:
         self.name = inner.name
-        self.threads = bool(getattr(inner, "threads", False))  # see Outbox: live threads
+        self.capabilities = inner.capabilities
         self._inner = inner
         self._profile = profile
         self._global = AsyncLimiter(*profile.global_bucket())

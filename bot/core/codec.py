@@ -18,7 +18,7 @@ _ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "live": ("d", ("live",)),
     "ask": ("k", ("live",)),
     "vote": ("v", ("question",)),
-    "attend": ("h", ("live",)),
+    "here": ("h", ("live",)),
     "approve": ("a", ("question",)),
     "reject": ("r", ("question",)),
     "merge": ("m", ("question", "into")),

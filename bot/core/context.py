@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+from bot.core.delivery.vocabulary import Kind
 from bot.core.fields import parse_live_ref
 from bot.core.messages import Button, Destination, OutMessage, Param, Reply, Request, Text
-from bot.core.ports import Clock, UnitOfWork
+from bot.core.ports import Capabilities, Clock, UnitOfWork
 from bot.core.registry import word_for
 from bot.domain.automod import Automod
 from bot.domain.model import Community, Live, Member, Role, Space, SpaceRole
@@ -26,6 +27,15 @@ class CoreConfig:
     reminders: tuple[str, ...] = ("24h", "15m")
     premoderation: bool = True
     automod: Automod = field(default_factory=Automod.default)  # compiled once, shared
+    # Per-member flood limits (commands, questions). Off only for a script fed to the shell:
+    # its personas are the operator's own lines, typed faster than any person could.
+    flood_limits: bool = True
+    # What each platform offers, by its name, as the composition root declared it: members and
+    # spaces of a platform this process does not run are known by their platform's name only.
+    capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
+
+    def offers(self, platform: str) -> Capabilities:
+        return offers(self.capabilities, platform)
 
 
 class Refusal(Exception):
@@ -41,7 +51,7 @@ class Notice:
     """A message owed to someone else, written to the delivery ledger in the same transaction."""
 
     key: str
-    kind: str
+    kind: Kind
     dest: Destination
     message: OutMessage
     member_id: int | None = None
@@ -137,11 +147,12 @@ class Context:
         self,
         member_id: int,
         key: str,
-        kind: str,
+        kind: Kind,
         build: Callable[[str], OutMessage],
         live_id: int | None = None,
     ) -> None:
-        """Owes `member_id` a private message, worded in their own language."""
+        """Owes `member_id` a private message, worded in their own language (`key`: the
+        row's key, from the ledger's vocabulary)."""
         member = await self.uow.members.get(member_id)
         if member is None:
             return
@@ -149,7 +160,7 @@ class Context:
         if community is None:
             dest = Destination(member.platform, member.external_id, private=True)
         else:
-            dest = await reach(self.uow, member, community)
+            dest = await reach(self.uow, member, community, self.config.capabilities)
         if dest.private:
             message = build(locale_for(member, community, self.config))
         else:  # they asked for no DMs, or refused them: mentioned where their community reads
@@ -160,18 +171,17 @@ class Context:
     async def announce(
         self,
         community: Community,
-        key: str,
-        kind: str,
+        key: Callable[[int], str],
+        kind: Kind,
         build: Callable[[str], OutMessage],
         live_id: int | None = None,
         role: SpaceRole = SpaceRole.ANNOUNCE,
     ) -> None:
-        """Owes every active space of that role a post, in the community's language."""
+        """Owes every active space of that role a post, in the community's language (`key`: the
+        row's key for a space's id, from the ledger's vocabulary)."""
         for space_id, dest in await destinations(self.uow, community.id, role):
             message = build(community.language)
-            self.notices.append(
-                Notice(f"{key}:space={space_id}", kind, dest, message, None, live_id)
-            )
+            self.notices.append(Notice(key(space_id), kind, dest, message, None, live_id))
 
 
 async def destinations(
@@ -195,14 +205,30 @@ async def destinations(
     return out
 
 
-async def reach(uow: UnitOfWork, member: Member, community: Community) -> Destination:
+def offers(capabilities: Mapping[str, Capabilities], platform: str) -> Capabilities:
+    """What a platform offers by its name; one never declared gets the defaults."""
+    return capabilities.get(platform, Capabilities())
+
+
+def wants_dms(member: Member, capabilities: Mapping[str, Capabilities]) -> bool:
+    """The member's own choice, else their platform's default (Discord: only on opt-in)."""
+    if member.dms is not None:
+        return member.dms
+    return offers(capabilities, member.platform).dms_by_default
+
+
+async def reach(
+    uow: UnitOfWork,
+    member: Member,
+    community: Community,
+    capabilities: Mapping[str, Capabilities],
+) -> Destination:
     """Where a personal message to this member goes.
 
-    A private message when they can get one (Discord: only on opt-in; Telegram: unless the bot
-    was refused); else the announce space of their own platform, where they are mentioned.
+    A private message when they can get one (they want them, see `wants_dms`, and the bot was
+    not refused); else the announce space of their own platform, where they are mentioned.
     """
-    wants_dm = member.dms if member.dms is not None else member.platform != "discord"
-    if wants_dm and not member.dm_unreachable:
+    if wants_dms(member, capabilities) and not member.dm_unreachable:
         return Destination(member.platform, member.external_id, private=True)
     for _, dest in await destinations(uow, community.id, SpaceRole.ANNOUNCE):
         if dest.platform == member.platform:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from bot.core import codec
-from bot.core.live_fields import read_fields
+from bot.core.lives.fields import read_fields
+from bot.core.lives.pickers import command_meant, typed_as
+from bot.core.lives.signups import refuse_closed
 from bot.core.messages import Button, OutMessage, Reply, Request, Text
-from bot.core.signups import refuse_closed
 from bot.domain.model import Role, UserRef
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ class Conversations:
     def can_guide(self, command: str) -> bool:
         return command in GUIDED
 
+    def waiting(self, who: UserRef) -> bool:
+        """Whether a guided form waits for this person's typed answer (the shell then takes a
+        bare number as that answer, not as a button press)."""
+        return who in self._forms
+
     async def start(
         self, core: Core, req: Request, command: str, values: dict[str, str] | None = None
     ) -> Reply:
@@ -85,7 +91,7 @@ class Conversations:
     async def answer(self, core: Core, req: Request, line: str) -> Reply:
         form = self._forms.get(req.actor)
         if form is None:
-            return Reply((OutMessage(Text(await core.locale_of(req), "guide.none")),), ok=False)
+            return await _not_an_answer(core, req, line)
         name, required = GUIDED[form.command][form.step]
         if line and line != SKIP:  # "-" skips an optional field; a required one is asked again
             form.values[name] = line
@@ -123,3 +129,16 @@ class Conversations:
             text = Text(form.locale, "guide.optional", {"prompt": Text(form.locale, key)})
         stop = Button(Text(form.locale, "button.stop"), codec.encode("stop"))
         return Reply((OutMessage(text, ((stop,),)),))
+
+
+async def _not_an_answer(core: Core, req: Request, line: str) -> Reply:
+    """A plain line when no form waits. Privately, a command typed without its slash (`join 3`)
+    is pointed at; in a group plain text is the members' own conversation (the platforms keep it
+    from the bot; only the shell's simulated groups pass it on), so no guess is made there."""
+    word, rest = [*line.split(maxsplit=1), "", ""][:2]
+    meant = command_meant(word) if req.space is None else None
+    locale = await core.locale_of(req)
+    if meant is None:
+        return Reply((OutMessage(Text(locale, "guide.none")),), ok=False)
+    said = Text(locale, "guide.did_you_mean", {"suggestion": typed_as(meant, rest, locale)})
+    return Reply((OutMessage(said),), ok=False)

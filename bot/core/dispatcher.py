@@ -8,15 +8,18 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core import codec
+from bot.core.community.repositories import Place
 from bot.core.context import Context, CoreConfig, Refusal, locale_for
 from bot.core.conversation import FORM_CHECKS, Conversations
-from bot.core.deliveries import LATE_ANSWER, refresh_announcements, unplan_live
+from bot.core.delivery.outbox import Outbox
+from bot.core.delivery.payloads import dump_message
+from bot.core.delivery.planning import refresh_announcements, unplan_live
+from bot.core.delivery.vocabulary import Kind, late_answer_key
 from bot.core.fields import FieldsError, parse_fields, parse_live_ref
 from bot.core.flood import FloodGate
+from bot.core.lives.pickers import command_meant, typed_as
 from bot.core.messages import Destination, OutMessage, Reply, Request, Text
-from bot.core.outbox import Outbox
-from bot.core.payload import dump_message
-from bot.core.ports import Clock, Place, Store, UnitOfWork
+from bot.core.ports import Clock, Store, UnitOfWork
 from bot.core.registry import COMMANDS, resolve
 from bot.domain.model import Community, LiveStatus, Member, Role, UserRef
 from bot.domain.policy import may
@@ -178,10 +181,20 @@ class Core:
 
     async def _run(self, ctx: Context) -> Reply:
         req = ctx.req
-        if req.actor != SYSTEM and not self.flood.allow(req.actor, ctx.clock.now()):
-            ctx.refuse("error.flood_commands")  # the bot's own schedule is never a flood
+        if (
+            req.actor != SYSTEM  # the bot's own schedule is never a flood
+            and self.config.flood_limits
+            and not self.flood.allow(req.actor, ctx.clock.now())
+        ):
+            ctx.refuse("error.flood_commands")
         spec = COMMANDS.get(req.command)
         if spec is None:
+            meant = command_meant(req.command) if req.raw is not None else None  # typed
+            if meant is not None:
+                suggestion = typed_as(meant, req.raw or "", ctx.locale)
+                ctx.refuse(
+                    "error.unknown_command_suggest", command=req.command, suggestion=suggestion
+                )
             ctx.refuse("error.unknown_command", command=req.command[:32])
         if req.raw is not None:
             try:
@@ -230,7 +243,7 @@ class Core:
 
         async def work(uow: UnitOfWork) -> None:
             for receipt in answered:
-                await uow.deliveries.expire_key(_answer_key(receipt), "answered", now)
+                await uow.deliveries.expire_key(late_answer_key(receipt), "answered", now)
             for receipt in handled:
                 await uow.inbox.done(receipt, now)
 
@@ -288,10 +301,6 @@ async def _close_unstarted(uow: UnitOfWork, live_id: int, now: datetime) -> bool
     return True
 
 
-def _answer_key(receipt: int) -> str:
-    return f"answer:inbox={receipt}"
-
-
 async def _owe_answer(
     uow: UnitOfWork, ctx: Context, req: Request, reply: Reply, due: datetime
 ) -> None:
@@ -300,8 +309,8 @@ async def _owe_answer(
     late = OutMessage(Text(ctx.locale, "answer.late", {"answer": first.text}), first.buttons)
     dest = Destination(req.actor.platform, req.actor.id, private=True)
     await uow.deliveries.add(
-        _answer_key(req.receipt or 0),
-        LATE_ANSWER,
+        late_answer_key(req.receipt or 0),
+        Kind.LATE_ANSWER,
         due,
         dest,
         dump_message(late),

@@ -88,11 +88,14 @@ class Request:
 
 @dataclass(frozen=True)
 class Reply:
-    """The answer to the person who acted; `public` answers are shown to the whole chat."""
+    """The answer to the person who acted; `public` answers are shown to the whole chat;
+    `in_place` answers replace the message whose button was pressed, where the platform can
+    (a settings toggle updates the settings shown, rather than stacking a new copy)."""
 
     messages: tuple[OutMessage, ...]
     public: bool = False
     ok: bool = True
+    in_place: bool = False
 
     @property
     def text(self) -> Text:

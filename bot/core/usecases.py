@@ -5,17 +5,17 @@ from __future__ import annotations
 import importlib
 
 MODULES = (
-    "bot.core.signups",
-    "bot.core.lives",
-    "bot.core.session",
-    "bot.core.browse",
-    "bot.core.community",
-    "bot.core.members",
-    "bot.core.questions",
-    "bot.core.moderation",
-    "bot.core.proposals",
-    "bot.core.stats",
-    "bot.core.export",
+    "bot.core.lives.signups",
+    "bot.core.lives.scheduling",
+    "bot.core.lives.on_air",
+    "bot.core.lives.browsing",
+    "bot.core.community.setup",
+    "bot.core.community.members",
+    "bot.core.qa.questions",
+    "bot.core.qa.moderation",
+    "bot.core.lives.proposals",
+    "bot.core.reports.stats",
+    "bot.core.reports.export",
 )
 
 

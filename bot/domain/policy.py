@@ -21,7 +21,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "leave": EVERYONE,
     "ask": EVERYONE,
     "vote": EVERYONE,
-    "attend": EVERYONE,
+    "here": EVERYONE,
     "rate": EVERYONE,
     "myschedule": EVERYONE,
     "settings": EVERYONE,
@@ -86,7 +86,7 @@ def shown_in_help(command: str, roles: frozenset[Role]) -> bool:
 # platform for roles (Telegram's getChatMember) need not ask for these.
 ROLE_BLIND = frozenset(
     {
-        "join", "leave", "live", "lives", "questions", "vote", "attend", "rate",
+        "join", "leave", "live", "lives", "questions", "vote", "here", "rate",
         "myschedule", "settings", "forgetme", "stop", "ask", "propose",
     }
 )  # fmt: skip

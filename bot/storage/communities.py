@@ -5,139 +5,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, insert, select, update
-from sqlalchemy.sql import Executable
+from sqlalchemy import delete, insert, select, update
 
-from bot.core.ports import Place
+from bot.core.community.repositories import Place
 from bot.domain.model import Community, Space, SpaceRole
 from bot.storage._db import Db
-from bot.storage._sql import AnyRow, checked_values, csv_tuple, insert_for, to_csv, upsert
-from bot.storage.tables import (
-    UTCDateTime,
-    communities,
-    host_grants,
-    link_codes,
-    memberships,
-    spaces,
+from bot.storage._sql import checked_values, to_csv, upsert
+from bot.storage.community_rows import (
+    COMMUNITY,
+    COMMUNITY_BY_ID,
+    COMMUNITY_FIELDS,
+    GRANTED,
+    PLACE,
+    SPACE,
+    SPACE_BY_REF,
+    SPACE_FIELDS,
+    community_from_row,
+    membership_statement,
+    space_from_row,
 )
+from bot.storage.tables import communities, host_grants, link_codes, memberships, spaces
 
 log = logging.getLogger(__name__)
-
-_COMMUNITY = (
-    communities.c.id,
-    communities.c.name,
-    communities.c.language,
-    communities.c.timezone,
-    communities.c.reminders,
-    communities.c.premoderation,
-    communities.c.lexicon,
-)
-_SPACE = (
-    spaces.c.id,
-    spaces.c.community_id,
-    spaces.c.platform,
-    spaces.c.external_id,
-    spaces.c.role,
-    spaces.c.title,
-    spaces.c.active,
-    spaces.c.announce_channel,
-    spaces.c.moderation_channel,
-    spaces.c.host_role,
-    spaces.c.moderator_role,
-)
-_COMMUNITY_FIELDS = ("name", "language", "timezone", "reminders", "premoderation", "lexicon")
-_SPACE_FIELDS = (
-    "title",
-    "external_id",
-    "role",
-    "active",
-    "announce_channel",
-    "moderation_channel",
-    "host_role",
-    "moderator_role",
-)
-
-
-def community_from_row(row: AnyRow, prefix: str = "") -> Community:
-    """`prefix` reads the columns of a join where they were labelled (`c_name`...)."""
-
-    def col(name: str) -> Any:
-        return getattr(row, prefix + name)
-
-    return Community(
-        id=col("id"),
-        name=col("name"),
-        language=col("language"),
-        timezone=col("timezone"),
-        reminders=csv_tuple(col("reminders")),
-        premoderation=bool(col("premoderation")),
-        lexicon=csv_tuple(col("lexicon") or ""),
-    )
-
-
-def space_from_row(row: AnyRow) -> Space:
-    return Space(
-        id=row.id,
-        community_id=row.community_id,
-        platform=row.platform,
-        external_id=row.external_id,
-        role=SpaceRole(row.role),
-        title=row.title,
-        active=bool(row.active),
-        announce_channel=row.announce_channel,
-        moderation_channel=row.moderation_channel,
-        host_role=row.host_role,
-        moderator_role=row.moderator_role,
-    )
-
-
-# The statements every command runs, built once (building one costs more than running it).
-_COMMUNITY_BY_ID = select(*_COMMUNITY).where(communities.c.id == bindparam("id"))
-_SPACE_BY_REF = select(*_SPACE).where(
-    spaces.c.platform == bindparam("platform"), spaces.c.external_id == bindparam("id")
-)
-_GRANTED = select(
-    exists().where(
-        host_grants.c.community_id == bindparam("community"),
-        host_grants.c.member_id == bindparam("member"),
-    )
-)
-
-
-_PLACE = (
-    select(
-        *_SPACE,
-        *(c.label(f"c_{c.name}") for c in _COMMUNITY),  # c_: no clash with spaces' columns
-        exists()
-        .where(
-            host_grants.c.community_id == spaces.c.community_id,
-            host_grants.c.member_id == bindparam("member"),
-        )
-        .label("granted_host"),
-    )
-    .join(communities, communities.c.id == spaces.c.community_id)
-    .where(
-        spaces.c.platform == bindparam("platform"),
-        spaces.c.external_id == bindparam("id"),
-        spaces.c.active.is_(True),
-    )
-)
-
-
-@cache
-def _membership_statement(dialect: str) -> Executable:
-    return (
-        insert_for(dialect, memberships)
-        .values(
-            community_id=bindparam("community"),
-            member_id=bindparam("member"),
-            since=bindparam("since", type_=UTCDateTime),
-        )
-        .on_conflict_do_nothing()
-    )
 
 
 class SqlCommunityRepo:
@@ -147,7 +38,7 @@ class SqlCommunityRepo:
         self._conn = conn
 
     async def get(self, community_id: int) -> Community | None:
-        result = await self._conn.execute(_COMMUNITY_BY_ID, {"id": community_id})
+        result = await self._conn.execute(COMMUNITY_BY_ID, {"id": community_id})
         row = result.first()
         return None if row is None else community_from_row(row)
 
@@ -165,25 +56,25 @@ class SqlCommunityRepo:
                 premoderation=premoderation,
                 created_at=datetime.now(UTC),
             )
-            .returning(*_COMMUNITY)
+            .returning(*COMMUNITY)
         )
         return community_from_row(result.one())
 
     async def update(self, community_id: int, **fields: Any) -> None:
-        values = checked_values(fields, _COMMUNITY_FIELDS, {"reminders": to_csv, "lexicon": to_csv})
+        values = checked_values(fields, COMMUNITY_FIELDS, {"reminders": to_csv, "lexicon": to_csv})
         if values:
             await self._conn.execute(
                 update(communities).where(communities.c.id == community_id).values(values)
             )
 
     async def space(self, platform: str, external_id: str) -> Space | None:
-        result = await self._conn.execute(_SPACE_BY_REF, {"platform": platform, "id": external_id})
+        result = await self._conn.execute(SPACE_BY_REF, {"platform": platform, "id": external_id})
         row = result.first()
         return None if row is None else space_from_row(row)
 
     async def place(self, platform: str, external_id: str, member_id: int) -> Place | None:
         params = {"platform": platform, "id": external_id, "member": member_id}
-        row = (await self._conn.execute(_PLACE, params)).first()
+        row = (await self._conn.execute(PLACE, params)).first()
         if row is None:
             return None
         return Place(space_from_row(row), community_from_row(row, "c_"), bool(row.granted_host))
@@ -209,17 +100,17 @@ class SqlCommunityRepo:
                 "active": True,
             },
         )
-        result = await self._conn.execute(stmt.returning(*_SPACE))
+        result = await self._conn.execute(stmt.returning(*SPACE))
         return space_from_row(result.one())
 
     async def update_space(self, space_id: int, **fields: Any) -> None:
-        values = checked_values(fields, _SPACE_FIELDS, {"role": str})
+        values = checked_values(fields, SPACE_FIELDS, {"role": str})
         if values:
             await self._conn.execute(update(spaces).where(spaces.c.id == space_id).values(values))
 
     async def spaces(self, community_id: int, role: SpaceRole | None = None) -> list[Space]:
         """The active spaces of a community, oldest first."""
-        query = select(*_SPACE).where(spaces.c.community_id == community_id, spaces.c.active)
+        query = select(*SPACE).where(spaces.c.community_id == community_id, spaces.c.active)
         if role is not None:
             query = query.where(spaces.c.role == str(role))
         result = await self._conn.execute(query.order_by(spaces.c.id))
@@ -295,15 +186,13 @@ class SqlCommunityRepo:
         return result.rowcount > 0
 
     async def is_granted_host(self, community_id: int, member_id: int) -> bool:
-        result = await self._conn.execute(
-            _GRANTED, {"community": community_id, "member": member_id}
-        )
+        result = await self._conn.execute(GRANTED, {"community": community_id, "member": member_id})
         return bool(result.scalar())
 
     async def add_membership(self, community_id: int, member_id: int, now: datetime) -> None:
         """Idempotent: an existing membership keeps its original date."""
         await self._conn.execute(
-            _membership_statement(self._conn.dialect.name),
+            membership_statement(self._conn.dialect.name),
             {"community": community_id, "member": member_id, "since": now},
         )
 

@@ -128,6 +128,16 @@ async def _open_async(url: str) -> AsyncEngineStore:
     return AsyncEngineStore(engine)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names, as written (`data/solidaire.sqlite3`); None for any other
+    database, a memory one or a URI."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else database
+
+
 def _ensure_folder(database: str | None) -> None:
     """Creates the folder of a SQLite file; memory databases and URIs are left alone."""
     if not database or database == ":memory:" or database.startswith("file:"):

@@ -4,120 +4,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, case, delete, func, select, update
-from sqlalchemy.sql import ColumnElement, Executable
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.sql import ColumnElement
 
-from bot.core.deliveries import CORE_PLATFORM, REFRESH, URGENT
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.vocabulary import refresh_key
 from bot.core.messages import Destination
-from bot.core.ports import Delivery
 from bot.storage._db import Db
-from bot.storage._sql import AnyRow, insert_for
-from bot.storage.tables import UTCDateTime, deliveries
+from bot.storage.delivery_rows import (
+    AGAIN,
+    DELIVERY,
+    EXPIRE_KEY,
+    EXPIRED,
+    PENDING,
+    SENDING,
+    URGENT_FIRST,
+    aware,
+    delivery_from_row,
+    insert_statement,
+    refresh_statement,
+    row_values,
+)
+from bot.storage.tables import deliveries
 
 log = logging.getLogger(__name__)
-
-PENDING = "pending"
-SENDING = "sending"
-EXPIRED = "expired"
-AGAIN = "again"
-
-_DELIVERY = (
-    deliveries.c.id,
-    deliveries.c.key,
-    deliveries.c.kind,
-    deliveries.c.due_at,
-    deliveries.c.platform,
-    deliveries.c.chat_id,
-    deliveries.c.private,
-    deliveries.c.thread_id,
-    deliveries.c.payload,
-    deliveries.c.status,
-    deliveries.c.attempts,
-    deliveries.c.member_id,
-    deliveries.c.live_id,
-)
-
-
-def delivery_from_row(row: AnyRow) -> Delivery:
-    return Delivery(
-        id=row.id,
-        key=row.key,
-        kind=row.kind,
-        due_at=row.due_at,
-        dest=Destination(
-            platform=row.platform,
-            chat_id=row.chat_id,
-            private=bool(row.private),
-            thread_id=row.thread_id,
-        ),
-        payload=row.payload,
-        status=row.status,
-        attempts=row.attempts,
-        member_id=row.member_id,
-        live_id=row.live_id,
-    )
-
-
-_PLANNED = (
-    "key", "kind", "due_at", "platform", "chat_id", "private", "thread_id", "member_id", "live_id",
-    "payload",
-)  # fmt: skip
-
-
-@cache
-def _insert_statement(dialect: str, revive: bool) -> Executable:
-    """Built once (building costs more than running): insert a pending row; on a key already
-    there, `revive` brings a pending or expired row up to date, else nothing happens."""
-    types = {"due_at": UTCDateTime, "payload": JSON}
-    stmt = insert_for(dialect, deliveries).values(
-        {
-            **{name: bindparam(name, type_=types.get(name)) for name in _PLANNED},
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": bindparam("due_at", type_=UTCDateTime),
-            "updated_at": bindparam("due_at", type_=UTCDateTime),
-        }
-    )
-    if not revive:
-        return stmt.on_conflict_do_nothing(index_elements=[deliveries.c.key]).returning(
-            deliveries.c.id
-        )
-    revived: dict[str, Any] = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
-    revived |= {"status": PENDING, "attempts": 0, "reason": None}
-    revived["next_attempt_at"] = stmt.excluded["due_at"]
-    return stmt.on_conflict_do_update(
-        index_elements=[deliveries.c.key],
-        set_=revived,
-        where=deliveries.c.status.in_((PENDING, EXPIRED)),
-    ).returning(deliveries.c.id)
-
-
-def _row(
-    key: str,
-    kind: str,
-    due_at: datetime,
-    dest: Destination,
-    payload: Mapping[str, Any],
-    member_id: int | None,
-    live_id: int | None,
-) -> dict[str, Any]:
-    """The parameters of `_insert_statement` for one owed message."""
-    return {
-        "key": key,
-        "kind": kind,
-        "due_at": due_at,
-        "platform": dest.platform,
-        "chat_id": dest.chat_id,
-        "private": dest.private,
-        "thread_id": dest.thread_id,
-        "member_id": member_id,
-        "live_id": live_id,
-        "payload": dict(payload),
-    }
 
 
 class SqlDeliveryRepo:
@@ -141,8 +54,8 @@ class SqlDeliveryRepo:
         live_id: int | None,
     ) -> bool:
         """Inserts the row unless its key exists already; True when inserted."""
-        row = _row(key, kind, due_at, dest, payload, member_id, live_id)
-        result = await self._conn.execute(_insert_statement(self._conn.dialect.name, False), row)
+        row = row_values(key, kind, due_at, dest, payload, member_id, live_id)
+        result = await self._conn.execute(insert_statement(self._conn.dialect.name, False), row)
         inserted = result.first() is not None
         if inserted:
             self._owed(due_at)
@@ -154,13 +67,13 @@ class SqlDeliveryRepo:
         """Pending rows whose next attempt has come, urgent kinds first, then oldest due first;
         only those of the given platforms (rows for a platform this process does not run must
         not block the others)."""
-        stmt = select(*_DELIVERY).where(
+        stmt = select(*DELIVERY).where(
             deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now
         )
         if platforms is not None:
             stmt = stmt.where(deliveries.c.platform.in_(list(platforms)))
         result = await self._conn.execute(
-            stmt.order_by(_URGENT_FIRST, deliveries.c.due_at, deliveries.c.id).limit(limit)
+            stmt.order_by(URGENT_FIRST, deliveries.c.due_at, deliveries.c.id).limit(limit)
         )
         return [delivery_from_row(row) for row in result]
 
@@ -225,8 +138,8 @@ class SqlDeliveryRepo:
     ) -> bool:
         """Owes the message: a new row, or a pending/expired one brought up to date (the latest
         plan wins). A row already sent, refused or being sent is never touched: no double send."""
-        row = _row(key, kind, due_at, dest, payload, member_id, live_id)
-        stmt = _insert_statement(self._conn.dialect.name, True)
+        row = row_values(key, kind, due_at, dest, payload, member_id, live_id)
+        stmt = insert_statement(self._conn.dialect.name, True)
         planned = (await self._conn.execute(stmt, row)).first() is not None
         if planned:
             self._owed(due_at)
@@ -243,7 +156,7 @@ class SqlDeliveryRepo:
         """Pending rows of that live (and member) that are no longer owed; returns how many."""
         conditions = [
             deliveries.c.live_id == live_id,
-            deliveries.c.kind.in_(list(kinds)),
+            deliveries.c.kind.in_([str(kind) for kind in kinds]),
             deliveries.c.status == PENDING,
         ]
         if member_id is not None:
@@ -267,7 +180,7 @@ class SqlDeliveryRepo:
     async def expire_key(self, key: str, reason: str, now: datetime) -> bool:
         """The row with that key is no longer owed (if it was still waiting)."""
         params = {"row_key": key, "why": reason, "now": now}
-        result = await self._conn.execute(_EXPIRE_KEY, params)
+        result = await self._conn.execute(EXPIRE_KEY, params)
         return result.rowcount == 1
 
     async def next_due(self, platforms: Sequence[str] | None = None) -> datetime | None:
@@ -279,7 +192,7 @@ class SqlDeliveryRepo:
         value = result.scalar()
         if value is None:
             return None
-        return value if isinstance(value, datetime) and value.tzinfo else _aware(value)
+        return value if isinstance(value, datetime) and value.tzinfo else aware(value)
 
     async def recover(self, now: datetime) -> int:
         """After a crash: rows left "sending" go back in line (at most those were sent twice)."""
@@ -299,16 +212,16 @@ class SqlDeliveryRepo:
 
     async def plan_refresh(self, live_id: int, due_at: datetime) -> None:
         params = {
-            "key": f"refresh:live={live_id}",
+            "key": refresh_key(live_id),
             "due_at": due_at,
             "chat_id": str(live_id),
             "live_id": live_id,
         }
-        await self._conn.execute(_refresh_statement(self._conn.dialect.name), params)
+        await self._conn.execute(refresh_statement(self._conn.dialect.name), params)
         self._owed(due_at)
 
     async def posted(self, live_id: int, kind: str) -> list[tuple[Destination, str]]:
-        return await self._posted(deliveries.c.live_id == live_id, deliveries.c.kind == kind)
+        return await self._posted(deliveries.c.live_id == live_id, deliveries.c.kind == str(kind))
 
     async def posted_under(self, key_prefix: str) -> list[tuple[Destination, str]]:
         return await self._posted(deliveries.c.key.startswith(key_prefix, autoescape=True))
@@ -335,54 +248,3 @@ class SqlDeliveryRepo:
             )
             for row in result
         ]
-
-
-_URGENT_FIRST = case((deliveries.c.kind.in_(URGENT), 0), else_=1)
-
-_EXPIRE_KEY = (
-    update(deliveries)
-    .where(deliveries.c.key == bindparam("row_key"), deliveries.c.status == PENDING)
-    .values(status=EXPIRED, reason=bindparam("why"), updated_at=bindparam("now", type_=UTCDateTime))
-)  # built once: it runs after every answered button press
-
-
-@cache
-def _refresh_statement(dialect: str) -> Executable:
-    """Insert a pending refresh; revive a finished one; leave a pending one alone (its earlier
-    time spaces the edits); mark one being sent with reason "again" so it goes once more."""
-    due = bindparam("due_at", type_=UTCDateTime)
-    stmt = insert_for(dialect, deliveries).values(
-        {
-            "key": bindparam("key"),
-            "kind": REFRESH,
-            "due_at": due,
-            "platform": CORE_PLATFORM,
-            "chat_id": bindparam("chat_id"),
-            "private": False,
-            "live_id": bindparam("live_id"),
-            "payload": {},
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": due,
-            "updated_at": due,
-        }
-    )
-    sending = deliveries.c.status == SENDING
-    return stmt.on_conflict_do_update(
-        index_elements=[deliveries.c.key],
-        set_={
-            "status": case((sending, SENDING), else_=PENDING),
-            "next_attempt_at": case(
-                (sending, deliveries.c.next_attempt_at), else_=stmt.excluded.due_at
-            ),
-            "reason": case((sending, AGAIN), else_=None),
-            "attempts": 0,
-        },
-        where=deliveries.c.status != PENDING,
-    )
-
-
-def _aware(value: Any) -> datetime:
-    """min() over a column loses the column type on SQLite: parse the stored text back."""
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed

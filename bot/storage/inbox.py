@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, update
 
-from bot.core.ports import InboxItem
+from bot.core.inbox import InboxItem
 from bot.storage._db import Db
 from bot.storage._sql import upsert
 from bot.storage.tables import UTCDateTime, inbox

@@ -150,6 +150,8 @@ class SqlLiveRepo:
             values["started_at"] = now
         elif to == LiveStatus.ENDED:
             values["ended_at"] = now
+        elif to == LiveStatus.CANCELLED:
+            values["cancelled_at"] = now
         result = await self._conn.execute(
             update(lives)
             .where(lives.c.id == live_id, lives.c.status.in_([str(s) for s in from_]))

@@ -1,8 +1,10 @@
 """Figures and exports of one community: aggregates computed by the database, never row by row.
 
-A period selects lives by their planned start (`since` <= starts_at <= `until`); every figure is
-about those lives. A live is "held" when it ended after going on air: one closed automatically
-without ever going on air did not happen as far as attendance goes.
+A period selects lives by when they happened (`since` <= that time <= `until`): when they went on
+air, else when they were cancelled or closed, else (still to come, or cancelled before that time
+was kept) their planned start. A live held or cancelled ahead of its planned start is counted then.
+Every figure is about those lives. A live is "held" when it ended after going on air: one closed
+automatically without ever going on air did not happen as far as attendance goes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, null, or_, select
 
-from bot.core.ports import Figures, LiveExport, LiveFigures, QuestionExport, SignupExport
+from bot.core.reports.repositories import (
+    Figures,
+    LiveExport,
+    LiveFigures,
+    QuestionExport,
+    SignupExport,
+)
 from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus
 from bot.storage._db import Db
 from bot.storage._sql import AnyRow
@@ -42,12 +50,18 @@ def _count(condition: ColumnElement[bool]) -> Any:
 _ATTENDED = _count(_CAME)
 
 
+# When a live happened: the first of these it has (see the module's docstring).
+_HAPPENED = func.coalesce(
+    lives.c.started_at, lives.c.cancelled_at, lives.c.ended_at, lives.c.starts_at
+)
+
+
 def _in_period(
     community_id: int, since: datetime | None, until: datetime
 ) -> list[ColumnElement[bool]]:
-    where = [lives.c.community_id == community_id, lives.c.starts_at <= until]
+    where = [lives.c.community_id == community_id, _HAPPENED <= until]
     if since is not None:
-        where.append(lives.c.starts_at >= since)
+        where.append(_HAPPENED >= since)
     return where
 
 
@@ -102,14 +116,14 @@ class SqlStatsRepo:
         self, community_id: int, since: datetime | None, until: datetime, limit: int
     ) -> list[LiveFigures]:
         """The last `limit` lives held in the period, oldest first."""
-        latest = (lives.c.starts_at.desc(), lives.c.id.desc())
+        latest = (_HAPPENED.desc(), lives.c.id.desc())
         return (await self._per_live(_in_period(community_id, since, until), latest, limit))[::-1]
 
     async def best_attended(
         self, community_id: int, since: datetime | None, until: datetime, limit: int
     ) -> list[LiveFigures]:
         """The lives held with the most attendees (then the earliest), at least one each."""
-        best = (_ATTENDED.desc(), lives.c.starts_at, lives.c.id)
+        best = (_ATTENDED.desc(), _HAPPENED, lives.c.id)
         period = _in_period(community_id, since, until)
         return await self._per_live(period, best, limit, having=_ATTENDED > 0)
 

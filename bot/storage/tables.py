@@ -151,6 +151,7 @@ lives = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("started_at", UTCDateTime),
     Column("ended_at", UTCDateTime),
+    Column("cancelled_at", UTCDateTime),  # NULL for lives cancelled before it was kept
     Index("ix_lives_community_start", "community_id", "starts_at"),
     Index("ix_lives_series", "series_id"),
     sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from bot.core.ports import (
-    CommunityRepo,
-    DeliveryRepo,
-    InboxRepo,
-    LiveRepo,
-    MemberRepo,
-    ModerationRepo,
-    ProposalRepo,
-    QuestionRepo,
-    SignupRepo,
-    StatsRepo,
-)
+from bot.core.community.repositories import CommunityRepo, MemberRepo
+from bot.core.delivery.ledger import DeliveryRepo
+from bot.core.inbox import InboxRepo
+from bot.core.lives.repositories import LiveRepo, ProposalRepo, SignupRepo
+from bot.core.qa.repositories import ModerationRepo, QuestionRepo
+from bot.core.reports.repositories import StatsRepo
 from bot.storage._db import Db
 from bot.storage.communities import SqlCommunityRepo
 from bot.storage.deliveries import SqlDeliveryRepo

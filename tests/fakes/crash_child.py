@@ -17,8 +17,9 @@ from pathlib import Path
 # standard library's: the project's root goes there instead.
 sys.path[0] = str(Path(__file__).resolve().parents[2])
 
+from bot.core.delivery.outbox import Outbox  # noqa: E402
 from bot.core.messages import Destination, OutMessage, SendResult  # noqa: E402
-from bot.core.outbox import Outbox  # noqa: E402
+from bot.core.ports import Capabilities  # noqa: E402
 from bot.storage.database import open_store  # noqa: E402
 
 PLATFORM = "telegram"
@@ -35,6 +36,7 @@ class LoggingPlatform:
     """Sends by appending the key to a file, fsynced: what is in the file was sent."""
 
     name = PLATFORM
+    capabilities = Capabilities()
 
     def __init__(self, path: str) -> None:
         self._path = path

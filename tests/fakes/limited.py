@@ -15,7 +15,9 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from bot.adapters.capabilities import DECLARED
 from bot.core.messages import Destination, OutMessage, SendResult
+from bot.core.ports import Capabilities
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class StrictPlatform:
         latency: float = 0.0,
     ) -> None:
         self.name = name
+        self.capabilities = DECLARED.get(name, Capabilities())
         self._overall = Window(overall.count, overall.seconds * time_scale)
         self._per_chat = Window(per_chat.count, per_chat.seconds * time_scale)
         self._per_group = (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.adapters.capabilities import DECLARED
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.ports import LiveEvent
+from bot.core.ports import Capabilities, LiveEvent
 from bot.i18n.catalog import render
 
 
@@ -26,6 +27,12 @@ class FakePlatform:
     sent: list[Sent] = field(default_factory=list)
     refuse_private: set[str] = field(default_factory=set)
     edits: list[Sent] = field(default_factory=list)
+    # None: what the real platform of that name declares (a fake named "discord" gets Discord's).
+    capabilities: Capabilities = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.capabilities is None:
+            self.capabilities = DECLARED.get(self.name, Capabilities())
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
         if dest.private and dest.chat_id in self.refuse_private:
@@ -50,7 +57,6 @@ class CalendarPlatform(FakePlatform):
     a cap on how many events a space may hold."""
 
     name: str = "discord"
-    threads: bool = True
     cap: int = 100
     calls: list[tuple[str, str | None, LiveEvent]] = field(default_factory=list)
     events: dict[str, LiveEvent] = field(default_factory=dict)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.delivery.outbox import Outbox
+from bot.core.delivery.payloads import dump_message
 from bot.core.messages import Destination, OutMessage, SendResult, Text
-from bot.core.outbox import Outbox
-from bot.core.payload import dump_message
 from bot.scheduling import Alarm
 from bot.storage.database import SqlStore, open_store
 from tests.fakes.platform import FakePlatform

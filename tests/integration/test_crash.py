@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.delivery.payloads import dump_message
 from bot.core.messages import Destination, OutMessage, Param, Text
-from bot.core.payload import dump_message
 from bot.domain.model import LiveStatus
 from bot.storage.database import open_store
 from tests.fakes.crash_child import CONCURRENCY, PLATFORM

@@ -33,12 +33,12 @@ SCRIPT = """\
 """
 
 
-def run_shell(folder: Path, script: str) -> str:
+def run_shell(folder: Path, script: str, *options: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
     env["SOLIDAIRE_DATABASE_URL"] = f"sqlite:///{folder / 'shell.sqlite3'}"
     env.pop("SOLIDAIRE_CONFIG", None)
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "shell"],
+        [sys.executable, "-m", "bot", "shell", *options],
         input=script,
         capture_output=True,
         text=True,

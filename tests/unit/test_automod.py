@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.questions import similarity
+from bot.core.qa.questions import similarity
 from bot.domain.automod import REASONS, Automod, parse_lexicon
 from bot.domain.model import QuestionStatus
 from tests.chat import Chat

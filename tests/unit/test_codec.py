@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from bot.core import codec
 from bot.core.codec import CodecError, decode, deep_link, encode, parse_deep_link
+from bot.core.delivery.payloads import dump_message, load_message
 from bot.core.messages import Button, OutMessage, Raw, Text
-from bot.core.payload import dump_message, load_message
 from bot.domain.model import UserRef
 
 TELEGRAM_CALLBACK_BYTES = 64

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.delivery.payloads import dump_message
 from bot.core.messages import Destination, OutMessage, Text
-from bot.core.payload import dump_message
 from bot.domain.model import LiveStatus
 from tests.chat import Chat
 

@@ -11,8 +11,8 @@ import pytest
 
 from bot.adapters.shell.adapter import Shell, ShellPlatform
 from bot.adapters.shell.render import attachment_line
-from bot.core.export import status_key
 from bot.core.messages import Attachment, Request
+from bot.core.reports.export import status_key
 from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus, SpaceRef, UserRef
 from bot.i18n.catalog import LOCALES, catalog
 from tests.chat import Chat, Said

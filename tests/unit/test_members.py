@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.core import codec
+from bot.core.delivery.payloads import dump_message
 from bot.core.messages import Destination, OutMessage, Text
-from bot.core.payload import dump_message
 from bot.domain.model import Member, QuestionStatus, SignupStatus, UserRef
 from bot.i18n.catalog import render
 from tests.chat import Chat

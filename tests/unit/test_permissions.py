@@ -43,7 +43,7 @@ def test_the_table_holds_what_the_spec_says() -> None:
     assert Role.MEMBER not in POLICY["queue"] and Role.HOST not in POLICY["queue"]
     for name in ("setup", "link", "unlink", "host", "unhost", "stats", "export"):
         assert POLICY[name] == frozenset({Role.ORGANIZER}), name
-    for name in ("join", "leave", "ask", "vote", "settings", "forgetme", "help", "propose"):
+    for name in ("join", "leave", "ask", "vote", "here", "settings", "forgetme", "help", "propose"):
         assert Role.MEMBER in POLICY[name], name
 
 

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Destination, OutMessage, SendResult
+from bot.core.delivery.payloads import dump_message
+from bot.core.messages import Destination, OutMessage, Param, Raw, SendResult, Text
+from bot.core.ports import Capabilities
 from bot.domain.model import LiveStatus, UserRef
 from bot.i18n.catalog import render
 from bot.storage.tables import deliveries
@@ -358,6 +360,7 @@ class StormPlatform:
 
     seed: int = 7
     name: str = "shell"
+    capabilities: Capabilities = field(default_factory=Capabilities)
     delivered: list[str] = field(default_factory=list)
     answers: Counter[str] = field(default_factory=Counter)
 
@@ -436,3 +439,60 @@ async def test_a_refused_dm_marks_the_member_and_mentions_them_in_the_space_once
     assert reminders(bot, "bob") == []
     statuses = {key: status for key, status, _ in await rows(bot)}
     assert [s for k, s in statuses.items() if "offset=24h" in k] == ["refused", "sent"]
+
+
+# -- worded when sent, for the reader as they are then -------------------------------------------
+
+
+async def test_a_reminder_speaks_the_language_and_zone_the_member_has_when_it_is_sent(
+    bot: Chat,
+) -> None:
+    await schedule(bot)
+    joined = await say(bot, "bob", "/join 1")
+    assert "tu participes" in joined.text  # French when Bob signed up
+    await say(bot, "bob", "/settings language=en timezone=America/New_York")
+    await at(bot, START - H24, times=2)
+    (reminder,) = [s for s in bot.platform.sent if s.key in reminders(bot, "bob")]
+    assert reminder.text == (
+        "⏰ Reminder: live #1 “Cours de cuisine” starts on "
+        "Tuesday 24 November 2026 at 12:00 (New York time)."
+    )
+    await say(bot, "bob", "/settings language=fr timezone=Europe/Paris")
+    await at(bot, START - M15, times=2)
+    last = [s for s in bot.platform.sent if s.key in reminders(bot, "bob")][-1]
+    assert "Rappel" in last.text and IN_WORDS in last.text
+
+
+async def test_the_host_s_nudge_and_starting_soon_are_worded_when_sent(bot: Chat) -> None:
+    await schedule(bot)
+    await say(bot, "olga", "/settings language=en timezone=Europe/London", role="organizer")
+    await at(bot, START - M15, times=2)
+    soon = [s.text for s in bot.platform.sent if s.key.startswith("soon:")]
+    assert len(soon) == 2 and all("commence bientôt" in text for text in soon)  # the community's
+    await at(bot, START + M15, times=2)
+    (nudge,) = [s for s in bot.platform.sent if s.key.startswith("nudge:")]
+    assert "was due to start on Tuesday 24 November 2026 at 17:00 (London time)" in nudge.text
+
+
+async def test_a_reminder_owed_before_this_version_is_sent_as_it_was_written(bot: Chat) -> None:
+    """A ledger row of an earlier version holds its text ready-made: it is sent unchanged."""
+    await schedule(bot)
+    await say(bot, "bob", "/join 1")
+    async with bot.store.unit() as uow:
+        bob = await uow.members.by_ref(UserRef("shell", "bob"))
+        assert bob is not None
+        await uow.deliveries.expire(1, ["reminder"], "replaced by an old row", bot.clock.now())
+        params: dict[str, Param] = {"id": 1, "title": "Cours de cuisine", "when": Raw(IN_WORDS)}
+        old = {
+            "text": {"locale": "fr", "key": "reminder.dm", "count": None, "params": {
+                "id": 1, "title": "Cours de cuisine", "when": {"raw": IN_WORDS}}},
+            "buttons": [], "mentions": [], "thread_title": None,
+        }  # fmt: skip
+        assert dump_message(OutMessage(Text("fr", "reminder.dm", params))) == old
+        key = f"reminder:live=1:member={bob.id}:offset=2h:start=20261124T1700Z"
+        dest = Destination("shell", "bob", private=True)
+        await uow.deliveries.plan(key, "reminder", START - timedelta(hours=2), dest, old, bob.id, 1)
+    await at(bot, START - timedelta(hours=2), times=2)
+    assert [s.text for s in bot.platform.sent if s.key == key] == [
+        f"⏰ Rappel : le live #1 « Cours de cuisine » commence le {IN_WORDS}."
+    ]

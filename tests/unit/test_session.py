@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.domain.model import LiveStatus, QuestionStatus, UserRef
 from bot.storage.tables import ratings
-from tests.chat import Chat
+from tests.chat import Chat, Said
 from tests.fakes.platform import Sent
 
 REPLAY = "https://replay.exemple.org/1"
@@ -193,3 +193,87 @@ async def test_the_live_card_shows_the_replay_after_the_end(community: Chat) -> 
     card = await community.as_("bob").says("/live 1")
     assert card.ok and REPLAY in card and "Terminé" in card
     assert card.buttons() == []
+
+
+async def test_once_on_air_a_leave_frees_no_seat_for_the_waitlist(community: Chat) -> None:
+    olga = community.as_("olga", "organizer")
+    said = await olga.says('/schedule title="Cours de cuisine" when="demain 18h" capacity=1')
+    assert said.ok, said.text
+    assert (await community.as_("bob").says("/join 1")).key == "signup.confirmed"
+    assert (await community.as_("ann").says("/join 1")).key == "signup.waitlisted"
+    await go_live(community)
+    assert (await community.as_("bob").says("/leave 1")).key == "signup.left"
+    assert [s.text for s in private_to(community, "ann") if "place" in s.text] == []
+    ann_id = await member_id(community, "ann")
+    async with community.store.unit() as uow:
+        ann = await uow.signups.get(1, ann_id)
+        counts = await uow.signups.counts(1)
+    assert ann is not None and ann.status.value == "waitlisted"
+    assert (counts.confirmed, counts.waitlisted) == (0, 1)
+
+
+async def test_here_and_present_check_in_while_on_air_only(community: Chat) -> None:
+    await open_live(community)
+    bob, ann = community.as_("bob"), community.as_("ann")
+    early = await bob.says("/present 1")
+    assert not early.ok and early.text == "Le live #1 n’est pas en direct en ce moment."
+    await go_live(community)
+    said = await bob.says("/present 1")
+    assert said.ok and said.text == "Bienvenue au live #1 « Cours de cuisine » !"
+    assert (await bob.says("/here #1")).key == "attend.already"
+    assert (await ann.says("/settings language=en")).ok
+    assert (await ann.says("/here 1")).text == "Welcome to live #1 “Cours de cuisine”!"
+    assert {await member_id(community, n) for n in ("bob", "ann")} == set(await attended(community))
+    shown = (await bob.says("/aide")).text
+    assert "/present <live> : " in shown
+
+
+# -- on air, /live and /lives offer to check in rather than to sign up -------------------------------
+
+
+def labels_of(said: Said) -> list[str]:
+    return [label for label, _ in said.buttons()]
+
+
+async def test_live_offers_im_here_while_on_air_and_checks_in(community: Chat) -> None:
+    await open_live(community)
+    bob = community.as_("bob")
+    assert labels_of(await bob.says("/live 1")) == ["Me désinscrire", "Poser une question"]
+    await go_live(community)
+    card = await bob.says("/live 1")
+    assert labels_of(card) == ["Je suis là", "Poser une question"]  # no leaving it now
+    said = await bob.presses_label(card, "Je suis là")
+    assert said.ok and said.key == "attend.done", said.text
+    assert labels_of(await bob.says("/live 1")) == ["Poser une question"]  # checked in already
+    # as on the "live now" post, someone not signed up may come in too
+    assert labels_of(await community.as_("zoe").says("/live 1")) == [
+        "Je suis là",
+        "Poser une question",
+    ]
+    assert await member_id(community, "bob") in await attended(community)
+
+
+async def test_lives_marks_a_live_on_air_and_offers_no_join_for_it(community: Chat) -> None:
+    await open_live(community)
+    said = await community.as_("olga", "organizer").says(
+        '/schedule title="Atelier vélo" when="2026-11-30 18:00"'
+    )
+    assert said.ok, said.text
+    await go_live(community)
+    bob, zoe = community.as_("bob"), community.as_("zoe")
+    listed = await bob.says("/lives")
+    lines = listed.text.splitlines()
+    assert lines[1].startswith("🔴 en direct · #1 ·") and lines[1].endswith("Cours de cuisine")
+    assert "en direct" not in lines[2]
+    assert [a for _, a in listed.buttons()] == ["h:1", "d:1", "j:2", "d:2"]
+    assert labels_of(listed)[:2] == ["Je suis là", "Détails"]
+    assert [a for _, a in (await zoe.says("/lives")).buttons()] == ["d:1", "j:2", "d:2"]
+    assert (await bob.presses("h:1")).ok
+    assert [a for _, a in (await bob.says("/lives")).buttons()] == ["d:1", "j:2", "d:2"]
+    assert (await zoe.says("/settings language=en")).ok
+    assert (await zoe.says("/lives")).text.splitlines()[1].startswith("🔴 live now · #1 ·")
+
+
+async def attended(chat: Chat) -> list[int]:
+    async with chat.store.unit() as uow:
+        return await uow.signups.attended_ids(1)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.core import codec
 from bot.core.messages import Attachment
-from bot.core.ports import LiveFigures
+from bot.core.reports.repositories import LiveFigures
 from tests.chat import Chat, Persona, Said
 
 NBSP = "\u00a0"  # French puts one before the percent sign
@@ -55,7 +55,7 @@ async def history(chat: Chat) -> None:
     chat.clock.set(chat.clock.now().replace(day=23, hour=17, minute=0, second=0))
     await ok(olga, "/golive 1")
     for who in (bob, tia, zoe):
-        await ok(who, codec.encode("attend", 1))
+        await ok(who, codec.encode("here", 1))
     await ok(olga, "/next 1")
     await ok(olga, "/end 1")
     await ok(bob, codec.encode("rate", 1, 5))
@@ -63,7 +63,7 @@ async def history(chat: Chat) -> None:
 
     chat.clock.set(chat.clock.now().replace(day=24, hour=17, minute=0, second=0))
     await ok(olga, "/golive 2")
-    await ok(carl, codec.encode("attend", 2))
+    await ok(carl, codec.encode("here", 2))
     await ok(olga, "/end 2")
     await ok(carl, codec.encode("rate", 2, 3))
     await ok(olga, "/cancel 3")
@@ -242,3 +242,33 @@ async def test_the_figures_are_of_this_community_only(community: Chat) -> None:
     assert "🙋 Inscriptions : 1" in said and "🎬 Lives tenus : 0 · annulés : 0" in said
     # and Olga's first community has not gained Lyon's sign-up
     assert "🙋 Inscriptions : 7" in await community.as_("olga", "organizer").says("/chiffres")
+
+
+# -- counted by what happened, not by the planned start ----------------------------------------------
+
+
+async def test_lives_held_and_cancelled_before_their_planned_start_are_counted(
+    community: Chat,
+) -> None:
+    """Three lives planned for next week, all held today, ahead of time; a fourth cancelled."""
+    olga, bob = community.as_("olga", "organizer"), community.as_("bob")
+    for day, title in ((30, "Pain"), (1, "Tarte"), (2, "Soupe"), (3, "Gratin")):
+        month = 11 if day == 30 else 12
+        await ok(olga, f'/schedule title="{title}" when="2026-{month}-{day:02d} 18:00"')
+    for live in (1, 2, 3, 4):
+        await ok(bob, f"/join {live}")
+    for live in (1, 2, 3):
+        await ok(olga, f"/golive {live}")
+        await ok(bob, codec.encode("here", live))
+        await ok(olga, f"/end {live}")
+    await ok(olga, "/cancel 4")
+    said = await olga.says("/chiffres 7j")
+    assert said.key == "stats.text", said.text
+    assert "🎬 Lives tenus : 3 · annulés : 1" in said
+    assert "🙋 Inscriptions : 3" in said
+    assert f"✅ Présence : 100{NBSP}% (3 sur 3 inscrits confirmés)" in said
+    assert chart_of(said).image
+    # Eight days on, they are in the last 30 days, no longer in the last 7.
+    community.clock.advance(days=8)
+    assert (await olga.says("/chiffres 7j")).key == "stats.empty"
+    assert "🎬 Lives tenus : 3 · annulés : 1" in await olga.says("/chiffres 30j")

@@ -21,10 +21,10 @@ from bot.adapters.discord.ask import ask_modal, submitted
 from bot.adapters.discord.commands import BY_NAME
 from bot.adapters.discord.roles import member_facts, missing_permissions
 from bot.core import codec
+from bot.core.community.spaces import enroll, space_left
 from bot.core.dispatcher import Core
+from bot.core.lives.pickers import Suggestion, space_of, suggest_lives
 from bot.core.messages import Reply, Request, Text
-from bot.core.spaces import enroll, space_left
-from bot.core.suggest import Suggestion, space_of, suggest_lives
 from bot.domain.model import LiveStatus, Space, SpaceRef, UserRef
 from bot.domain.policy import ROLE_BLIND
 from bot.i18n.catalog import render
@@ -33,7 +33,6 @@ from bot.i18n.dates import format_short
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[discord.Client]
 USER_OPTION = discord.AppCommandOptionType.user.value
-IN_PLACE = frozenset({"settings"})  # a toggle updates the message it is on
 TEXT_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
 
 
@@ -64,8 +63,8 @@ class DiscordAdapter:
                 log.warning("form for %s not opened: %s", action, error)
             return
         message = interaction.message
-        in_place = name in IN_PLACE and message is not None and message.flags.ephemeral
-        await answer(interaction, self._pressed(interaction, action, name), in_place=in_place)
+        on_own = message is not None and message.flags.ephemeral
+        await answer(interaction, self._pressed(interaction, action, name), on_own=on_own)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: that space is inactive, nothing more is sent there."""

@@ -25,18 +25,21 @@ ACK_WITHIN = 2.0  # seconds; Discord drops an interaction not acknowledged withi
 Interaction = discord.Interaction[discord.Client]
 
 
-async def answer(
-    interaction: Interaction, work: Awaitable[Reply], *, in_place: bool = False
-) -> None:
-    """Runs `work` and shows its reply to the person who acted. `in_place`: a button on an
-    ephemeral message of theirs (their settings) updates that message."""
+async def answer(interaction: Interaction, work: Awaitable[Reply], *, on_own: bool = False) -> None:
+    """Runs `work` and shows its reply to the person who acted. `on_own`: the button pressed is
+    on an ephemeral message of theirs, which a reply the core marks `in_place` (their settings)
+    replaces; a late answer there is acknowledged silently, as it may be either."""
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
     deferred = not done
     try:
         if deferred:
-            await interaction.response.defer(ephemeral=True, thinking=not in_place)
+            await interaction.response.defer(ephemeral=True, thinking=not on_own)
         reply = await task
+        in_place = reply.in_place and on_own
+        if deferred and on_own and not in_place:  # silently acknowledged: answer below it
+            await _follow(interaction, reply)
+            return
         await _show(interaction, reply, deferred, in_place)
     except discord.NotFound as error:
         # 10062: Discord gave up on this interaction (the network was slower than our margin);
@@ -78,6 +81,12 @@ async def _show(interaction: Interaction, reply: Reply, deferred: bool, in_place
         rest = shown
     for part in rest:
         await interaction.followup.send(**_body(part), ephemeral=ephemeral)
+
+
+async def _follow(interaction: Interaction, reply: Reply) -> None:
+    for message in reply.messages:
+        for part in parts(message):
+            await interaction.followup.send(**_body(part), ephemeral=not reply.public)
 
 
 def _body(part: Part, *, edit: bool = False, replace: bool = False) -> dict[str, Any]:

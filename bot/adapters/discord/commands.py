@@ -14,9 +14,9 @@ from typing import Any
 import discord
 from discord import AppCommandOptionType as Kind
 
+from bot.core.lives.pickers import LiveKind
 from bot.core.messages import Text
 from bot.core.registry import word_for
-from bot.core.suggest import LiveKind
 from bot.domain.series import Repeat
 from bot.i18n.catalog import render
 
@@ -77,6 +77,7 @@ def pick(name: str, key: str, values: tuple[str, ...], required: bool = False) -
 
 
 UPCOMING, HOSTED, RECENT = LiveKind.UPCOMING, LiveKind.HOSTED, LiveKind.RECENT
+ON_AIR = LiveKind.ON_AIR
 LANGUAGE = pick("language", "language", ("fr", "en"))
 SERIES = pick("series", "discord.choice.series", ("one", "all"))
 EXPORTS = ("lives", "signups", "questions")
@@ -92,6 +93,7 @@ SLASH: tuple[Slash, ...] = (
     Slash("questions", (live(UPCOMING),), in_dms=True),
     Slash("join", (live(UPCOMING),), in_dms=True),
     Slash("leave", (live(UPCOMING),), in_dms=True),
+    Slash("here", (live(ON_AIR),), in_dms=True),
     Slash("ask", (live(UPCOMING), text("question", True), flag("anonymous")), in_dms=True),
     Slash("myschedule", in_dms=True),
     Slash("settings", (LANGUAGE, text("timezone"), text("reminders"), flag("dms")), in_dms=True),

@@ -16,6 +16,7 @@ from typing import Literal
 import aiohttp
 import discord
 
+from bot.adapters.capabilities import DISCORD_CAPABILITIES
 from bot.adapters.discord.events import sync_event
 from bot.adapters.discord.render import Part, parts
 from bot.core import codec
@@ -35,6 +36,7 @@ class DiscordPlatform:
     """`ChatPlatform` and `EventCalendar` on one client."""
 
     name = "discord"
+    capabilities = DISCORD_CAPABILITIES
 
     def __init__(self, client: discord.Client, default_locale: str) -> None:
         self.client = client

@@ -15,14 +15,15 @@ import logging
 import discord
 import yarl
 
+from bot.adapters.capabilities import DISCORD_CAPABILITIES
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.commands import sync
 from bot.adapters.discord.platform import DiscordPlatform
 from bot.adapters.discord.render import ACTION_EVENT, ActionButton
 from bot.adapters.limits import DISCORD, LimitProfile, RateLimitedPlatform
+from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.outbox import Outbox
 from bot.core.ports import LiveEvent
 from bot.settings import DiscordSettings
 
@@ -140,7 +141,7 @@ class Outbound:
     everything is "later", never a failure."""
 
     name = "discord"
-    threads = True  # each announcement gets a thread: the outbox sends the live's posts there
+    capabilities = DISCORD_CAPABILITIES  # a thread on each announcement, a calendar, DMs on opt-in
 
     def __init__(
         self, client: discord.Client, limited: RateLimitedPlatform, platform: DiscordPlatform

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.adapters.capabilities import SHELL_CAPABILITIES
 from bot.adapters.shell.render import attachment_line, clean, message_lines, where
 from bot.core.dispatcher import Core
 from bot.core.messages import (
@@ -24,6 +26,7 @@ from bot.core.messages import (
     SendResult,
     Text,
 )
+from bot.core.registry import resolve
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.i18n.catalog import render
 
@@ -42,17 +45,20 @@ class ShellPlatform:
     """The outbound side: posts to spaces and private messages are printed where they land."""
 
     name = "shell"
+    capabilities = SHELL_CAPABILITIES
 
     def __init__(self, out: TextIO, exports: Path = EXPORTS) -> None:
         self._out = out
         self.exports = exports
         self.buttons: list[Button] = []
         self.quiet = False  # while the demo is being seeded
+        # What goes before a button's number: "!" while a bare number is an answer (see Shell).
+        self.mark: Callable[[], str] = lambda: ""
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
         if self.quiet:
             return SendResult(True, message_id=key)
-        lines, buttons = message_lines(message, len(self.buttons) + 1)
+        lines, buttons = message_lines(message, len(self.buttons) + 1, self.mark())
         self.buttons.extend(buttons)
         prefix = where(dest)
         for line in lines:
@@ -82,11 +88,17 @@ class ShellPlatform:
 
 
 class Shell:
+    """Reads lines, one persona at a time. A bare number presses that button, except while a
+    guided form waits for the persona's typed answer (`90` minutes, live `2`): it is then the
+    answer, and buttons show and are pressed as `!1`, which works at any time."""
+
     def __init__(self, core: Core, platform: ShellPlatform, stdin: TextIO, out: TextIO) -> None:
         self.core, self.platform, self.stdin, self.out = core, platform, stdin, out
         self.name, self.role, self.space = "alice", "organizer", "discord"
+        self.roles = {self.name: self.role}  # each persona keeps its last role
         self.interactive = stdin.isatty()
         self.locale = core.config.language
+        platform.mark = self._mark
 
     def greet(self) -> None:
         self._say("shell.welcome")
@@ -115,10 +127,21 @@ class Shell:
             return self._switch_persona(rest.split())
         if word == "/in":
             return self._switch_space(rest.strip())
-        if line.isdigit():
+        if line.startswith("!") and line[1:].isdigit():
+            return await self._press(int(line[1:]))
+        if line.isdigit() and not self._answering():
             return await self._press(int(line))
         self.platform.buttons.clear()  # numbers restart with each command's output
         self._show(await self.core.handle_text(self.request(line)))
+        spec = resolve(word) if word.startswith("/") else None
+        if spec is not None and spec.name == "help":
+            self._say("shell.help")  # what only the terminal adds: personas, places, buttons
+
+    def _answering(self) -> bool:
+        return self.core.conversations.waiting(UserRef("shell", self.name))
+
+    def _mark(self) -> str:
+        return "!" if self._answering() else ""
 
     def request(self, raw: str) -> Request:
         space = SpaceRef("shell", self.space) if self.space != "private" else None
@@ -143,7 +166,7 @@ class Shell:
             "shell", self.space if reply.public else self.name, private=not reply.public
         )
         for message in reply.messages:
-            lines, buttons = message_lines(message, len(self.platform.buttons) + 1)
+            lines, buttons = message_lines(message, len(self.platform.buttons) + 1, self._mark())
             self.platform.buttons.extend(buttons)
             for line in lines:
                 self.out.write(f"  {where(dest)} {line}\n")
@@ -155,7 +178,10 @@ class Shell:
         if not words or (len(words) > 1 and words[1] not in ROLES):
             self._say("shell.usage_as")
             return
-        self.name, self.role = words[0].lower(), words[1] if len(words) > 1 else "member"
+        self.name = words[0].lower()
+        # A persona keeps its last role unless one is given; a new one starts as a member.
+        self.role = words[1] if len(words) > 1 else self.roles.get(self.name, "member")
+        self.roles[self.name] = self.role
         self._persona()
 
     def _switch_space(self, space: str) -> None:

@@ -13,8 +13,11 @@ def clean(text: str) -> str:
     return "".join(ch for ch in text if ch == "\n" or ch == "\t" or (ch >= " " and ch != "\x7f"))
 
 
-def message_lines(message: OutMessage, first_number: int) -> tuple[list[str], list[Button]]:
-    """The message's lines, then its buttons numbered from `first_number`."""
+def message_lines(
+    message: OutMessage, first_number: int, mark: str = ""
+) -> tuple[list[str], list[Button]]:
+    """The message's lines, then its buttons numbered from `first_number`, each shown as what
+    presses it: `[1]`, or `[!1]` while a bare number is an answer (`mark` is then "!")."""
     lines = render(message.text, clean).splitlines() or [""]
     buttons = [b for row in message.buttons for b in row]
     if buttons:
@@ -22,7 +25,7 @@ def message_lines(message: OutMessage, first_number: int) -> tuple[list[str], li
         for offset, button in enumerate(buttons):
             label = render(button.label, clean)
             shown = f"{label} ↗ {button.url}" if button.url else label
-            choices.append(f"[{first_number + offset}] {shown}")
+            choices.append(f"[{mark}{first_number + offset}] {shown}")
         lines.append("   " + "  ".join(choices))
     return lines, buttons
 

@@ -30,10 +30,15 @@ async def ensure_community(shell: Shell) -> bool:
     return True
 
 
-async def seed_demo(shell: Shell) -> None:
-    """Schedules a few lives to play with (only into an empty programme)."""
+async def seed_demo(shell: Shell, database_file: str | None) -> None:
+    """Schedules a few lives to play with, only into an empty programme; else says why not
+    (`database_file`: where the lives already are, when it is a file one can delete)."""
     listing = await shell.core.handle_text(shell.request("/lives"))
     if listing.messages[0].text.key != "lives.none":
+        if database_file is None:
+            shell._say("shell.demo_kept")
+        else:
+            shell._say("shell.demo_kept_file", path=database_file)
         return
     shell.platform.quiet = True  # 3 lives x 2 spaces of announcements would bury the prompt
     try:

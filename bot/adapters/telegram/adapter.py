@@ -17,12 +17,18 @@ from telegram import Bot, CallbackQuery, Chat, Message, Update, User
 from bot.adapters.telegram.answers import Answers, is_toast
 from bot.adapters.telegram.receive import Receipts
 from bot.adapters.telegram.roles import Roles
-from bot.core import codec
+from bot.core import codec, links
+from bot.core.community.spaces import (
+    enroll,
+    is_known_member,
+    platform_spaces,
+    space_left,
+    space_moved,
+)
 from bot.core.dispatcher import Core
+from bot.core.inbox import InboxItem
 from bot.core.messages import OutMessage, Reply, Request, Text
-from bot.core.ports import InboxItem
 from bot.core.registry import resolve
-from bot.core.spaces import enroll, is_known_member, platform_spaces, space_left, space_moved
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.domain.policy import ROLE_BLIND
 
@@ -143,16 +149,7 @@ class TelegramAdapter:
             action = codec.parse_deep_link(payload)
         except codec.CodecError:
             return await self.core.handle_text(replace(req, raw="/help"))
-        if action.name == "ask":
-            return await self.core.guide(req, "ask", action.args)
-        reply = await self.core.handle(replace(req, command=action.name, args=action.args))
-        if not reply.ok and reply.text.key == "signup.already":
-            # Join pressed in the group, then Start here: already signed up is the good news.
-            # (A read: the update was handled by the join, so no receipt this time.)
-            return await self.core.handle(
-                replace(req, command="live", args=action.args, receipt=None)
-            )
-        return reply
+        return await links.follow(self.core, req, action)
 
     async def _reply_typed(
         self, message: Message, user: User, reply: Reply, item: InboxItem

@@ -15,9 +15,9 @@ from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
 from bot.adapters.telegram.render import plain
+from bot.core.community.spaces import can_write_to, cannot_write_to
 from bot.core.messages import Button, Destination, OutMessage, Reply, SendResult, Text
 from bot.core.ports import ChatPlatform, Store
-from bot.core.spaces import can_write_to, cannot_write_to
 from bot.domain.model import UserRef
 
 log = logging.getLogger(__name__)

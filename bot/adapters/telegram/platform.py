@@ -17,6 +17,7 @@ from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.adapters.capabilities import TELEGRAM_CAPABILITIES
 from bot.adapters.telegram.render import keyboard, plain, to_html
 from bot.core.messages import Attachment, Destination, OutMessage, SendResult
 from bot.domain.model import UserRef
@@ -29,6 +30,7 @@ CAPTION = 1024  # characters of a caption once its entities are parsed
 
 class TelegramPlatform:
     name = "telegram"
+    capabilities = TELEGRAM_CAPABILITIES
 
     def __init__(self, bot: Bot, names: Names | None = None) -> None:
         self.bot = bot

@@ -25,7 +25,8 @@ from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
 
 from bot.adapters.telegram.platform import retry_seconds
 from bot.core.dispatcher import Core
-from bot.core.ports import Clock, InboxItem, Store
+from bot.core.inbox import InboxItem
+from bot.core.ports import Clock, Store
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"

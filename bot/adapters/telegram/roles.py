@@ -16,8 +16,8 @@ from telegram import Bot
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
+from bot.core.community.spaces import RoleChats, role_chats
 from bot.core.ports import Store
-from bot.core.spaces import RoleChats, role_chats
 from bot.domain.model import Role, UserRef
 
 log = logging.getLogger(__name__)

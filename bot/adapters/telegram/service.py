@@ -16,9 +16,9 @@ from bot.adapters.telegram.commands import register
 from bot.adapters.telegram.platform import TelegramPlatform
 from bot.adapters.telegram.receive import ALLOWED, Inbox, Poller, Receipts, WebhookServer
 from bot.adapters.telegram.roles import Roles
+from bot.core.community.spaces import display_names
+from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
-from bot.core.outbox import Outbox
-from bot.core.spaces import display_names
 from bot.settings import TelegramSettings
 
 log = logging.getLogger(__name__)

@@ -139,3 +139,23 @@ async def test_every_slash_command_carries_its_french_name(world: World) -> None
         "capacity": 4, "tags": 3, "repeat": 3, "count": 4,
     }  # fmt: skip
     assert synced["mute"]["options"][0]["type"] == 6  # a member is a user option
+
+
+async def test_here_checks_in_while_the_live_is_on_air(world: World) -> None:
+    await set_up(world)
+    await scheduled(world)
+    await scheduled(world, "Brasure", when="2027-01-21 19:00")
+    bob, hugo = world.person(BOB), world.person(HUGO)
+    answered(await bob.types("join", live=1), "tu participes au live #1")
+    early = await bob.types("here", live=1)
+    assert early.ephemeral and early.text == "Le live #1 n’est pas en direct en ce moment."
+    answered(await hugo.types("golive", live=1), "en direct")
+    assert [v for _, v in await bob.picks("here", "")] == [1]  # the live on air, only
+    answered(await bob.types("here", live=1), "Bienvenue au live #1 « Atelier vélo »")
+    again = await bob.types("here", live=1)
+    assert again.ephemeral and again.text == "C’est déjà noté, tu es là 🙂"
+    here = next(c for c in world.fake.commands[None] if c["name"] == "here")
+    assert here["name_localizations"] == {"fr": "present"}
+    assert here["description_localizations"] == {
+        "fr": "Dire que tu es là, pendant un live en direct"
+    }

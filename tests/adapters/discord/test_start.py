@@ -15,7 +15,7 @@ import discord
 import pytest
 
 from bot.app import build
-from bot.core.suggest import space_of
+from bot.core.lives.pickers import space_of
 from tests.adapters.discord.steps import answered, set_up
 from tests.adapters.discord.world import (
     ANNOUNCE,

@@ -13,7 +13,7 @@ from typing import Any
 from bot.adapters.discord.service import DiscordService
 from bot.adapters.limits import DISCORD
 from bot.app import App, build
-from bot.core.deliveries import EDIT_SPACING
+from bot.core.delivery.planning import EDIT_SPACING
 from bot.settings import DiscordSettings, Settings
 from tests.fakes.discord_api import FakeDiscord, Response
 from tests.fakes.discord_state import BOT_DEFAULT_PERMISSIONS, MANAGE_MESSAGES, MENTION_EVERYONE

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.core import codec, views
+from bot.core import codec
 from bot.core.context import Context
 from bot.core.fields import parse_live_ref
-from bot.core.live_fields import normalize_tag
+from bot.core.lives import views
+from bot.core.lives.fields import normalize_tag
 from bot.core.messages import Button, OutMessage, Raw, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, SignupStatus
@@ -29,11 +30,7 @@ async def lives(ctx: Context) -> Reply:
         return ctx.reply(key, tag=tag or "")
     messages = [OutMessage(ctx.t("lives.header", page=page + 1, total=total))]
     for live in found:
-        buttons = (
-            Button(ctx.t("button.join"), codec.encode("join", live.id)),
-            Button(ctx.t("button.details"), codec.encode("live", live.id)),
-        )
-        messages.append(OutMessage(views.line(ctx.locale, live, ctx.tz), (buttons,)))
+        messages.append(await _listed(ctx, live))
     nav: list[Button] = []
     if page > 0:
         nav.append(Button(ctx.t("button.previous"), codec.encode("lives", page - 1, tag or "-")))
@@ -43,6 +40,25 @@ async def lives(ctx: Context) -> Reply:
         last = messages[-1]
         messages[-1] = OutMessage(last.text, (*last.buttons, tuple(nav)))
     return Reply(tuple(messages))
+
+
+async def _listed(ctx: Context, live: Live) -> OutMessage:
+    """A line of `/lives`: one on air is marked so and takes no sign-up (those signed up are
+    offered to check in); Details for every live."""
+    line = views.line(ctx.locale, live, ctx.tz)
+    details = Button(ctx.t("button.details"), codec.encode("live", live.id))
+    if live.status is not LiveStatus.LIVE:
+        return OutMessage(
+            line, ((Button(ctx.t("button.join"), codec.encode("join", live.id)), details),)
+        )
+    mine = await ctx.uow.signups.get(live.id, ctx.member.id)
+    expected = mine is not None and mine.status is not SignupStatus.CANCELLED and not mine.attended
+    buttons = (_here(ctx, live), details) if expected else (details,)
+    return OutMessage(ctx.t("lives.on_air", line=line), (buttons,))
+
+
+def _here(ctx: Context, live: Live) -> Button:
+    return Button(ctx.t("button.here"), codec.encode("here", live.id))
 
 
 @command("live", alias="direct", positional=("live",))
@@ -55,7 +71,11 @@ async def live(ctx: Context) -> Reply:
     card = views.card(ctx.locale, found, ctx.tz, counts, names)
     mine = await ctx.uow.signups.get(found.id, ctx.member.id)
     buttons: list[Button] = []
-    if found.open_for_signup:
+    if found.status is LiveStatus.LIVE:  # as on the "live now" post: check in, ask
+        if mine is None or not mine.attended:
+            buttons.append(_here(ctx, found))
+        buttons.append(Button(ctx.t("button.ask"), codec.encode("ask", found.id)))
+    elif found.open_for_signup:
         active = mine is not None and mine.status is not SignupStatus.CANCELLED
         action = codec.encode("leave" if active else "join", found.id)
         buttons.append(Button(ctx.t("button.leave" if active else "button.join"), action))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.core import codec
 from bot.core.context import Context
-from bot.core.deliveries import NUDGE, REMINDER, SOON, TIMED, refresh_announcements
-from bot.core.live_fields import read_link
+from bot.core.delivery.planning import TIMED, refresh_announcements
+from bot.core.delivery.vocabulary import Kind, feedback_key, live_now_key, replay_key, summary_key
+from bot.core.lives.fields import read_link
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, QuestionStatus, SignupStatus
@@ -29,16 +32,17 @@ async def golive(ctx: Context) -> Reply:
     def build(locale: str) -> OutMessage:
         link = Text(locale, "golive.link", {"link": live.link}) if live.link else Raw("")
         text = Text(locale, "golive.post", {"id": live.id, "title": live.title, "link": link})
-        here = Button(Text(locale, "button.here"), codec.encode("attend", live.id))
+        here = Button(Text(locale, "button.here"), codec.encode("here", live.id))
         ask = Button(Text(locale, "button.ask"), codec.encode("ask", live.id))
         return OutMessage(text, ((here, ask),))
 
     # Nothing "before the start" is owed any more; the automatic end stays owed.
-    await ctx.uow.deliveries.expire(live.id, (REMINDER, SOON, NUDGE), "started", ctx.clock.now())
+    before = (Kind.REMINDER, Kind.SOON, Kind.NUDGE)
+    await ctx.uow.deliveries.expire(live.id, before, "started", ctx.clock.now())
     await refresh_announcements(ctx.uow, live, ctx.clock.now())
     community = ctx.community
     assert community is not None
-    await ctx.announce(community, f"golive:live={live.id}", "live_now", build, live.id)
+    await ctx.announce(community, partial(live_now_key, live.id), Kind.LIVE_NOW, build, live.id)
     return ctx.reply("golive.done", id=live.id, title=live.title)
 
 
@@ -86,7 +90,7 @@ async def post_summary(ctx: Context, live: Live, unanswered: list[str], replay: 
         }
         return OutMessage(Text(locale, "end.summary", params))
 
-    await ctx.announce(community, f"summary:live={live.id}", "summary", build, live.id)
+    await ctx.announce(community, partial(summary_key, live.id), Kind.SUMMARY, build, live.id)
 
 
 async def follow_up(ctx: Context, live: Live, replay: str | None) -> None:
@@ -109,9 +113,8 @@ async def follow_up(ctx: Context, live: Live, replay: str | None) -> None:
             )
             return OutMessage(text, (stars,))
 
-        await ctx.tell_member(
-            member_id, f"feedback:live={live.id}:member={member_id}", "feedback", feedback, live.id
-        )
+        key = feedback_key(live.id, member_id)
+        await ctx.tell_member(member_id, key, Kind.FEEDBACK, feedback, live.id)
     if not replay:
         return
     for member_id in confirmed:
@@ -123,6 +126,5 @@ async def follow_up(ctx: Context, live: Live, replay: str | None) -> None:
                 Text(locale, "end.replay", {"id": live.id, "title": live.title, "replay": replay})
             )
 
-        await ctx.tell_member(
-            member_id, f"replay:live={live.id}:member={member_id}", "replay", replay_only, live.id
-        )
+        key = replay_key(live.id, member_id)
+        await ctx.tell_member(member_id, key, Kind.REPLAY, replay_only, live.id)

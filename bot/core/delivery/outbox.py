@@ -15,32 +15,29 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.core.calendar import (
+from bot.core.delivery.events import (
     EVENT_CAP,
     calendar_of,
-    events_of,
     live_event,
     sync_events,
     tell_host_event_cap,
     thread_of,
 )
-from bot.core.context import reach
-from bot.core.deliveries import (
-    ANNOUNCEMENT,
-    AUTO_END,
-    CARD_EDIT,
-    CORE_PLATFORM,
-    EDIT_SPACING,
-    EVENT,
-    IN_THREAD,
-    REFRESH,
-    REMINDER,
-    current_announcement,
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.payloads import load_message
+from bot.core.delivery.planning import EDIT_SPACING, IN_THREAD
+from bot.core.delivery.send_time import (
+    claim,
+    claim_worded,
+    due_with_lives,
+    expire_dropped,
+    reach_another_way,
+    refresh_state,
 )
+from bot.core.delivery.staleness import mention_batches, stale
+from bot.core.delivery.vocabulary import CORE_PLATFORM, Kind
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.payload import dump_message, load_message
-from bot.core.ports import ChatPlatform, Clock, Delivery, Store, UnitOfWork
-from bot.core.triage import mention_batches, stale
+from bot.core.ports import Capabilities, ChatPlatform, Clock, Store, UnitOfWork
 from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
@@ -57,11 +54,15 @@ class Outbox:
         clock: Clock,
         platforms: Mapping[str, ChatPlatform],
         *,
+        capabilities: Mapping[str, Capabilities] | None = None,
         concurrency: int = 8,
     ) -> None:
         self._store = store
         self._clock = clock
         self._platforms = dict(platforms)
+        # What each platform offers by its name, as the composition root declared it (a host
+        # told of a full calendar may read the bot on a platform this process does not run).
+        self._capabilities = dict(capabilities or {})
         # Slots per platform: one platform's throttled sends (Telegram's 20 a minute in a group)
         # must not hold every slot while another platform's messages wait.
         self._concurrency = concurrency
@@ -107,7 +108,7 @@ class Outbox:
             while seen < limit:
                 now, size = self._clock.now(), min(chunk, limit - seen)
                 due, lives = await self._store.run(
-                    partial(_due_with_lives, now=now, limit=size, platforms=names)
+                    partial(due_with_lives, now=now, limit=size, platforms=names)
                 )
                 batches = await self._triage(due, lives, now)
                 delivered += sum(await asyncio.gather(*(self._deliver(b) for b in batches)))
@@ -128,7 +129,7 @@ class Outbox:
             reason = stale(row, live, now)
             if reason:
                 dropped.append((row, reason))
-            elif row.kind == REMINDER:
+            elif row.kind == Kind.REMINDER:
                 key = (row.live_id, row.member_id if row.member_id is not None else -row.id)
                 previous = nearest.get(key)
                 if previous is None or row.due_at > previous.due_at:
@@ -140,21 +141,21 @@ class Outbox:
             else:
                 keep.append(row)
         if dropped:
-            await self._store.run(lambda uow: _expire(uow, dropped, now))
+            await self._store.run(lambda uow: expire_dropped(uow, dropped, now))
         return [[row] for row in keep] + mention_batches(list(nearest.values()))
 
     async def _deliver(self, batch: list[Delivery]) -> int:
         first = batch[0]
-        if first.kind == AUTO_END:
+        if first.kind == Kind.AUTO_END:
             return await self._auto_end(first)
-        if first.kind == REFRESH:
+        if first.kind == Kind.REFRESH:
             return await self._refresh(first)
-        if first.kind == CARD_EDIT:
+        if first.kind == Kind.CARD_EDIT:
             return await self._edit_cards(first)
         platform = self._platforms.get(first.dest.platform)
         if platform is None:
             return 0  # that platform is not running in this process: the rows wait for it
-        if first.kind == EVENT:
+        if first.kind == Kind.EVENT:
             return await self._create_event(first, platform)
         dest = first.dest
         if first.kind in IN_THREAD and first.live_id is not None and _threads(platform, dest):
@@ -162,12 +163,13 @@ class Outbox:
             thread = await self._store.run(lambda uow: thread_of(uow, live_id, dest))
             dest = replace(dest, thread_id=thread) if thread is not None else dest
         async with self._slot(first.dest.platform):
-            won = await self._store.run(lambda uow: _claim(uow, batch, self._clock.now()))
-            if not won:
+            worded = await self._store.run(lambda uow: claim_worded(uow, batch, self._clock.now()))
+            if not worded:
                 return 0
-            message = load_message(first.payload)
+            won = [row for row, _ in worded]
+            message = worded[0][1]
             if len(won) > 1 or not first.dest.private:
-                mentions = tuple(m for row in won for m in load_message(row.payload).mentions)
+                mentions = tuple(m for _, each in worded for m in each.mentions)
                 message = replace(message, mentions=mentions)
             result = await platform.send(dest, message, key=first.key)
             # Recorded inside the slot: rows "sending" never outnumber the slots, so a crash
@@ -193,9 +195,9 @@ class Outbox:
             ):  # a 429 is the platform saying "later", not a failure: it never gives up
                 await uow.deliveries.finish(row.id, "refused", now, reason=result.reason)
                 if result.permanent and row.dest.private and row.member_id is not None:
-                    await _reach_another_way(uow, row, now)
-                if row.kind == EVENT and result.reason == EVENT_CAP:
-                    await tell_host_event_cap(uow, row, now)
+                    await reach_another_way(uow, row, now, self._capabilities)
+                if row.kind == Kind.EVENT and result.reason == EVENT_CAP:
+                    await tell_host_event_cap(uow, row, now, self._capabilities)
             else:
                 wait = result.retry_after or min(2 ** (row.attempts + 1), 300)
                 retry = now + timedelta(seconds=wait)
@@ -205,12 +207,12 @@ class Outbox:
 
     async def _refresh(self, row: Delivery) -> int:
         """Edits every posted announcement of the live to read as it should now."""
-        won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
+        won = await self._store.run(lambda uow: claim(uow, [row], self._clock.now()))
         if not won or row.live_id is None:
             return 0
         live_id = row.live_id
         message, posted, events, live = await self._store.run(
-            lambda uow: _refresh_state(uow, live_id)
+            lambda uow: refresh_state(uow, live_id)
         )
         edited = await self._edit_each(posted, message, row.key)
         synced = await sync_events(self._platforms, events, live, row.key)
@@ -221,7 +223,7 @@ class Outbox:
 
     async def _create_event(self, row: Delivery, platform: ChatPlatform) -> int:
         """The live's event in a space's own calendar; its id is kept like a message id."""
-        won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
+        won = await self._store.run(lambda uow: claim(uow, [row], self._clock.now()))
         live_id = row.live_id
         live = await self._store.run(lambda uow: uow.lives.get(live_id)) if live_id else None
         calendar = calendar_of(platform)
@@ -239,7 +241,7 @@ class Outbox:
 
     async def _edit_cards(self, row: Delivery) -> int:
         """Edits every posted moderation card of a decided question (the payload says how)."""
-        won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
+        won = await self._store.run(lambda uow: claim(uow, [row], self._clock.now()))
         if not won:
             return 0
         prefix = row.dest.chat_id  # the keys of the cards: see deliveries.edit_cards
@@ -266,7 +268,7 @@ class Outbox:
 
     async def _auto_end(self, row: Delivery) -> int:
         """Not a message: the live is closed as if its host had run /end."""
-        won = await self._store.run(lambda uow: _claim(uow, [row], self._clock.now()))
+        won = await self._store.run(lambda uow: claim(uow, [row], self._clock.now()))
         if not won:
             return 0
         if self.on_auto_end is not None and row.live_id is not None:
@@ -276,59 +278,6 @@ class Outbox:
         return 0
 
 
-async def _refresh_state(
-    uow: UnitOfWork, live_id: int
-) -> tuple[
-    OutMessage | None, list[tuple[Destination, str]], list[tuple[Destination, str]], Live | None
-]:
-    """The announcement as it should read now, where it was posted, the live's events."""
-    message = await current_announcement(uow, live_id)
-    posted = await uow.deliveries.posted(live_id, ANNOUNCEMENT)
-    return message, posted, await events_of(uow, live_id), await uow.lives.get(live_id)
-
-
 def _threads(platform: ChatPlatform, dest: Destination) -> bool:
-    """Whether the platform opens a thread on each announcement (Discord)."""
-    return not dest.private and dest.thread_id is None and getattr(platform, "threads", False)
-
-
-async def _due_with_lives(
-    uow: UnitOfWork, now: datetime, limit: int, platforms: Sequence[str]
-) -> tuple[list[Delivery], dict[int, Live]]:
-    due = await uow.deliveries.due(now, limit, platforms)
-    lives: dict[int, Live] = {}
-    for live_id in {row.live_id for row in due if row.live_id is not None}:
-        live = await uow.lives.get(live_id)
-        if live is not None:
-            lives[live_id] = live
-    return due, lives
-
-
-async def _expire(uow: UnitOfWork, dropped: list[tuple[Delivery, str]], now: datetime) -> None:
-    for row, reason in dropped:
-        await uow.deliveries.expire_one(row.id, reason, now)
-
-
-async def _claim(uow: UnitOfWork, rows: list[Delivery], now: datetime) -> list[Delivery]:
-    return [row for row in rows if await uow.deliveries.claim(row.id, now)]
-
-
-async def _reach_another_way(uow: UnitOfWork, row: Delivery, now: datetime) -> None:
-    """The member refused private messages (Telegram 403, Discord 50007): remember it for good
-    and owe the same message in the live's space on their platform, mentioning them."""
-    assert row.member_id is not None
-    await uow.members.update(row.member_id, dm_unreachable=True)
-    member = await uow.members.get(row.member_id)
-    live = await uow.lives.get(row.live_id) if row.live_id is not None else None
-    community = await uow.communities.get(live.community_id) if live is not None else None
-    if member is None or community is None:
-        return
-    dest = await reach(uow, member, community)
-    if dest.private:
-        return  # no space of their platform to reach them in
-    message = replace(load_message(row.payload), mentions=(member.ref,))
-    if message.text.key == "reminder.dm":  # in a space, say how to get reminders privately
-        message = replace(message, text=replace(message.text, key="reminder.mention"))
-    await uow.deliveries.plan(
-        f"{row.key}:fallback", row.kind, now, dest, dump_message(message), member.id, row.live_id
-    )
+    """Whether the post goes in the thread opened on the live's announcement (Discord)."""
+    return not dest.private and dest.thread_id is None and platform.capabilities.threads

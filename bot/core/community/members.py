@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core import codec
-from bot.core.community import read_language, read_reminders, read_timezone
-from bot.core.context import Context, locale_for
-from bot.core.deliveries import refresh_announcements
+from bot.core.community.setup import read_language, read_reminders, read_timezone
+from bot.core.context import Context, locale_for, wants_dms
+from bot.core.delivery.planning import refresh_announcements
 from bot.core.fields import parse_bool
+from bot.core.lives.signups import promote_waitlist
 from bot.core.messages import Button, Reply
 from bot.core.registry import command
-from bot.core.signups import promote_waitlist
 
 SETTINGS_KEYS = ("language", "timezone", "reminders", "dms")
 
@@ -45,13 +47,15 @@ async def settings(ctx: Context) -> Reply:
         updated = await ctx.uow.members.get(ctx.member.id)
         assert updated is not None
         ctx.member = updated
-    return show_settings(ctx, "settings.saved" if changes else "settings.show")
+    shown = show_settings(ctx, "settings.saved" if changes else "settings.show")
+    # A toggle pressed on the settings shown updates them where they are.
+    return replace(shown, in_place=field is not None)
 
 
 def show_settings(ctx: Context, key: str) -> Reply:
     member, community = ctx.member, ctx.community
     reminders = member.reminders or (community.reminders if community else ctx.config.reminders)
-    dms_on = member.dms if member.dms is not None else member.platform != "discord"
+    dms_on = wants_dms(member, ctx.config.capabilities)
     other = "en" if locale_for(member, community, ctx.config) == "fr" else "fr"
     buttons = [
         [Button(ctx.t(f"settings.switch_{other}"), codec.encode("settings", "language", other))],

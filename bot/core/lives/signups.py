@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core import views
 from bot.core.context import Context
-from bot.core.deliveries import plan_member, refresh_announcements, unplan_member
+from bot.core.delivery.planning import plan_member, refresh_announcements, unplan_member
+from bot.core.delivery.vocabulary import Kind, promotion_key
+from bot.core.lives import views
 from bot.core.messages import OutMessage, Param, Reply, Text
 from bot.core.registry import command
 from bot.domain.model import Live, LiveStatus, Member, SignupStatus
@@ -62,9 +63,13 @@ async def leave(ctx: Context) -> Reply:
 
 
 async def promote_waitlist(ctx: Context, live: Live) -> list[int]:
-    """Gives freed seats to the first waitlisted members, in order, and tells each of them."""
+    """Gives freed seats to the first waitlisted members, in order, and tells each of them. Once
+    the live is on air no seat is given: anyone may come in with "I'm here" by then, and a
+    notice of a seat would only arrive for a live already under way."""
+    if live.status is not LiveStatus.SCHEDULED:
+        return []
     promoted = await ctx.uow.signups.promote(live.id, live.capacity)
-    stamp = ctx.clock.now().isoformat()
+    now = ctx.clock.now()
     for member_id in promoted:
         tz = await member_tz(ctx, member_id)
 
@@ -73,8 +78,8 @@ async def promote_waitlist(ctx: Context, live: Live) -> list[int]:
             params: dict[str, Param] = {"id": live.id, "title": live.title, "when": when}
             return OutMessage(Text(locale, "signup.promoted", params))
 
-        key = f"promoted:live={live.id}:member={member_id}:at={stamp}"
-        await ctx.tell_member(member_id, key, "promotion", build, live.id)
+        key = promotion_key(live.id, member_id, now)
+        await ctx.tell_member(member_id, key, Kind.PROMOTION, build, live.id)
         await owe_reminders(ctx, live, member_id)
     return promoted
 
@@ -86,8 +91,10 @@ async def member_tz(ctx: Context, member_id: int) -> ZoneInfo:
     return ZoneInfo((member.timezone if member else None) or community or ctx.config.timezone)
 
 
-@command("attend", button_only=True, positional=("live",))
-async def attend(ctx: Context) -> Reply:
+@command("here", alias="present", positional=("live",))
+async def here(ctx: Context) -> Reply:
+    """The "I'm here" check-in (button or command), for anyone while the live is on air: someone
+    who never signed up is signed up as they come."""
     live = await ctx.live_arg()
     if live.status is not LiveStatus.LIVE:
         ctx.refuse("attend.not_live", live=live.id)

@@ -6,17 +6,17 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from bot.core.deliveries import ANNOUNCEMENT, AUTO_END, EVENT, NUDGE, REMINDER, SOON
-from bot.core.ports import Delivery
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.vocabulary import Kind
 from bot.domain.model import Live, LiveStatus
 
 MENTIONS_PER_MESSAGE = 90  # about what fits in Discord's 2,000 characters
-BEFORE_START = (REMINDER, SOON)
+BEFORE_START = (Kind.REMINDER, Kind.SOON)
 
 
 def stale(row: Delivery, live: Live | None, now: datetime) -> str | None:
     """Why a due row is no longer worth sending, or None."""
-    if row.kind == ANNOUNCEMENT and (
+    if row.kind == Kind.ANNOUNCEMENT and (
         live is None or live.status not in (LiveStatus.SCHEDULED, LiveStatus.LIVE)
     ):
         return "the live was cancelled or is over before it could be announced"
@@ -24,13 +24,13 @@ def stale(row: Delivery, live: Live | None, now: datetime) -> str | None:
         live is None or live.status is not LiveStatus.SCHEDULED or now >= live.starts_at
     ):
         return "the live has started, ended or been cancelled"
-    if row.kind == NUDGE and (live is None or live.status is not LiveStatus.SCHEDULED):
+    if row.kind == Kind.NUDGE and (live is None or live.status is not LiveStatus.SCHEDULED):
         return "the live went on air (or is over)"
-    if row.kind == EVENT and (
+    if row.kind == Kind.EVENT and (
         live is None or live.status not in (LiveStatus.SCHEDULED, LiveStatus.LIVE)
     ):
         return "the live was cancelled or is over before its event was made"
-    if row.kind == AUTO_END and (
+    if row.kind == Kind.AUTO_END and (
         live is None or live.status not in (LiveStatus.SCHEDULED, LiveStatus.LIVE)
     ):
         return "the live is already over"

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.community.lookup import need_member
+from bot.core.community.names import display_name
 from bot.core.context import Context
-from bot.core.deliveries import edit_cards
-from bot.core.lookup import need_member
-from bot.core.members_lookup import display_name
+from bot.core.delivery.planning import edit_cards
+from bot.core.delivery.vocabulary import (
+    Kind,
+    mute_key,
+    question_cards,
+    question_cards_edit_key,
+    question_told_key,
+)
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
-from bot.core.questions import VISIBLE, community_of, moderation_card, question_arg
+from bot.core.qa.questions import VISIBLE, community_of, moderation_card, question_arg
 from bot.core.registry import command
 from bot.domain.model import Live, ModAction, Question, QuestionStatus
 from bot.domain.when import LengthError, parse_length
@@ -40,7 +47,8 @@ async def queue(ctx: Context) -> Reply:
 async def approve(ctx: Context) -> Reply:
     q, live = await question_arg(ctx)
     await _decide(ctx, q, live, "approve")
-    await _tell_author(ctx, q, "approved", "question.approved_dm", {"id": q.id, "text": q.text})
+    params: dict[str, Param] = {"id": q.id, "text": q.text}
+    await _tell_author(ctx, q, Kind.QUESTION_APPROVED, "question.approved_dm", params)
     return ctx.reply("moderation.approved", id=q.id)
 
 
@@ -53,11 +61,12 @@ async def reject(ctx: Context) -> Reply:
     await _decide(ctx, q, live, "reject")
     params: dict[str, Param] = {"id": q.id, "text": q.text}
     if reason is None:
-        await _tell_author(ctx, q, "rejected", "question.rejected_dm", params)
+        await _tell_author(ctx, q, Kind.QUESTION_REJECTED, "question.rejected_dm", params)
     else:
         await _tell_author(
-            ctx, q, "rejected", "question.rejected_reason_dm", {**params, "reason": reason}
-        )
+            ctx, q, Kind.QUESTION_REJECTED, "question.rejected_reason_dm",
+            {**params, "reason": reason},
+        )  # fmt: skip
     return ctx.reply("moderation.rejected", id=q.id)
 
 
@@ -85,22 +94,27 @@ async def _decided(ctx: Context, q: Question, live: Live, decision: Text) -> Non
         "decision": decision, "by": ctx.member.display_name,
     }  # fmt: skip
     card = OutMessage(Text(locale, "question.card.decided", params))
-    cards = f"modcard:q={q.id}:"
-    await edit_cards(ctx.uow, f"cardedit:q={q.id}", cards, card, ctx.clock.now(), live.id)
+    key, cards = question_cards_edit_key(q.id), question_cards(q.id)
+    await edit_cards(ctx.uow, key, cards, card, ctx.clock.now(), live.id)
 
 
 async def _tell_author(
-    ctx: Context, q: Question, what: str, key: str, params: dict[str, Param]
+    ctx: Context,
+    q: Question,
+    kind: Kind,
+    key: str,
+    params: dict[str, Param],
+    merged: int | None = None,
 ) -> None:
+    """`merged`: the question merged into `q`, when its author is told it joined theirs."""
     if q.author_id is None or q.author_id == ctx.member.id:
         return
 
     def build(locale: str) -> OutMessage:
         return OutMessage(Text(locale, key, params))
 
-    await ctx.tell_member(
-        q.author_id, f"question:q={q.id}:{what}", f"question_{what}", build, q.live_id
-    )
+    row_key = question_told_key(q.id, kind, merged)
+    await ctx.tell_member(q.author_id, row_key, kind, build, q.live_id)
 
 
 @command("merge", positional=("question", "into"))
@@ -125,8 +139,8 @@ async def merge(ctx: Context) -> Reply:
     decision = Text(community_of(ctx).language, "question.decision.merge", {"into": into.id})
     await _decided(ctx, q, live, decision)
     params: dict[str, Param] = {"id": q.id, "into": into.id, "text": into.text}
-    await _tell_author(ctx, q, "merged", "question.merged_dm", params)
-    await _tell_author(ctx, into, f"joined={q.id}", "question.joined_dm", params)
+    await _tell_author(ctx, q, Kind.QUESTION_MERGED, "question.merged_dm", params)
+    await _tell_author(ctx, into, Kind.QUESTION_JOINED, "question.joined_dm", params, q.id)
     return ctx.reply("moderation.merged", id=q.id, into=into.id)
 
 
@@ -149,7 +163,7 @@ async def mute(ctx: Context) -> Reply:
         when = Raw(format_short(until, ctx.tz, locale))
         return OutMessage(Text(locale, "mute.told", {"until": when}))
 
-    await ctx.tell_member(target.id, f"mute:m={target.id}:at={now.isoformat()}", "mute", build)
+    await ctx.tell_member(target.id, mute_key(target.id, now), Kind.MUTE, build)
     when = Raw(format_short(until, ctx.tz, ctx.locale))
     return ctx.reply("mute.done", name=target.display_name, until=when)
 

@@ -15,8 +15,8 @@ from babel.numbers import format_decimal, format_percent
 
 from bot.core.context import Context
 from bot.core.messages import Attachment, OutMessage, Param, Raw, Reply, Text
-from bot.core.ports import Figures, LiveFigures
 from bot.core.registry import command
+from bot.core.reports.repositories import Figures, LiveFigures
 from bot.i18n.catalog import render
 
 TOP = 3  # lives named as the most attended

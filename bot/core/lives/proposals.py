@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from bot.core import codec, views
+from bot.core import codec
+from bot.core.community.names import display_name
 from bot.core.context import Context
-from bot.core.deliveries import edit_cards
+from bot.core.delivery.planning import edit_cards
+from bot.core.delivery.vocabulary import (
+    Kind,
+    proposal_card_key,
+    proposal_cards,
+    proposal_cards_edit_key,
+    proposal_told_key,
+)
 from bot.core.fields import parse_live_ref
-from bot.core.members_lookup import display_name
+from bot.core.lives import views
 from bot.core.messages import Button, OutMessage, Param, Reply, Text
-from bot.core.questions import community_of
+from bot.core.qa.questions import community_of
 from bot.core.registry import command
 from bot.domain.model import Community, LiveStatus, Proposal, ProposalStatus, SpaceRole
 
@@ -35,7 +44,7 @@ async def propose(ctx: Context) -> Reply:
     proposal = await ctx.uow.proposals.create(community.id, ctx.member.id, title, description, now)
     card = await proposal_card(ctx, proposal, community.language)
     await ctx.announce(
-        community, f"proposal:p={proposal.id}", "proposal", lambda _l: card,
+        community, partial(proposal_card_key, proposal.id), Kind.PROPOSAL, lambda _l: card,
         role=SpaceRole.MODERATION,
     )  # fmt: skip
     return ctx.reply("proposal.sent", title=title)
@@ -63,8 +72,8 @@ async def _decided(ctx: Context, proposal: Proposal, decision: Text) -> None:
         "decision": decision, "by": ctx.member.display_name,
     }  # fmt: skip
     card = OutMessage(Text(locale, "proposal.card.decided", params))
-    cards = f"proposal:p={proposal.id}:space="
-    await edit_cards(ctx.uow, f"cardedit:p={proposal.id}", cards, card, ctx.clock.now())
+    key, cards = proposal_cards_edit_key(proposal.id), proposal_cards(proposal.id)
+    await edit_cards(ctx.uow, key, cards, card, ctx.clock.now())
 
 
 @command("proposals", alias="propositions")
@@ -118,9 +127,8 @@ async def accept(ctx: Context) -> Reply:
         when = views.when(locale, live, ZoneInfo(community.timezone))
         return OutMessage(Text(locale, "proposal.accepted_dm", {**params, "when": when}))
 
-    await ctx.tell_member(
-        proposer, f"proposal:p={proposal.id}:accepted", "proposal", build, live.id
-    )
+    key = proposal_told_key(proposal.id, accepted=True)
+    await ctx.tell_member(proposer, key, Kind.PROPOSAL, build, live.id)
     decision = Text(community.language, "proposal.decision.accept", {"live": live.id})
     await _decided(ctx, proposal, decision)
     return ctx.reply("proposal.accepted", id=proposal.id, live=live.id, title=live.title)
@@ -140,6 +148,6 @@ async def decline(ctx: Context) -> Reply:
         def build(locale: str) -> OutMessage:
             return OutMessage(Text(locale, "proposal.declined_dm", {"title": proposal.title}))
 
-        key = f"proposal:p={proposal.id}:declined"
-        await ctx.tell_member(proposal.member_id, key, "proposal", build)
+        key = proposal_told_key(proposal.id, accepted=False)
+        await ctx.tell_member(proposal.member_id, key, Kind.PROPOSAL, build)
     return ctx.reply("proposal.declined", id=proposal.id, title=proposal.title)

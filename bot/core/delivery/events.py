@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core.context import reach
-from bot.core.deliveries import ANNOUNCEMENT, EVENT
+from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.payloads import dump_message
+from bot.core.delivery.vocabulary import Kind, event_cap_key
 from bot.core.messages import Destination, OutMessage, SendResult, Text
-from bot.core.payload import dump_message
-from bot.core.ports import ChatPlatform, Delivery, EventCalendar, LiveEvent, UnitOfWork
+from bot.core.ports import Capabilities, ChatPlatform, EventCalendar, LiveEvent, UnitOfWork
 from bot.domain.model import Live
 
 EVENT_CAP = "event_cap"  # the reason a platform gives when a server holds its maximum of events
@@ -56,17 +57,19 @@ async def sync_events(
 
 async def thread_of(uow: UnitOfWork, live_id: int, dest: Destination) -> str | None:
     """The thread opened on the live's announcement in that channel (its id is the message's)."""
-    for posted, message_id in await uow.deliveries.posted(live_id, ANNOUNCEMENT):
+    for posted, message_id in await uow.deliveries.posted(live_id, Kind.ANNOUNCEMENT):
         if posted.platform == dest.platform and posted.chat_id == dest.chat_id:
             return message_id
     return None
 
 
 async def events_of(uow: UnitOfWork, live_id: int) -> list[tuple[Destination, str]]:
-    return await uow.deliveries.posted(live_id, EVENT)
+    return await uow.deliveries.posted(live_id, Kind.EVENT)
 
 
-async def tell_host_event_cap(uow: UnitOfWork, row: Delivery, now: datetime) -> None:
+async def tell_host_event_cap(
+    uow: UnitOfWork, row: Delivery, now: datetime, capabilities: Mapping[str, Capabilities]
+) -> None:
     """The server is full of events: the live is announced, but its event could not be made;
     its host is told, in their language, where they read the bot."""
     live = await uow.lives.get(row.live_id) if row.live_id is not None else None
@@ -74,11 +77,10 @@ async def tell_host_event_cap(uow: UnitOfWork, row: Delivery, now: datetime) -> 
     host = await uow.members.get(live.created_by) if live is not None else None
     if live is None or community is None or host is None:
         return
-    dest = await reach(uow, host, community)
+    dest = await reach(uow, host, community, capabilities)
     locale = host.language or community.language
     message = OutMessage(Text(locale, "event.cap", {"id": live.id, "title": live.title}))
     if not dest.private:
         message = replace(message, mentions=(host.ref,))
-    await uow.deliveries.add(
-        f"{row.key}:cap", "event_cap", now, dest, dump_message(message), host.id, live.id
-    )
+    key, kind = event_cap_key(row.key), Kind.EVENT_CAP
+    await uow.deliveries.add(key, kind, now, dest, dump_message(message), host.id, live.id)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 
 from rapidfuzz import fuzz, utils
 
 from bot.core import codec
+from bot.core.community.names import display_name
 from bot.core.context import Context
+from bot.core.delivery.vocabulary import Kind, on_air_key, question_card_key
 from bot.core.fields import parse_bool, parse_live_ref
-from bot.core.members_lookup import display_name
+from bot.core.lives.signups import refuse_closed
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
-from bot.core.signups import refuse_closed
 from bot.domain.automod import fold
 from bot.domain.model import Community, Live, LiveStatus, Question, QuestionStatus, Role, SpaceRole
 from bot.i18n.dates import format_short
@@ -128,7 +130,7 @@ async def ask(ctx: Context) -> Reply:
         ctx.refuse("question.muted", until=Raw(format_short(until, ctx.tz, ctx.locale)))
     text, anonymous = question_text(ctx), anonymous_arg(ctx)
     recent = await ctx.uow.questions.count_recent(live.id, ctx.member.id, now - FLOOD_WINDOW)
-    if recent >= FLOOD_LIMIT:
+    if recent >= FLOOD_LIMIT and ctx.config.flood_limits:
         ctx.refuse("question.flood", limit=FLOOD_LIMIT, minutes=FLOOD_WINDOW.seconds // 60)
     flags = ctx.config.automod.with_terms(community.lexicon).check(text)
     # Flagged questions wait for a human even without pre-moderation: trolls never reach the host.
@@ -138,8 +140,8 @@ async def ask(ctx: Context) -> Reply:
     if held:
         message = await moderation_card(ctx, q, live, community.language)
         await ctx.announce(
-            community, f"modcard:q={q.id}", "moderation", lambda _l: message, live.id,
-            role=SpaceRole.MODERATION,
+            community, partial(question_card_key, q.id), Kind.MODERATION, lambda _l: message,
+            live.id, role=SpaceRole.MODERATION,
         )  # fmt: skip
     key = "question.received.pending" if held else "question.received.published"
     return ctx.reply(key, id=q.id, live=live.id, title=live.title)
@@ -223,6 +225,7 @@ async def _put_on_air(ctx: Context, q: Question, live: Live) -> None:
     params: dict[str, Param] = {"id": q.id, "live": live.id, "title": live.title}
     params.update(text=q.text, author=author)
     message = OutMessage(Text(community.language, "question.on_air", params))
-    await ctx.announce(community, f"onair:q={q.id}", "on_air", lambda _l: message, live.id)
+    key = partial(on_air_key, q.id)
+    await ctx.announce(community, key, Kind.ON_AIR, lambda _l: message, live.id)
     now = ctx.clock.now()
     await ctx.uow.moderation.log(community.id, live.id, ctx.member.id, "next", f"Q{q.id}", now)

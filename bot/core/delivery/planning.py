@@ -7,46 +7,36 @@ The sender (`outbox.py`) decides at send time what is still worth sending.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import views
-from bot.core.context import CoreConfig, destinations, locale_for, reach
-from bot.core.messages import Destination, OutMessage, Param, Text
-from bot.core.payload import dump_message
+from bot.core.context import CoreConfig, destinations, reach
+from bot.core.delivery.payloads import dump_message, recipe
+from bot.core.delivery.vocabulary import (
+    CORE_PLATFORM,
+    Kind,
+    auto_end_key,
+    event_key,
+    nudge_key,
+    reminder_key,
+    soon_key,
+)
+from bot.core.lives import views
+from bot.core.messages import Destination, OutMessage
 from bot.core.ports import UnitOfWork
 from bot.domain.model import Community, Live, LiveStatus, Member, SignupStatus, SpaceRole
 from bot.domain.when import LengthError, parse_length
 
-REMINDER = "reminder"
-SOON = "soon"
-NUDGE = "nudge"
-AUTO_END = "auto_end"
-TIMED = (REMINDER, SOON, NUDGE, AUTO_END)
+TIMED = (Kind.REMINDER, Kind.SOON, Kind.NUDGE, Kind.AUTO_END)
 SOON_BEFORE = timedelta(minutes=15)
 NUDGE_AFTER = timedelta(minutes=15)
 AUTO_END_AFTER = timedelta(hours=2)
-REFRESH = "refresh"
-ANNOUNCEMENT = "announcement"
 EDIT_SPACING = timedelta(seconds=3)  # at most one edit of an announcement this often
-CORE_PLATFORM = "core"  # rows the process acts on itself (the automatic end), never sent
-CARD_EDIT = "card_edit"  # every moderation card of a question, edited once it is decided
-EVENT = "event"  # the live in a platform's own calendar (a Discord Scheduled Event)
-LATE_ANSWER = "late_answer"  # the answer to a press the platform no longer takes
-# Sent before anything else due: a member is waiting for these, while a reminder may be a few
-# seconds late without harm (a fan-out of 2,000 reminders takes a minute at 30/s).
-URGENT = (REFRESH, CARD_EDIT, LATE_ANSWER)
-# Platforms whose spaces keep a calendar of their own; an event exists only for lives in the
-# next 30 days (Discord's advice, and its cap of 100 events a server fills up otherwise).
-CALENDAR_PLATFORMS = frozenset({"discord"})
+# An event exists only for lives in the next 30 days (Discord's advice, and its cap of 100
+# events a server fills up otherwise).
 EVENT_AHEAD = timedelta(days=30)
 # Messages of a live that go in the thread opened on its announcement, where a platform has one.
-IN_THREAD = frozenset({"reminder", "soon", "on_air"})
-
-
-def _stamp(live: Live) -> str:
-    return live.starts_at.strftime("%Y%m%dT%H%MZ")
+IN_THREAD = frozenset({Kind.REMINDER, Kind.SOON, Kind.ON_AIR})
 
 
 def offsets(member: Member, community: Community) -> list[tuple[str, timedelta]]:
@@ -73,29 +63,17 @@ async def plan_member(
     member = who if isinstance(who, Member) else await uow.members.get(who)
     if member is None or live.status is not LiveStatus.SCHEDULED:
         return 0
-    dest = await reach(uow, member, community)
-    if dest.private:  # a private message speaks the member's language and time
-        locale, tz = (
-            locale_for(member, community, config),
-            ZoneInfo(member.timezone or community.timezone),
-        )
-    else:  # a post in a space is read by everyone mentioned in it
-        locale, tz = community.language, ZoneInfo(community.timezone)
+    # Where it goes is decided now; its words when it is sent (the member may have changed
+    # language or time zone by then).
+    dest = await reach(uow, member, community, config.capabilities)
     planned = 0
-    key = "reminder.dm" if dest.private else "reminder.mention"
-    params: dict[str, Param] = {
-        "id": live.id,
-        "title": live.title,
-        "when": views.when(locale, live, tz),
-    }
-    message = OutMessage(Text(locale, key, params), mentions=() if dest.private else (member.ref,))
-    payload = dump_message(message)
     for label, offset in offsets(member, community):
         due = live.starts_at - offset
         if due <= now:
             continue
-        row_key = f"reminder:live={live.id}:member={member.id}:offset={label}:start={_stamp(live)}"
-        await uow.deliveries.plan(row_key, REMINDER, due, dest, payload, member.id, live.id)
+        row_key = reminder_key(live.id, member.id, label, live.starts_at)
+        payload = recipe(Kind.REMINDER, offset=label)
+        await uow.deliveries.plan(row_key, Kind.REMINDER, due, dest, payload, member.id, live.id)
         planned += 1
     return planned
 
@@ -107,58 +85,39 @@ async def plan_live(
     nobody went live, and the automatic end."""
     if live.status is not LiveStatus.SCHEDULED:
         return
-    tz = ZoneInfo(community.timezone)
-    locale = community.language
-    params: dict[str, Param] = {
-        "id": live.id,
-        "title": live.title,
-        "when": views.when(locale, live, tz),
-    }
     if live.starts_at - SOON_BEFORE > now:
-        soon = dump_message(OutMessage(Text(locale, "reminder.soon", params)))
         for space_id, dest in await destinations(uow, community.id, SpaceRole.ANNOUNCE):
-            key = f"soon:live={live.id}:space={space_id}:start={_stamp(live)}"
-            await uow.deliveries.plan(
-                key, SOON, live.starts_at - SOON_BEFORE, dest, soon, None, live.id
-            )
+            key = soon_key(live.id, space_id, live.starts_at)
+            due = live.starts_at - SOON_BEFORE
+            await uow.deliveries.plan(key, Kind.SOON, due, dest, recipe(Kind.SOON), None, live.id)
     for host_id in await uow.lives.hosts(live.id):
         host = await uow.members.get(host_id)
         if host is None:
             continue
-        nudge = OutMessage(Text(locale_for(host, community, config), "reminder.nudge", params))
-        key = f"nudge:live={live.id}:member={host_id}:start={_stamp(live)}"
-        dest = await reach(uow, host, community)
-        if not dest.private:
-            nudge = replace(nudge, mentions=(host.ref,))
-        await uow.deliveries.plan(
-            key, NUDGE, live.starts_at + NUDGE_AFTER, dest, dump_message(nudge), host_id, live.id
-        )
-    await plan_events(uow, community, live, now)
+        key = nudge_key(live.id, host_id, live.starts_at)
+        dest = await reach(uow, host, community, config.capabilities)
+        due = live.starts_at + NUDGE_AFTER
+        await uow.deliveries.plan(key, Kind.NUDGE, due, dest, recipe(Kind.NUDGE), host_id, live.id)
+    await plan_events(uow, config, community, live, now)
     end_at = live.ends_at + AUTO_END_AFTER
-    key = f"autoend:live={live.id}:start={_stamp(live)}"
-    marker = dump_message(OutMessage(Text(locale, "reminder.soon", params)))
-    await uow.deliveries.plan(
-        key,
-        AUTO_END,
-        end_at,
-        Destination(CORE_PLATFORM, str(live.id), False),
-        marker,
-        None,
-        live.id,
-    )
+    key = auto_end_key(live.id, live.starts_at)
+    here = Destination(CORE_PLATFORM, str(live.id), False)
+    await uow.deliveries.plan(key, Kind.AUTO_END, end_at, here, {}, None, live.id)  # no words
 
 
-async def plan_events(uow: UnitOfWork, community: Community, live: Live, now: datetime) -> None:
-    """Owes the live's event in each calendar-keeping space, 30 days ahead at most. The key has
-    no start time: once created, the event follows the live's changes (see the sender's
-    refresh); one not created yet moves with the live."""
+async def plan_events(
+    uow: UnitOfWork, config: CoreConfig, community: Community, live: Live, now: datetime
+) -> None:
+    """Owes the live's event in each space whose platform keeps a calendar, 30 days ahead at
+    most. The key has no start time: once created, the event follows the live's changes (see
+    the sender's refresh); one not created yet moves with the live."""
     for space in await uow.communities.spaces(community.id, SpaceRole.ANNOUNCE):
-        if space.platform not in CALENDAR_PLATFORMS:
+        if not config.offers(space.platform).calendar:
             continue
         due = max(now, live.starts_at - EVENT_AHEAD)
         dest = Destination(space.platform, space.external_id, private=False)
-        key = f"event:live={live.id}:space={space.id}"
-        await uow.deliveries.plan(key, EVENT, due, dest, {}, None, live.id)
+        key = event_key(live.id, space.id)
+        await uow.deliveries.plan(key, Kind.EVENT, due, dest, {}, None, live.id)
 
 
 async def plan_all(
@@ -171,7 +130,7 @@ async def plan_all(
 
 
 async def unplan_member(uow: UnitOfWork, live: Live, member_id: int, now: datetime) -> None:
-    await uow.deliveries.expire(live.id, [REMINDER], "left", now, member_id=member_id)
+    await uow.deliveries.expire(live.id, [Kind.REMINDER], "left", now, member_id=member_id)
 
 
 async def unplan_live(uow: UnitOfWork, live: Live, reason: str, now: datetime) -> None:
@@ -208,4 +167,4 @@ async def edit_cards(
     `cards`), on every platform, will read as `card` says (the sender finds where they were
     posted when it runs)."""
     dest = Destination(CORE_PLATFORM, cards, private=False)
-    await uow.deliveries.plan(key, CARD_EDIT, now, dest, dump_message(card), None, live_id)
+    await uow.deliveries.plan(key, Kind.CARD_EDIT, now, dest, dump_message(card), None, live_id)

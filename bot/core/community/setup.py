@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.community.lookup import need_member
 from bot.core.context import Context
 from bot.core.fields import parse_bool
-from bot.core.lookup import need_member
 from bot.core.messages import Raw, Reply, Text
 from bot.core.registry import COMMANDS, command, usage, word_for
 from bot.domain.model import Role, SpaceRole

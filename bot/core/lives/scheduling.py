@@ -5,16 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from bot.core import views
+from bot.core.community.lookup import need_member
 from bot.core.context import Context
-from bot.core.deliveries import ANNOUNCEMENT, plan_all, refresh_announcements, unplan_live
-from bot.core.live_fields import EXAMPLE_WHEN, LIVE_KEYS, LiveFields, read_fields
-from bot.core.lookup import need_member
+from bot.core.delivery.planning import plan_all, refresh_announcements, unplan_live
+from bot.core.delivery.vocabulary import (
+    Kind,
+    announcement_key,
+    cancellation_post_key,
+    change_notice_key,
+)
+from bot.core.lives import views
+from bot.core.lives.fields import EXAMPLE_WHEN, LIVE_KEYS, LiveFields, read_fields
+from bot.core.lives.signups import member_tz, promote_waitlist
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
 from bot.core.registry import command
-from bot.core.signups import member_tz, promote_waitlist
 from bot.domain.model import Live, LiveStatus, SignupStatus
 from bot.domain.series import Repeat, SeriesError, series_starts
 from bot.domain.when import WhenError, one_year_after
@@ -77,7 +84,8 @@ async def announce_live(ctx: Context, live: Live, count: int = 1) -> None:
             return replace(message, text=text)  # keeps its buttons and thread
         return message
 
-    await ctx.announce(community, f"announce:live={live.id}", ANNOUNCEMENT, build, live.id)
+    key = partial(announcement_key, live.id)
+    await ctx.announce(community, key, Kind.ANNOUNCEMENT, build, live.id)
 
 
 @command("publish", alias="publier", positional=("live",))
@@ -188,19 +196,19 @@ async def apply_edit(
         assert updated is not None
         await promote_waitlist(ctx, updated)
     if starts_at is not None and starts_at != live.starts_at:
-        await tell_signed_up(ctx, live, "live.moved", "time_change", new=starts_at)
+        await tell_signed_up(ctx, live, "live.moved", Kind.TIME_CHANGE, new=starts_at)
 
 
 async def tell_signed_up(
     ctx: Context,
     live: Live,
     key: str,
-    kind: str,
+    kind: Kind,
     new: datetime | None = None,
     reason: str | None = None,
 ) -> None:
     """Tells everyone signed up (confirmed or waitlisted) about a change to the live."""
-    stamp = ctx.clock.now().isoformat()
+    now = ctx.clock.now()
     for member_id in await ctx.uow.signups.member_ids(live.id, ACTIVE):
         tz = await member_tz(ctx, member_id)
 
@@ -214,9 +222,8 @@ async def tell_signed_up(
                 params["reason"] = Raw("")
             return OutMessage(Text(locale, key, params))
 
-        await ctx.tell_member(
-            member_id, f"{kind}:live={live.id}:member={member_id}:at={stamp}", kind, build, live.id
-        )
+        row_key = change_notice_key(kind, live.id, member_id, now)
+        await ctx.tell_member(member_id, row_key, kind, build, live.id)
 
 
 def _moved(live: Live, new: datetime) -> Live:
@@ -248,7 +255,7 @@ async def cancel_lives(ctx: Context, targets: Sequence[Live], reason: str | None
             done.append(live)
             await unplan_live(ctx.uow, live, "cancelled", ctx.clock.now())
             await refresh_announcements(ctx.uow, live, ctx.clock.now())
-            await tell_signed_up(ctx, live, "live.cancel_notice", "cancellation", reason=reason)
+            await tell_signed_up(ctx, live, "live.cancel_notice", Kind.CANCELLATION, reason=reason)
 
             def build(locale: str, live: Live = live) -> OutMessage:
                 return OutMessage(
@@ -256,9 +263,8 @@ async def cancel_lives(ctx: Context, targets: Sequence[Live], reason: str | None
                 )
 
             if live.status is LiveStatus.SCHEDULED:
-                await ctx.announce(
-                    community, f"cancel:live={live.id}", "cancellation", build, live.id
-                )
+                key = partial(cancellation_post_key, live.id)
+                await ctx.announce(community, key, Kind.CANCELLATION, build, live.id)
     return done
 
 

@@ -1,0 +1,1 @@
+"""Communities, their spaces and members: setup, links, roles, settings, lookups."""

@@ -1,0 +1,99 @@
+"""The delivery ledger's row and its repository protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.messages import Destination
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message owed to someone: a row of the ledger."""
+
+    id: int
+    key: str
+    kind: str
+    due_at: datetime
+    dest: Destination
+    payload: Mapping[str, Any]
+    status: str
+    attempts: int
+    member_id: int | None = None
+    live_id: int | None = None
+
+
+class DeliveryRepo(Protocol):
+    earliest: datetime | None  # the earliest due time of the rows owed in this unit
+
+    async def add(
+        self,
+        key: str,
+        kind: str,
+        due_at: datetime,
+        dest: Destination,
+        payload: Mapping[str, Any],
+        member_id: int | None,
+        live_id: int | None,
+    ) -> bool:
+        """Inserts the row unless its key exists already; True when inserted."""
+        ...
+
+    async def due(
+        self, now: datetime, limit: int, platforms: Sequence[str] | None = None
+    ) -> list[Delivery]: ...
+    async def claim(self, delivery_id: int, now: datetime) -> bool: ...
+    async def finish(
+        self,
+        delivery_id: int,
+        status: str,
+        now: datetime,
+        message_id: str | None = None,
+        reason: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None: ...
+    async def delete_of_member(self, member_id: int) -> int: ...
+    async def plan(
+        self,
+        key: str,
+        kind: str,
+        due_at: datetime,
+        dest: Destination,
+        payload: Mapping[str, Any],
+        member_id: int | None,
+        live_id: int | None,
+    ) -> bool:
+        """A new row, or a pending/expired one brought up to date; sent rows are never touched."""
+        ...
+
+    async def expire(
+        self,
+        live_id: int,
+        kinds: Sequence[str],
+        reason: str,
+        now: datetime,
+        member_id: int | None = None,
+    ) -> int: ...
+    async def expire_one(self, delivery_id: int, reason: str, now: datetime) -> bool: ...
+    async def expire_key(self, key: str, reason: str, now: datetime) -> bool: ...
+    async def next_due(self, platforms: Sequence[str] | None = None) -> datetime | None: ...
+    async def recover(self, now: datetime) -> int:
+        """Rows left "sending" by a crash go back in line."""
+        ...
+
+    async def counts(self, live_id: int | None = None) -> dict[str, int]: ...
+    async def plan_refresh(self, live_id: int, due_at: datetime) -> None:
+        """Owes an update of the live's announcements. A refresh already pending keeps its
+        earlier time (edits are spaced); one being sent is told to go again when done."""
+        ...
+
+    async def posted(self, live_id: int, kind: str) -> list[tuple[Destination, str]]:
+        """Where the messages of that kind for the live were posted, with their message ids."""
+        ...
+
+    async def posted_under(self, key_prefix: str) -> list[tuple[Destination, str]]:
+        """Where the messages whose keys start so were posted (every card of one question)."""
+        ...

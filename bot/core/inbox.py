@@ -1,0 +1,32 @@
+"""Updates stored before a platform is told they arrived (Telegram's inbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """An update a platform sent, stored before it was confirmed to the platform."""
+
+    id: int
+    payload: str
+    received_at: datetime
+
+
+class InboxRepo(Protocol):
+    async def add(
+        self, platform: str, items: Sequence[tuple[str, str]], now: datetime
+    ) -> list[tuple[str, int]]:
+        """Stores (external id, payload); returns (external id, row id) of those not there yet."""
+        ...
+
+    async def pending(self, platform: str, limit: int) -> list[InboxItem]: ...
+    async def done(self, item_id: int, now: datetime) -> bool:
+        """Marks it handled; False when it already was."""
+        ...
+
+    async def prune(self, before: datetime) -> int: ...

@@ -1,0 +1,1 @@
+"""Questions and their moderation: asking, votes, the queue, decisions, mutes, the log."""

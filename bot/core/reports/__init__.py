@@ -1,0 +1,1 @@
+"""What a community learns from itself: figures, the chart, CSV exports."""
