@@ -29,6 +29,10 @@ class CoreConfig:
     # Per-member flood limits (commands, questions). Off only for a script fed to the shell:
     # its personas are the operator's own lines, typed faster than any person could.
     flood_limits: bool = True
+    # The bot's web server (the live console): whether it runs, and the base URL of the links
+    # it sends (None: no link is sent, as a local address is dead on a phone).
+    web: bool = False
+    public_url: str | None = None
 
 
 class Refusal(Exception):
