@@ -117,9 +117,11 @@ async def build(
     outbox.on_auto_end = core.end_automatically
     app = App(settings, store, core, outbox, Alarm(outbox, store, clock))
     if settings.web.listen is not None:
-        from bot.adapters.web.server import WebServer  # aiohttp only when the server runs
+        from bot.adapters.web.console import Console  # aiohttp only when the server runs
+        from bot.adapters.web.server import WebServer
 
         app.web = WebServer(settings.web.listen, fallback=settings.shell_only)
+        Console(core, app.web)
     if settings.shell_only:
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)

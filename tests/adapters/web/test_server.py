@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.adapters.web.server import WebServer
 from bot.app import build
-from bot.settings import WebSettings, load_settings
+from bot.settings import Settings, WebSettings, load_settings
 
 
 @pytest.fixture
@@ -84,6 +84,26 @@ async def test_off_turns_the_server_off(tmp_path: Path) -> None:
     app = await build(settings)
     try:
         assert app.web is None and app.core.config.web is False
+    finally:
+        await app.stop()
+
+
+async def test_the_shell_links_to_the_server_it_runs(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'shell.sqlite3'}", web=WebSettings(("127.0.0.1", 0))
+    )
+    app = await build(settings)
+    await app.start()
+    try:
+        assert app.web is not None and app.web.port != 0
+        assert app.core.config.public_url == f"http://127.0.0.1:{app.web.port}"
+        async with aiohttp.ClientSession() as client:
+            async with client.get(f"{app.web.url}/static/console.js") as got:
+                assert got.status == 200
+                assert got.content_type == "text/javascript"
+                assert "EventSource" in await got.text()
+            async with client.get(f"{app.web.url}/static/secrets.txt") as got:
+                assert got.status == 404
     finally:
         await app.stop()
 
