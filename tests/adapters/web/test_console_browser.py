@@ -51,6 +51,7 @@ async def test_a_moderator_runs_the_queue_in_the_browser(world: World, browser: 
 
     # The on-air page for the stream, opened from the console, shows nothing yet.
     await console.click("#overlay-new")
+    await console.locator("#overlay-url").wait_for()  # shown once the bot made the link
     overlay_url = await console.input_value("#overlay-url")
     overlay = await browser.new_page()
     overlay.set_default_timeout(TIMEOUT)
