@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.limits import LimitProfile
 from bot.app import App, build
 from bot.settings import WebSettings
 from tests.adapters.both.conftest import dc, tg  # noqa: F401 (fixtures)
@@ -36,14 +37,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def open_web_app(telegram: FakeTelegram, discord: FakeDiscord, folder: Path) -> App:
+async def open_web_app(
+    telegram: FakeTelegram,
+    discord: FakeDiscord,
+    folder: Path,
+    limits: tuple[LimitProfile, LimitProfile] = (tg_world.FAST, dc_world.FAST),
+) -> App:
+    """Both platforms' limits default to theirs on a clock 1000x faster (a bench passes the
+    real ones)."""
     port = free_port()
     address = f"http://127.0.0.1:{port}"
     config = replace(
         settings(telegram, discord, folder),
         web=WebSettings(("127.0.0.1", port), public_url=address),
     )
-    app = await build(config, telegram_limits=tg_world.FAST, discord_limits=dc_world.FAST)
+    app = await build(config, telegram_limits=limits[0], discord_limits=limits[1])
     await app.start()
     return app
 
