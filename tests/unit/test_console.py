@@ -155,3 +155,24 @@ async def test_mute_names_a_question_and_mutes_its_author(web: Chat) -> None:
     assert said.ok and "Zoe" in said.text, said.text
     again = await web.as_("zoe").says("/ask 1 Et ensuite ?")
     assert again.key == "question.muted", again.text
+
+
+async def test_the_on_air_pages_link_lasts_until_the_live_ends(web: Chat) -> None:
+    """Read-only, its own token; a new one turns the old one off; the live's end too."""
+    from bot.core.console.sessions import new_overlay
+
+    opened = await check(
+        web.store, web.clock, token_of(link_of(await web.as_("hugo", "host").says("/console 1"))),
+        1, PAGE,
+    )  # fmt: skip
+    assert isinstance(opened, Access)
+    first = await new_overlay(web.store, web.clock, opened)
+    overlay = frozenset({Kind.OVERLAY})
+    assert await check(web.store, web.clock, first, 1, PAGE) == Denied("forged")  # cannot act
+    web.clock.advance(hours=20)  # a long stream: still valid
+    assert isinstance(await check(web.store, web.clock, first, 1, overlay), Access)
+    second = await new_overlay(web.store, web.clock, opened)
+    assert await check(web.store, web.clock, first, 1, overlay) == Denied("revoked")
+    hugo = web.as_("hugo", "host")
+    assert (await hugo.says("/golive 1")).ok and (await hugo.says("/end 1")).ok
+    assert await check(web.store, web.clock, second, 1, overlay) == Denied("ended")

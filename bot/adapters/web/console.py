@@ -21,6 +21,7 @@ from bot.adapters.web import pages
 from bot.adapters.web.hub import Hub
 from bot.adapters.web.server import WebServer
 from bot.core.console import sessions
+from bot.core.console.board import decision_on
 from bot.core.console.repositories import View
 from bot.core.console.sessions import Access, Denied
 from bot.core.console.tokens import Kind
@@ -135,9 +136,21 @@ class Console:
         )
         reply = await self.core.handle(req)
         message = "\n".join(render(m.text) for m in reply.messages)
+        if reply.text.key == "moderation.already_decided" and "question" in args:
+            message += await self._who_decided(found, args["question"], locale)
         return web.json_response(
             {"ok": reply.ok, "message": message}, status=200 if reply.ok else 409
         )
+
+    async def _who_decided(self, access: Access, question: str, locale: str) -> str:
+        """Two moderators decided at once: the one who lost is told who won, and how."""
+        decision = await decision_on(self.core.store, access.live.id, int(question[1:]))
+        if decision is None or decision.status.value not in ("approved", "rejected", "merged"):
+            return ""
+        by = decision.by or render(Text(locale, "web.ui.someone"))
+        key = f"web.ui.decided.{decision.status.value}"
+        params = {"id": decision.id, "by": by, "into": decision.into or ""}
+        return " " + render(Text(locale, key, params))
 
     async def logout(self, request: web.Request) -> web.Response:
         found = await self._bearer(request)

@@ -92,7 +92,7 @@ class Hub:
         if watched is None:
             return
         watched.subscribers = {s for s in watched.subscribers if s.stream is not stream}
-        if not watched.subscribers:
+        if not watched.subscribers and not watched.lock.locked():  # no page joining meanwhile
             del self.watched[live_id]
 
     def close_session(self, session_id: str) -> None:

@@ -116,25 +116,8 @@ class Board:
         now = {q.id: q for q in found}
         held = {qid for qid, q in self.questions.items() if q.status is QuestionStatus.PENDING}
         left = {qid for qid in held if qid not in now or now[qid].status in _DECIDED}
-        decided = await self._decisions(uow, left, now) if left else []
+        decided = await decisions(uow, self.live_id, left, now) if left else []
         return live, found, names, decided
-
-    async def _decisions(
-        self, uow: UnitOfWork, left: set[int], now: dict[int, Question]
-    ) -> list[Decision]:
-        actions = await uow.moderation.actions(self.live_id)
-        out = []
-        for qid in sorted(left):
-            q = now.get(qid) or await uow.questions.get(qid)
-            if q is None:  # deleted with its author's data (/forgetme)
-                continue
-            action = _last_about(actions, qid)
-            by = None
-            if action is not None and action.actor_id is not None:
-                actor = await uow.members.get(action.actor_id)
-                by = actor.display_name if actor is not None else None
-            out.append(Decision(qid, q.status, by, q.merged_into))
-        return out
 
     def _match_similar(self) -> None:
         """Held questions are compared with approved ones once per pair: each refresh compares
@@ -178,6 +161,36 @@ class Board:
     @property
     def on_air(self) -> bool:
         return self.live is not None and self.live.status is LiveStatus.LIVE
+
+
+async def decision_on(store: Store, live_id: int, question_id: int) -> Decision | None:
+    """What became of a question already decided, and who decided it: told to a moderator
+    who tried to decide it too (the other one won)."""
+
+    async def work(uow: UnitOfWork) -> Decision | None:
+        found = await decisions(uow, live_id, {question_id}, {})
+        return found[0] if found else None
+
+    return await store.run(work)
+
+
+async def decisions(
+    uow: UnitOfWork, live_id: int, left: set[int], now: dict[int, Question]
+) -> list[Decision]:
+    """What became of these questions (`now`: those already read), and who decided."""
+    actions = await uow.moderation.actions(live_id)
+    out = []
+    for qid in sorted(left):
+        q = now.get(qid) or await uow.questions.get(qid)
+        if q is None:  # deleted with its author's data (/forgetme)
+            continue
+        action = _last_about(actions, qid)
+        by = None
+        if action is not None and action.actor_id is not None:
+            actor = await uow.members.get(action.actor_id)
+            by = actor.display_name if actor is not None else None
+        out.append(Decision(qid, q.status, by, q.merged_into))
+    return out
 
 
 def _last_about(actions: list[ModAction], qid: int) -> ModAction | None:

@@ -82,6 +82,7 @@ async def test_actions_go_through_the_dispatcher_and_bad_input_changes_nothing(
         # The same question again (a second moderator, a stale card): refused, told why.
         status, said = await page.post("act", {"action": "approve", "question": 1})
         assert status == 409 and "déjà été traitée" in said["message"], said
+        assert "Q1 approuvée par Mia." in said["message"], said  # who won, and how
         # Malformed requests: not JSON, an unknown action, a question that is no number.
         for body in (b"{not json", {"action": "delete", "question": 2}, {"action": "approve"},
                      {"action": "approve", "question": "2; drop"}, [1, 2]):  # fmt: skip
