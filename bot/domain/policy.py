@@ -36,6 +36,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "golive": HOST_OF_LIVE,
     "end": HOST_OF_LIVE,
     "next": HOST_OF_LIVE,  # or a moderator: checked by the use case
+    "console": HOST_OF_LIVE,  # or a moderator: checked by the use case
     "queue": MODERATORS,
     "approve": MODERATORS,
     "reject": MODERATORS,
@@ -75,6 +76,7 @@ HELP_ROLES: dict[str, frozenset[Role]] = {
     **POLICY,
     **{name: HOSTS for name in ("publish", "edit", "cancel", "golive", "end")},
     "next": HOSTS | MODERATORS,
+    "console": HOSTS | MODERATORS,
 }
 
 

@@ -147,6 +147,7 @@ SLASH: tuple[Slash, ...] = (
     Slash("mute", (person("member"), text("length"))),
     Slash("unmute", (person("member"),)),
     Slash("modlog", (live(RECENT),)),
+    Slash("console", (live(UPCOMING),), in_dms=True),
     Slash("proposals"),
     Slash(
         "setup",
