@@ -1,11 +1,8 @@
 """The live console: the key that signs its links, and the links handed out (revocable).
 
-Another branch may add a revision 0005 too: renumber this one (and its `down_revision`) when
-they meet; nothing else depends on the number.
-
-Revision ID: 0005_console
+Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-05 10:00:00
+Create Date: 2026-12-02 20:00:00
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_console"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
