@@ -7,6 +7,7 @@ and other-live links are refused and change nothing."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from bot.core.console.tokens import Claims, Kind, sign
@@ -20,7 +21,9 @@ from tests.adapters.web.steps import a_live_on_both, link_on, statuses
 TIMEOUT = 10_000  # ms: what the page may take to show a change
 
 
-async def test_a_moderator_runs_the_queue_in_the_browser(world: World, browser: Any) -> None:
+async def test_a_moderator_runs_the_queue_in_the_browser(
+    world: World, browser: Any, tmp_path: Path
+) -> None:
     await a_live_on_both(world)
     said = await world.dc.person(MIA).types("console", live=1)
     answered(said, "La console du live #1")
@@ -74,6 +77,11 @@ async def test_a_moderator_runs_the_queue_in_the_browser(world: World, browser: 
     held = console.locator("#queue li", has_text="connard")
     await held.wait_for()
     assert "insulte" in await held.inner_text()
+    # Kept beside the test's output for a person to look at: a phone and a desk.
+    for name, (width, height) in {"phone": (390, 844), "desktop": (1280, 800)}.items():
+        await console.set_viewport_size({"width": width, "height": height})
+        await console.screenshot(path=str(tmp_path / f"console-{name}.png"), full_page=True)
+    assert (tmp_path / "console-phone.png").stat().st_size > 0
     await world.settle()
     tg_card = next(m for m in world.tg_group(TG_MODERATION) if "Question Q2 " in m["text"])
     await world.tg.people["Théo"].presses("Refuser", tg_card, where=TG_MODERATION)

@@ -186,7 +186,7 @@
       place("on-air", air);
       $("queue-empty").hidden = pending.length > 0;
       $("approved-empty").hidden = approved.length > 0;
-      if (!air.length) $("on-air").replaceChildren(el("p", "empty", words.nothing_on_air));
+      if (!air.length) $("on-air").replaceChildren(el("li", "empty", words.nothing_on_air));
     });
   }
 
