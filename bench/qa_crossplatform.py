@@ -81,7 +81,7 @@ from tests.fakes.telegram_api import FakeTelegram
 ASKER = 10_000  # Telegram user id of the i-th asker: ASKER + i
 CARD = re.compile(r"Question Q(\d+) ")
 AUTOMOD_QUESTIONS = 20_000  # as bench/automod.py's default
-QUICK = (50, 6.0)  # --quick: questions, seconds
+QUICK = (15, 3.0)  # --quick: questions, seconds (a smoke run for CI)
 
 
 def automod_rate(seed: int) -> tuple[float, int]:

@@ -69,7 +69,7 @@ from bot.core import codec
 from bot.core.inbox import InboxItem
 from bot.core.ports import UnitOfWork
 from bot.domain.model import UserRef
-from bot.settings import Settings, TelegramSettings
+from bot.settings import Settings, TelegramSettings, WebSettings
 from tests.adapters.telegram.world import World, button
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -436,6 +436,7 @@ async def main() -> None:
             settings = Settings(
                 database_url=f"sqlite:///{Path(tmp) / 'burst.sqlite3'}",
                 telegram=TelegramSettings(token=fake.token, api_base_url=fake.base_url),
+                web=WebSettings(("127.0.0.1", 0)),  # any free port
             )
             app = await build(settings, telegram_limits=TELEGRAM)
             await app.start()

@@ -38,10 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Imported late so that a settings error is reported without loading the whole stack.
+    from bot.adapters.web.server import StartError
     from bot.app import run
 
     demo = bool(getattr(args, "demo", False))
-    return asyncio.run(run(settings, demo=demo))
+    try:
+        return asyncio.run(run(settings, demo=demo))
+    except StartError as cannot:  # a port taken: the operator's to fix, not a crash
+        print(f"solidaire: {cannot}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ import gc
 import logging
 import signal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.adapters.capabilities import DECLARED
 from bot.adapters.limits import DISCORD, TELEGRAM, LimitProfile
@@ -22,6 +22,9 @@ from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings
 from bot.storage.database import SqlStore, open_store, sqlite_file
+
+if TYPE_CHECKING:
+    from bot.adapters.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,7 @@ class App:
     alarm: Alarm
     shell: Shell | None = None
     services: list[Service] = field(default_factory=list)
+    web: WebServer | None = None  # the bot's web server (the live console), unless turned off
     _stopped: bool = field(default=False, repr=False)
     _started: list[Service] = field(default_factory=list, repr=False)
 
@@ -55,6 +59,12 @@ class App:
         # collector's sight, whose full passes otherwise stall the loop for ~70 ms.
         gc.freeze()
         await self.alarm.start()
+        if self.web is not None:
+            # Before the platforms: a port already taken stops the start before any connects.
+            await self.web.start()
+            if self.core.config.public_url is None and self.settings.shell_only:
+                # The shell's links point at the server itself, whichever port it took.
+                self.core.config = replace(self.core.config, public_url=self.web.url)
         for service in self.services:
             await service.start()
             self._started.append(service)
@@ -70,6 +80,8 @@ class App:
                     await service.stop()
                 except Exception:
                     log.exception("stopping %s failed", type(service).__name__)
+            if self.web is not None:
+                await self.web.stop()
             await self.store.close()
 
 
@@ -83,6 +95,8 @@ def core_config(settings: Settings, *, script: bool = False) -> CoreConfig:
         premoderation=settings.premoderation,
         flood_limits=not script,
         capabilities=DECLARED,
+        web=settings.web.listen is not None,
+        public_url=settings.web.public_url,
     )
 
 
@@ -104,6 +118,12 @@ async def build(
     core = Core(store, clock, core_config(settings, script=script), outbox)
     outbox.on_auto_end = core.end_automatically
     app = App(settings, store, core, outbox, Alarm(outbox, store, clock))
+    if settings.web.listen is not None:
+        from bot.adapters.web.console import Console  # aiohttp only when the server runs
+        from bot.adapters.web.server import WebServer
+
+        app.web = WebServer(settings.web.listen, fallback=settings.shell_only)
+        Console(core, app.web)
     if settings.shell_only:
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)
@@ -142,6 +162,8 @@ async def run(
             return 0
         app.shell.greet()  # first, before anything the alarm sends at start
         await app.start()
+        if app.web is not None and app.web.moved:
+            app.shell.say("web.shell_moved", asked=app.web.asked_port, url=app.web.url)
         await ensure_community(app.shell)
         if demo:
             await seed_demo(app.shell, sqlite_file(settings.database_url))

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///data/solidaire.sqlite3"
 DEFAULT_WEBHOOK_LISTEN = ("0.0.0.0", 8443)
+DEFAULT_WEB_LISTEN = ("127.0.0.1", 8080)
 LANGUAGES = ("fr", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 SECRET_ENV_VARS = ("TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "DISCORD_TOKEN")
@@ -30,6 +31,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "logging": {"level": str},
     "telegram": {"api_base_url": str, "webhook_url": str, "webhook_listen": str},
     "discord": {"api_base_url": str, "gateway_url": str, "shards": bool},
+    "web": {"listen": str, "public_url": str},
 }
 # (section, key) -> environment variable overriding it
 _ENV_OVERRIDES = {
@@ -39,6 +41,8 @@ _ENV_OVERRIDES = {
     ("telegram", "webhook_listen"): "TELEGRAM_WEBHOOK_LISTEN",
     ("discord", "api_base_url"): "DISCORD_API_BASE_URL",
     ("discord", "gateway_url"): "DISCORD_GATEWAY_URL",
+    ("web", "listen"): "SOLIDAIRE_WEB_LISTEN",
+    ("web", "public_url"): "SOLIDAIRE_PUBLIC_URL",
 }
 
 
@@ -60,6 +64,15 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The bot's own web server; `listen` None: turned off. `public_url` None: links are built
+    from the listen address in the shell, and not sent at all with tokens."""
+
+    listen: tuple[str, int] | None = DEFAULT_WEB_LISTEN
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     language: str = "fr"
@@ -69,6 +82,7 @@ class Settings:
     log_level: str = "INFO"
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def shell_only(self) -> bool:
@@ -162,15 +176,34 @@ def _check_url(value: str, where: str, schemes: tuple[str, ...], problems: list[
         problems.append(f"{where}: must be a {wanted} URL with a host, got {value!r}")
 
 
-def _parse_listen(value: str, where: str, problems: list[str]) -> tuple[str, int]:
+def _parse_listen(value: str, where: str, problems: list[str], lowest: int = 1) -> tuple[str, int]:
     host, sep, port_text = value.rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if sep and host and port_text.isascii() and port_text.isdigit():
         port = int(port_text)
-        if 1 <= port <= 65535:
+        if lowest <= port <= 65535:
             return host, port
-    problems.append(f"{where}: expected 'host:port' with a port from 1 to 65535, got {value!r}")
+    problems.append(
+        f"{where}: expected 'host:port' with a port from {lowest} to 65535, got {value!r}"
+    )
     return DEFAULT_WEBHOOK_LISTEN
+
+
+def _web_settings(
+    listen: object, listen_where: str, public: str | None, problems: list[str]
+) -> WebSettings:
+    """`off` turns the server off, port 0 takes any free port; a public URL is an http(s)
+    base without query or fragment (paths are added to it)."""
+    address: tuple[str, int] | None = DEFAULT_WEB_LISTEN
+    if isinstance(listen, str) and listen.strip().lower() == "off":
+        address = None
+    elif listen is not None:
+        found: list[str] = []
+        address = _parse_listen(str(listen), listen_where, found, lowest=0)
+        problems.extend(f"{p}; or 'off' to turn the web server off" for p in found)
+    if public is not None and ("?" in public or "#" in public):
+        problems.append(f"public URL: no query or fragment, got {public!r}")
+    return WebSettings(address, public.rstrip("/") if public else None)
 
 
 def _check_database_url(value: str, where: str, problems: list[str]) -> str:
@@ -252,6 +285,16 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
         gateway_url=url("discord", "gateway_url", ("ws", "wss"))[0],
         shards=get("discord", "shards", False)[0] is True,
     )
+    listen_value, listen_where = get("web", "listen")
+    web = _web_settings(
+        listen_value, listen_where, url("web", "public_url", ("http", "https"))[0], problems
+    )
+    if webhook_url is not None and web.listen is not None and web.listen == listen:
+        # The webhook keeps its own server: two servers cannot bind one address.
+        problems.append(
+            f"{listen_where}: the web server and the Telegram webhook both listen on "
+            f"{listen[0]}:{listen[1]}; give them different ports (TELEGRAM_WEBHOOK_LISTEN)"
+        )
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -263,4 +306,5 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
         log_level=log_level,
         telegram=telegram,
         discord=discord,
+        web=web,
     )

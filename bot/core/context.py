@@ -44,6 +44,10 @@ class CoreConfig:
     # What each platform offers, by its name, as the composition root declared it: members and
     # spaces of a platform this process does not run are known by their platform's name only.
     capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
+    # The bot's web server (the live console): whether it runs, and the base URL of the links
+    # it sends (None: no link is sent, as a local address is dead on a phone).
+    web: bool = False
+    public_url: str | None = None
 
     def offers(self, platform: str) -> Capabilities:
         return offers(self.capabilities, platform)

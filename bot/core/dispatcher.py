@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -40,6 +40,9 @@ class Core:
         self.outbox = outbox
         self.flood = FloodGate()
         self.conversations = Conversations()
+        # Called after each request that changed something (the live console refreshes what
+        # it shows); a watcher must return at once.
+        self.watchers: list[Callable[[Request], None]] = []
 
     async def handle_text(self, req: Request) -> Reply:
         """A line typed by a person: `/command args`, or an answer in a guided conversation."""
@@ -118,6 +121,9 @@ class Core:
             return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
         if owed_at is not None and self.outbox is not None:
             await self.outbox.owed_at(owed_at)
+        if reply.ok:
+            for watcher in self.watchers:
+                watcher(req)
         return reply
 
     async def _process(self, uow: UnitOfWork, req: Request) -> tuple[Reply, datetime | None]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
 from bot.core.community.repositories import CommunityRepo, MemberRepo
+from bot.core.console.repositories import ConsoleRepo
 from bot.core.delivery.ledger import DeliveryRepo
 from bot.core.inbox import InboxRepo
 from bot.core.lives.repositories import LiveRepo, ProposalRepo, SignupRepo
@@ -89,6 +90,7 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepo
     inbox: InboxRepo
     stats: StatsRepo
+    console: ConsoleRepo
 
 
 T = TypeVar("T")

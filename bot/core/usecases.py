@@ -18,6 +18,7 @@ MODULES = (
     "bot.core.lives.proposals",
     "bot.core.reports.stats",
     "bot.core.reports.export",
+    "bot.core.console.sessions",
 )
 
 

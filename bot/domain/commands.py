@@ -252,6 +252,8 @@ _TABLE = (
     # figures
     Command("stats", "chiffres", ORGANIZERS, (Field("period"),)),
     Command("export", "exporter", ORGANIZERS, (EXPORTS,)),
+    # the live console in a browser (a moderator, or a host of that live: checked by the use case)
+    Command("console", None, HOST_OF_LIVE, (UPCOMING,), shown_to=HOSTS | MODERATORS, private=True),
 )  # fmt: skip
 COMMANDS: dict[str, Command] = {command.name: command for command in _TABLE}
 ALIASES: dict[str, str] = {c.alias: c.name for c in _TABLE if c.alias}

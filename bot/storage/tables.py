@@ -293,3 +293,27 @@ inbox = Table(
     UniqueConstraint("platform", "external_id"),
     Index("ix_inbox_pending", "platform", "handled_at"),
 )
+
+# The live console (issue 14): the key that signs its links, made at first start and kept here,
+# and one row per link handed out, so that a link can be revoked (logout) before it expires.
+web_keys = Table(
+    "web_keys",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("view", String(16), nullable=False),  # moderator | host | overlay
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("live_id", ForeignKey("lives.id", ondelete="CASCADE"), nullable=False),
+    Column("roles", String(64), nullable=False),  # the platform's role facts when it was made
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_console_sessions_live", "live_id"),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.community.repositories import CommunityRepo, MemberRepo
+from bot.core.console.repositories import ConsoleRepo
 from bot.core.delivery.ledger import DeliveryRepo
 from bot.core.inbox import InboxRepo
 from bot.core.lives.repositories import LiveRepo, ProposalRepo, SignupRepo
@@ -10,6 +11,7 @@ from bot.core.qa.repositories import ModerationRepo, QuestionRepo
 from bot.core.reports.repositories import StatsRepo
 from bot.storage._db import Db
 from bot.storage.communities import SqlCommunityRepo
+from bot.storage.console import SqlConsoleRepo
 from bot.storage.deliveries import SqlDeliveryRepo
 from bot.storage.inbox import SqlInboxRepo
 from bot.storage.lives import SqlLiveRepo
@@ -36,3 +38,4 @@ class SqlUnit:
         self.deliveries: DeliveryRepo = SqlDeliveryRepo(conn)
         self.inbox: InboxRepo = SqlInboxRepo(conn)
         self.stats: StatsRepo = SqlStatsRepo(conn)
+        self.console: ConsoleRepo = SqlConsoleRepo(conn)

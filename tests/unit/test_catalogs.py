@@ -192,7 +192,9 @@ def _codes_raised(module: Path, error: str) -> set[str]:
 
 def dynamic_keys() -> set[str]:
     """Keys built with f-strings: every member of each family."""
-    when_codes = _codes_raised(BOT / "domain" / "when.py", "WhenError")
+    when_codes = set().union(
+        *(_codes_raised(m, "WhenError") for m in (BOT / "domain" / "when").glob("*.py"))
+    )
     series_codes = _codes_raised(BOT / "domain" / "series.py", "SeriesError")
     assert {"unparsed", "no_time", "too_soon", "too_far", "nonexistent"} <= when_codes
     keys = {f"when.{code}" for code in when_codes}

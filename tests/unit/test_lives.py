@@ -107,6 +107,53 @@ async def test_french_alias_and_english_member_get_the_date_in_their_words(
     assert "Monday 23 November 2026 at 18:00 (Paris time)" in said
 
 
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ("8 heures ce soir", "dimanche 22 novembre 2026 à 20:00"),  # never 08:00, never past
+        ("8h du soir", "dimanche 22 novembre 2026 à 20:00"),
+        ("le 16 vers 18h", "mercredi 16 décembre 2026 à 18:00"),
+        ("midi et quart", "lundi 23 novembre 2026 à 12:15"),
+        ("vendredi 15 à 16h", "vendredi 15 janvier 2027 à 16:00"),
+        ("à quinze heures trente", "dimanche 22 novembre 2026 à 15:30"),
+        ("dans 2 semaines à 19h", "dimanche 6 décembre 2026 à 19:00"),
+        ("mardi en huit à 18h", "mardi 1 décembre 2026 à 18:00"),
+        ("2026-12-16T18:00+01:00", "mercredi 16 décembre 2026 à 18:00"),
+        ("2026-12-16T12:00-05:00", "mercredi 16 décembre 2026 à 18:00"),
+    ],
+)
+async def test_when_is_read_as_people_write_it(community: Chat, when: str, words: str) -> None:
+    said = await schedule(community, f'title="Cours de cuisine" when="{when}"')
+    assert f"{words} (heure de Paris)" in said
+
+
+async def test_an_iso_offset_fixes_the_instant_whatever_the_hosts_zone(community: Chat) -> None:
+    await schedule(community, 'title="Cours de cuisine" when="2026-12-16T18:00+01:00"')
+    assert (await live_of(community, 1)).starts_at == datetime(2026, 12, 16, 17, 0, tzinfo=UTC)
+
+
+async def test_numbers_are_read_in_the_readers_own_convention(community: Chat) -> None:
+    hugo = community.as_("hugo", "host")
+    assert (await hugo.says("/settings language=en")).ok
+    said = await schedule(community, 'title="Cooking class" when="4/25 at 4pm"', "hugo", "host")
+    assert "Sunday 25 April 2027 at 16:00 (Paris time)" in said  # month first in English
+    said = await schedule(
+        community, 'title="Cooking class" when="next friday at noon"', "hugo", "host"
+    )
+    assert "Friday 27 November 2026 at 12:00 (Paris time)" in said
+    # Without am/pm, an English 6:30 is the next 6:30 on a 12-hour dial, echoed in full.
+    said = await schedule(community, 'title="Cooking class" when="6:30"', "hugo", "host")
+    assert "Sunday 22 November 2026 at 18:30 (Paris time)" in said
+    # French: day first, and a 24-hour clock.
+    said = await schedule(community, 'title="Cours de cuisine" when="1/12 6:30"')
+    assert "mardi 1 décembre 2026 à 06:30 (heure de Paris)" in said
+    refused = await community.as_("olga", "organizer").says(
+        '/schedule title="Cours de cuisine" when="4/25 16h"'
+    )
+    assert not refused.ok and refused.key == "when.unparsed"
+    assert "Je n’ai pas compris la date « 4/25 16h »" in refused
+
+
 async def test_the_announcement_goes_to_both_spaces_with_join_ask_and_details(
     community: Chat,
 ) -> None:

@@ -19,7 +19,7 @@ NO_POSITIONAL_ARGS = {
     "schedule": 'title="Cuisine facile" when="demain 18h"',
     "propose": 'title="Cuisine facile"',
 }
-HOST_OF_LIVE = ("publish", "edit", "cancel", "golive", "end", "next")
+HOST_OF_LIVE = ("publish", "edit", "cancel", "golive", "end", "next", "console")
 
 
 def line_for(name: str) -> str:
@@ -94,6 +94,7 @@ def command_for(name: str, live: int) -> str:
         "golive": f"/golive {live}",
         "end": f"/end {live}",
         "next": f"/next {live}",
+        "console": f"/console {live}",
     }[name]
 
 
@@ -122,6 +123,15 @@ async def test_next_is_also_open_to_moderators(community: Chat) -> None:
     said = await community.as_("mona", "moderator").says(f"/next {live}")
     assert said.ok, said.text
     assert said.key == "next.none"
+
+
+async def test_console_is_also_open_to_moderators(community: Chat) -> None:
+    """The table lets everyone try; the use case lets in a moderator or a host of that live
+    (here the web server is off, so both are told so, not refused)."""
+    live = await scheduled_by_hugo(community)
+    for who in (community.as_("mona", "moderator"), community.as_("hugo", "host")):
+        said = await who.says(f"/console {live}")
+        assert said.key == "console.web_off", said.text
 
 
 async def walk_through_a_live(who: Persona, live: int) -> None:

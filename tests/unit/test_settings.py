@@ -9,6 +9,7 @@ from bot.settings import (
     Settings,
     SettingsError,
     TelegramSettings,
+    WebSettings,
     load_settings,
 )
 
@@ -264,3 +265,52 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(AttributeError):
         settings.language = "en"  # type: ignore[misc]
+
+
+def test_the_web_server_listens_locally_unless_told_otherwise() -> None:
+    assert load_settings(env={}).web == WebSettings(("127.0.0.1", 8080), None)
+    web = load_settings(
+        env={
+            "SOLIDAIRE_WEB_LISTEN": "0.0.0.0:9000",
+            "SOLIDAIRE_PUBLIC_URL": "https://bot.example.org/",
+        }
+    ).web
+    assert web == WebSettings(("0.0.0.0", 9000), "https://bot.example.org")
+    assert load_settings(env={"SOLIDAIRE_WEB_LISTEN": "OFF"}).web.listen is None
+
+
+def test_the_web_keys_come_from_the_file_too(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, '[web]\nlisten = "127.0.0.1:8181"\npublic_url = "http://10.0.0.2:8181"\n'
+    )
+    assert load_settings(path, env={}).web == WebSettings(
+        ("127.0.0.1", 8181), "http://10.0.0.2:8181"
+    )
+
+
+def test_bad_web_settings_are_each_named() -> None:
+    problems = problems_of(
+        env={"SOLIDAIRE_WEB_LISTEN": "localhost", "SOLIDAIRE_PUBLIC_URL": "bot.example.org"}
+    )
+    assert sorted(problems) == [
+        "SOLIDAIRE_PUBLIC_URL: must be a http:// or https:// URL with a host, got 'bot.example.org'",
+        "SOLIDAIRE_WEB_LISTEN: expected 'host:port' with a port from 0 to 65535, got 'localhost';"
+        " or 'off' to turn the web server off",
+    ]
+    assert problems_of(env={"SOLIDAIRE_PUBLIC_URL": "https://bot.example.org/?a=1"}) == [
+        "public URL: no query or fragment, got 'https://bot.example.org/?a=1'"
+    ]
+
+
+def test_the_webhook_and_the_web_server_cannot_share_an_address() -> None:
+    problems = problems_of(
+        env={
+            "TELEGRAM_TOKEN": "123:abc",
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram",
+            "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1:8080",
+        }
+    )
+    assert problems == [
+        "[web] listen: the web server and the Telegram webhook both listen on 127.0.0.1:8080;"
+        " give them different ports (TELEGRAM_WEBHOOK_LISTEN)"
+    ]

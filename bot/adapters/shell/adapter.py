@@ -103,6 +103,10 @@ class Shell:
     def greet(self) -> None:
         self._say("shell.welcome")
 
+    def say(self, key: str, **params: str | int) -> None:
+        """A line of the terminal's own (the web server's address when its port moved)."""
+        self._say(key, **params)
+
     async def run(self) -> None:
         self._persona()
         while True:

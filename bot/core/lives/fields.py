@@ -59,7 +59,7 @@ def read_when(ctx: Context) -> datetime | None:
     if raw is None:
         return None
     try:
-        return parse_when(raw, now=ctx.clock.now(), tz=ctx.tz)
+        return parse_when(raw, now=ctx.clock.now(), tz=ctx.tz, lang=ctx.locale)
     except WhenError as bad:
         ctx.refuse(f"when.{bad.code}", when=raw[:80], example=ctx.example_when)
 

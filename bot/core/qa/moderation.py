@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.core.community.lookup import need_member
@@ -25,7 +26,7 @@ from bot.core.qa.questions import (
 )
 from bot.core.registry import handles
 from bot.domain.commands import REASON
-from bot.domain.model import Live, ModAction, Question, QuestionStatus
+from bot.domain.model import Live, Member, ModAction, Question, QuestionStatus
 from bot.domain.when import LengthError, parse_length
 from bot.i18n.dates import format_short
 
@@ -33,6 +34,7 @@ QUEUE_MAX = 10  # one card each; more would bury the chat, and deciding these sh
 LOG_MAX = 50
 REASON_MAX = REASON.bounds[1]
 DEFAULT_MUTE = "24h"
+_QUESTION_REF = re.compile(r"[Qq][0-9]{1,15}")
 _DECIDABLE = {"approve": QuestionStatus.APPROVED, "reject": QuestionStatus.REJECTED}
 
 
@@ -166,7 +168,7 @@ async def merge(ctx: Context) -> Reply:
 
 @handles("mute")
 async def mute(ctx: Context) -> Reply:
-    target = await need_member(ctx)
+    target = await _mute_target(ctx)
     if target.id == ctx.member.id:
         ctx.refuse("mute.self")
     raw = ctx.arg("length") or DEFAULT_MUTE
@@ -186,6 +188,18 @@ async def mute(ctx: Context) -> Reply:
     await ctx.tell_member(target.id, mute_key(target.id, now), Kind.MUTE, build)
     when = Raw(format_short(until, ctx.tz, ctx.locale))
     return ctx.reply("mute.done", name=target.display_name, until=when)
+
+
+async def _mute_target(ctx: Context) -> Member:
+    """`Q45` names the question's author, on whichever platform they asked (the console mutes
+    from a question); anything else names a member of the caller's platform."""
+    if not _QUESTION_REF.fullmatch(ctx.need("member")):
+        return await need_member(ctx)
+    q, _ = await question_arg(ctx, "member")
+    author = await ctx.uow.members.get(q.author_id) if q.author_id is not None else None
+    if author is None:
+        ctx.refuse("error.unknown_member", member=f"Q{q.id}")
+    return author
 
 
 @handles("unmute")

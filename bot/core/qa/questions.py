@@ -50,6 +50,9 @@ async def question_ref(ctx: Context, raw: str) -> tuple[Question, Live]:
     live = await ctx.uow.lives.get(question.live_id) if question else None
     if question is None or live is None or live.community_id != ctx.community_id:
         ctx.refuse("question.unknown", question=raw[:20])
+    named = ctx.arg("live")  # a request that names its live (the console) acts on it only
+    if named is not None and parse_live_ref(named) != live.id:
+        ctx.refuse("question.unknown", question=raw[:20])
     return question, live
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from bot.adapters.discord.service import DiscordService
 from bot.adapters.telegram.service import TelegramService
 from bot.app import App, build
-from bot.settings import DiscordSettings, Settings, TelegramSettings
+from bot.settings import DiscordSettings, Settings, TelegramSettings, WebSettings
 from tests.adapters.discord import world as dc_world
 from tests.adapters.discord.steps import answered
 from tests.adapters.discord.world import ANNOUNCE as DC_ANNOUNCE  # re-exported
@@ -77,13 +77,17 @@ class World:
         return self.dc.channel(channel)
 
 
-def settings(tg: FakeTelegram, dc: FakeDiscord, folder: Path) -> Settings:
+def settings(
+    tg: FakeTelegram, dc: FakeDiscord, folder: Path, public_url: str | None = None
+) -> Settings:
     return Settings(
         database_url=f"sqlite:///{folder / 'solidaire.sqlite3'}",
         telegram=TelegramSettings(token=tg.token, api_base_url=tg.base_url),
         discord=DiscordSettings(
             token=dc.token, api_base_url=dc.api_base, gateway_url=dc.gateway_url
         ),
+        # Any free port (tests never fight over one); the console's links point at it.
+        web=WebSettings(("127.0.0.1", 0), public_url=public_url),
     )
 
 

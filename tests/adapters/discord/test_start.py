@@ -122,6 +122,7 @@ async def test_solidaire_runs_on_discord_from_the_environment(
         "DISCORD_API_BASE_URL": fake.api_base,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
         "SOLIDAIRE_DATABASE_URL": f"sqlite:///{tmp_path / 'solidaire.sqlite3'}",
+        "SOLIDAIRE_WEB_LISTEN": "127.0.0.1:0",  # any free port: tests never fight over one
     }
     log = tmp_path / "stderr.log"
     with log.open("wb") as err:

@@ -14,7 +14,7 @@ from bot.adapters.discord.service import DiscordService
 from bot.adapters.limits import DISCORD
 from bot.app import App, build
 from bot.core.delivery.planning import EDIT_SPACING
-from bot.settings import DiscordSettings, Settings
+from bot.settings import DiscordSettings, Settings, WebSettings
 from tests.fakes.discord_api import FakeDiscord, Response
 from tests.fakes.discord_state import BOT_DEFAULT_PERMISSIONS, MANAGE_MESSAGES, MENTION_EVERYONE
 
@@ -32,6 +32,7 @@ def settings(fake: FakeDiscord, folder: Path) -> Settings:
         discord=DiscordSettings(
             token=fake.token, api_base_url=fake.api_base, gateway_url=fake.gateway_url
         ),
+        web=WebSettings(("127.0.0.1", 0)),  # any free port: tests never fight over one
     )
 
 

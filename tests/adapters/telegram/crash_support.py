@@ -43,6 +43,7 @@ class BotProcess:
             TELEGRAM_TOKEN=fake.token,
             TELEGRAM_API_BASE_URL=fake.base_url,
             SOLIDAIRE_DATABASE_URL=f"sqlite:///{db}",
+            SOLIDAIRE_WEB_LISTEN="127.0.0.1:0",  # any free port: tests never fight over one
             NO_PROXY="127.0.0.1,localhost",
             no_proxy="127.0.0.1,localhost",
             PYTHONUNBUFFERED="1",

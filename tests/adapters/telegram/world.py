@@ -11,7 +11,7 @@ from typing import Any
 from bot.adapters.limits import TELEGRAM
 from bot.adapters.telegram.service import TelegramService
 from bot.app import App, build
-from bot.settings import Settings, TelegramSettings
+from bot.settings import Settings, TelegramSettings, WebSettings
 from tests.fakes.telegram_api import FakeTelegram
 
 ANNOUNCE = -1001
@@ -110,6 +110,7 @@ async def open_world(tmp_path: Path, fake: FakeTelegram, **settings: Any) -> App
     config = Settings(
         database_url=f"sqlite:///{tmp_path / 'solidaire.sqlite3'}",
         telegram=TelegramSettings(token=fake.token, api_base_url=fake.base_url, **settings),
+        web=WebSettings(("127.0.0.1", 0)),  # any free port: tests never fight over one
     )
     app = await build(config, telegram_limits=FAST)
     await app.start()

@@ -1,0 +1,1 @@
+"""The live console in a browser: signed links, sessions, and what each view may see."""
