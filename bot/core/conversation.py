@@ -1,71 +1,76 @@
 """Guided conversations: a bare `/schedule`, `/propose` or `/ask` asks for its fields one by one.
 
-State is kept in memory, per person: a restart in the middle only means starting the form again.
+A pure state machine: it says what comes next (`Ask` a field, `Check` the answers so far, `Done`
+with the values) and the dispatcher does the reading, checking and running. Which fields each
+form asks is declared with its command (`bot.domain.commands`). State is kept in memory, per
+person: a restart in the middle only means starting the form again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core import codec
 from bot.core.examples import example_when
-from bot.core.lives.fields import read_fields
-from bot.core.lives.pickers import command_meant, typed_as
-from bot.core.lives.signups import refuse_closed
-from bot.core.messages import Button, OutMessage, Raw, Reply, Request, Text
+from bot.core.messages import Button, OutMessage, Raw, Reply, Text
+from bot.domain.commands import COMMANDS
 from bot.domain.model import Role, UserRef
-
-if TYPE_CHECKING:
-    from bot.core.context import Context
-    from bot.core.dispatcher import Core
 
 # command -> its fields in order, and whether each is required ("-" skips an optional one)
 GUIDED: dict[str, tuple[tuple[str, bool], ...]] = {
-    "schedule": (
-        ("title", True),
-        ("when", True),
-        ("duration", False),
-        ("description", False),
-        ("link", False),
-        ("capacity", False),
-    ),
-    "propose": (("title", True), ("description", True)),
-    "ask": (("live", True), ("question", True), ("anonymous", False)),
+    name: spec.guided.asks for name, spec in COMMANDS.items() if spec.guided is not None
 }
 SKIP = "-"
 
 
-async def _check_live_fields(ctx: Context) -> None:
-    read_fields(ctx)
+@dataclass(frozen=True)
+class Ask:
+    """Ask this field (`again`: a required one was skipped)."""
+
+    command: str
+    field: str
+    required: bool
+    locale: str
+    zone: ZoneInfo  # the reader's: examples of dates are shown in it
+    again: bool = False
 
 
-async def _check_ask(ctx: Context) -> None:
-    if ctx.arg("live") is not None:
-        refuse_closed(ctx, await ctx.live_arg())
+@dataclass(frozen=True)
+class Check:
+    """Check the answers so far, then say `Conversations.checked`."""
+
+    command: str
+    values: Mapping[str, str]
 
 
-# What can be checked field by field, so a mistake is said right after its answer.
-FORM_CHECKS: dict[str, Callable[[Context], Awaitable[None]]] = {
-    "schedule": _check_live_fields,
-    "ask": _check_ask,
-}
+@dataclass(frozen=True)
+class Done:
+    """Every field answered: run the command with these values, and the role facts found when
+    the form began (an answer is plain text, for which an adapter that asks the platform for
+    roles, Telegram, does not ask)."""
+
+    command: str
+    values: dict[str, str]
+    facts: frozenset[Role]
+    community_facts: Mapping[int, frozenset[Role]] | None
+
+
+Step = Ask | Check | Done
 
 
 @dataclass
 class _Form:
     command: str
     locale: str
-    zone: ZoneInfo  # the reader's: examples of dates are shown in it
+    zone: ZoneInfo
+    facts: frozenset[Role]
+    community_facts: Mapping[int, frozenset[Role]] | None
     values: dict[str, str] = field(default_factory=dict)
     step: int = 0
-    # The roles found when the form began: an answer is plain text, for which an adapter that
-    # asks the platform for roles (Telegram) does not ask.
-    facts: frozenset[Role] = frozenset()
-    community_facts: Mapping[int, frozenset[Role]] | None = None
+    answered: str | None = None  # the field whose answer waits for its check
 
 
 class Conversations:
@@ -80,71 +85,70 @@ class Conversations:
         bare number as that answer, not as a button press)."""
         return who in self._forms
 
-    async def start(
-        self, core: Core, req: Request, command: str, values: dict[str, str] | None = None
-    ) -> Reply:
-        """Asks the first field not given in `values` (an Ask button already names its live)."""
-        locale, zone = await core.locale_of(req), await core.zone_of(req)
-        form = _Form(command, locale, zone, dict(values or {}), 0, req.facts, req.community_facts)
-        fields = GUIDED[command]
-        while form.step < len(fields) and fields[form.step][0] in form.values:
-            form.step += 1
-        self._forms[req.actor] = form
-        return self._prompt(form, core.clock.now())
+    def start(
+        self,
+        who: UserRef,
+        command: str,
+        values: Mapping[str, str],
+        locale: str,
+        zone: ZoneInfo,
+        facts: frozenset[Role],
+        community_facts: Mapping[int, frozenset[Role]] | None,
+    ) -> Ask | Done:
+        """A form for `command`; what `values` already give (an Ask button's live) is skipped."""
+        form = _Form(command, locale, zone, facts, community_facts, dict(values))
+        self._forms[who] = form
+        return self._next(who, form)
 
-    async def answer(self, core: Core, req: Request, line: str) -> Reply:
-        form = self._forms.get(req.actor)
+    def answer(self, who: UserRef, line: str) -> Step | None:
+        """What a typed line leads to; None when no form waits for it."""
+        form = self._forms.get(who)
         if form is None:
-            return await _not_an_answer(core, req, line)
+            return None
         name, required = GUIDED[form.command][form.step]
         if line and line != SKIP:  # "-" skips an optional field; a required one is asked again
-            form.values[name] = line
-            problem = await core.check(req, form.command, form.values)
-            if problem is not None:  # said now, not after the last question
-                del form.values[name]
-                again = self._prompt(form, core.clock.now())
-                return Reply((OutMessage(problem), *again.messages), ok=False)
-        elif required:
-            return self._prompt(form, core.clock.now(), again=True)
+            form.values[name], form.answered = line, name
+            return Check(form.command, dict(form.values))
+        if required:
+            return self._ask(form, again=True)
         form.step += 1
-        if form.step < len(GUIDED[form.command]):
-            return self._prompt(form, core.clock.now())
-        del self._forms[req.actor]
-        done = replace(
-            req,
-            command=form.command,
-            args=form.values,
-            raw=None,
-            facts=form.facts,
-            community_facts=form.community_facts,
-        )
-        return await core.handle(done)
+        return self._next(who, form)
 
-    async def stop(self, core: Core, req: Request) -> Reply:
-        locale = await core.locale_of(req)
-        key = "guide.stopped" if self._forms.pop(req.actor, None) else "guide.nothing_to_stop"
-        return Reply((OutMessage(Text(locale, key)),))
+    def checked(self, who: UserRef, ok: bool) -> Ask | Done:
+        """After a `Check`: the next field, or (`ok` False) the same one again, its answer
+        dropped: the mistake is said now, not after the last question."""
+        form = self._forms[who]
+        if not ok and form.answered is not None:
+            del form.values[form.answered]
+        else:
+            form.step += 1
+        form.answered = None
+        return self._next(who, form)
 
-    def _prompt(self, form: _Form, now: datetime, again: bool = False) -> Reply:
+    def stop(self, who: UserRef) -> bool:
+        """Leaves the form; False when none was waiting."""
+        return self._forms.pop(who, None) is not None
+
+    def _next(self, who: UserRef, form: _Form) -> Ask | Done:
+        fields = GUIDED[form.command]
+        while form.step < len(fields) and fields[form.step][0] in form.values:
+            form.step += 1
+        if form.step < len(fields):
+            return self._ask(form)
+        del self._forms[who]
+        return Done(form.command, form.values, form.facts, form.community_facts)
+
+    def _ask(self, form: _Form, again: bool = False) -> Ask:
         name, required = GUIDED[form.command][form.step]
-        key = f"guide.{form.command}.{name}"
-        # A date to copy is a week from today, in the reader's zone (`guide.schedule.when`).
-        params = {"example": Raw(example_when(now, form.zone))}
-        text = Text(form.locale, "guide.required" if again else key, params)
-        if not required:
-            text = Text(form.locale, "guide.optional", {"prompt": Text(form.locale, key, params)})
-        stop = Button(Text(form.locale, "button.stop"), codec.encode("stop"))
-        return Reply((OutMessage(text, ((stop,),)),))
+        return Ask(form.command, name, required, form.locale, form.zone, again)
 
 
-async def _not_an_answer(core: Core, req: Request, line: str) -> Reply:
-    """A plain line when no form waits. Privately, a command typed without its slash (`join 3`)
-    is pointed at; in a group plain text is the members' own conversation (the platforms keep it
-    from the bot; only the shell's simulated groups pass it on), so no guess is made there."""
-    word, rest = [*line.split(maxsplit=1), "", ""][:2]
-    meant = command_meant(word) if req.space is None else None
-    locale = await core.locale_of(req)
-    if meant is None:
-        return Reply((OutMessage(Text(locale, "guide.none")),), ok=False)
-    said = Text(locale, "guide.did_you_mean", {"suggestion": typed_as(meant, rest, locale)})
-    return Reply((OutMessage(said),), ok=False)
+def prompt(ask: Ask, now: datetime) -> Reply:
+    """The question of `ask`, with a Stop button; a date to copy is a week from `now`."""
+    key = f"guide.{ask.command}.{ask.field}"
+    params = {"example": Raw(example_when(now, ask.zone))}  # `guide.schedule.when`
+    text = Text(ask.locale, "guide.required" if ask.again else key, params)
+    if not ask.required:
+        text = Text(ask.locale, "guide.optional", {"prompt": Text(ask.locale, key, params)})
+    stop = Button(Text(ask.locale, "button.stop"), codec.encode("stop"))
+    return Reply((OutMessage(text, ((stop,),)),))

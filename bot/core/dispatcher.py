@@ -8,23 +8,21 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core import codec
-from bot.core.community.repositories import Place
-from bot.core.context import Context, CoreConfig, Refusal, locale_for
-from bot.core.conversation import FORM_CHECKS, Conversations
+from bot.core import caller, codec
+from bot.core.context import Context, CoreConfig, Refusal
+from bot.core.conversation import Ask, Check, Conversations, Done, prompt
 from bot.core.delivery.outbox import Outbox
 from bot.core.delivery.payloads import dump_message
-from bot.core.delivery.planning import refresh_announcements, unplan_live
-from bot.core.delivery.vocabulary import Kind, late_answer_key
-from bot.core.fields import FieldsError, parse_fields, parse_live_ref
+from bot.core.delivery.planning import close_unstarted, owe_late_answer
+from bot.core.delivery.vocabulary import late_answer_key
+from bot.core.fields import FieldsError, parse_fields
 from bot.core.flood import FloodGate
-from bot.core.lives.pickers import command_meant, typed_as
-from bot.core.messages import CommandRef, Destination, OutMessage, Raw, Reply, Request, Text
+from bot.core.messages import CommandRef, OutMessage, Raw, Reply, Request, Text
 from bot.core.ports import Clock, Store, UnitOfWork
-from bot.core.registry import COMMANDS, field_words, resolve
-from bot.domain.model import Community, LiveStatus, Member, Role, UserRef
+from bot.core.registry import COMMANDS, FORM_CHECKS, HANDLERS, field_words, resolve
+from bot.core.typos import not_an_answer, refuse_unknown
+from bot.domain.model import Role, UserRef
 from bot.domain.policy import may
-from bot.i18n.catalog import supported
 
 log = logging.getLogger(__name__)
 SYSTEM = UserRef("core", "solidaire")  # the bot itself, when it acts on its own schedule
@@ -50,13 +48,13 @@ class Core:
         """A line typed by a person: `/command args`, or an answer in a guided conversation."""
         line = (req.raw or "").strip()
         if not line.startswith("/"):
-            return await self.conversations.answer(self, req, line)
+            return await self._answer(req, line)
         word = line.split(maxsplit=1)[0]
         rest = line[len(word) :].lstrip(" \t")  # a newline stays: it starts a multi-line form
         spec = resolve(word)
         name = spec.name if spec else word.lstrip("/")
         if spec is not None and spec.name == "stop":
-            return await self.conversations.stop(self, req)
+            return await self._stop(req)
         if spec is not None and not rest.strip() and self.conversations.can_guide(spec.name):
             return await self.guide(req, spec.name)
         return await self.handle(_with(req, command=name, raw=rest))
@@ -65,8 +63,36 @@ class Core:
         self, req: Request, command: str, values: dict[str, str] | None = None
     ) -> Reply:
         """Starts a guided form (`values` already known, e.g. the live of an Ask button)."""
-        refused = await self._refuse_guide(req, command)
-        return refused or await self.conversations.start(self, req, command, values)
+        if refused := await self._refuse_guide(req, command):
+            return refused
+        locale, zone = await self.locale_of(req), await self.zone_of(req)
+        step = self.conversations.start(
+            req.actor, command, values or {}, locale, zone, req.facts, req.community_facts
+        )
+        return await self._step(req, step)
+
+    async def _answer(self, req: Request, line: str) -> Reply:
+        """A line typed with no slash: the answer a guided form waits for, else not a command."""
+        step = self.conversations.answer(req.actor, line)
+        if step is None:
+            return not_an_answer(line, req.space is None, await self.locale_of(req))
+        if isinstance(step, Check):
+            problem = await self._check(req, step.command, step.values)
+            step = self.conversations.checked(req.actor, ok=problem is None)
+            if problem is not None and isinstance(step, Ask):  # said now, not after the last
+                asked = prompt(step, self.clock.now())
+                return Reply((OutMessage(problem), *asked.messages), ok=False)
+        return await self._step(req, step)
+
+    async def _step(self, req: Request, step: Ask | Done) -> Reply:
+        if isinstance(step, Ask):
+            return prompt(step, self.clock.now())
+        done = replace(req, facts=step.facts, community_facts=step.community_facts)
+        return await self.handle(_with(done, command=step.command, args=step.values, raw=None))
+
+    async def _stop(self, req: Request) -> Reply:
+        key = "guide.stopped" if self.conversations.stop(req.actor) else "guide.nothing_to_stop"
+        return Reply((OutMessage(Text(await self.locale_of(req), key)),))
 
     async def handle_action(self, req: Request) -> Reply:
         """A button press: `req.raw` holds the encoded action."""
@@ -75,7 +101,7 @@ class Core:
         except codec.CodecError:
             return await self.handle(_with(req, command="?button", raw=None))
         if action.name == "stop":
-            return await self.conversations.stop(self, req)
+            return await self._stop(req)
         if action.name == "ask":  # the Ask button: the live is known, the question is asked for
             return await self.guide(req, "ask", action.args)
         return await self.handle(_with(req, command=action.name, raw=None, args=action.args))
@@ -106,11 +132,11 @@ class Core:
         # crash it is either done (and never replayed) or not done at all (and replayed).
         if req.receipt is not None and not await uow.inbox.done(req.receipt, self.clock.now()):
             raise _AlreadyHandled
-        ctx = await self._context(uow, req)
+        ctx = await caller.context(uow, req, self.clock, self.config)
         reply = await self._run(ctx)
         now = self.clock.now()
         if req.answer_by is not None and req.receipt is not None and reply.messages:
-            await _owe_answer(uow, ctx, req, reply, req.answer_by)
+            await owe_late_answer(uow, req, reply, ctx.locale, ctx.member.id, req.answer_by)
         for notice in ctx.notices:
             await uow.deliveries.add(
                 notice.key,
@@ -123,16 +149,17 @@ class Core:
             )
         return reply, uow.deliveries.earliest
 
-    async def check(self, req: Request, command: str, values: Mapping[str, str]) -> Text | None:
+    async def _check(self, req: Request, command: str, values: Mapping[str, str]) -> Text | None:
         """Checks the answers of a guided form so far: what is wrong with them, or None."""
         checker = FORM_CHECKS.get(command)
         if checker is None:
             return None
 
         async def work(uow: UnitOfWork) -> None:
-            ctx = await self._context(uow, _with(req, command=command, args=values, raw=None))
+            asked = _with(req, command=command, args=values, raw=None)
+            ctx = await caller.context(uow, asked, self.clock, self.config)
             if req.space is None and ctx.arg("live"):
-                await self._community_from_live(ctx)
+                await caller.community_from_live(ctx)
             await checker(ctx)
 
         try:
@@ -144,7 +171,7 @@ class Core:
     async def _refuse_guide(self, req: Request, name: str) -> Reply | None:
         """Says no before the first question of a guided form rather than after its last answer."""
         spec = COMMANDS[name]
-        ctx = await self.store.run(lambda uow: self._context(uow, req))
+        ctx = await self.store.run(lambda uow: caller.context(uow, req, self.clock, self.config))
         # A form that names a live may find its community from it (in a private chat).
         if spec.needs_community and ctx.community is None and "live" not in spec.shape.allowed:
             key = "error.no_community"
@@ -163,34 +190,18 @@ class Core:
             log.info("live %s ended automatically", live_id)
             return
         now = self.clock.now()
-        if await self.store.run(lambda uow: _close_unstarted(uow, live_id, now)):
+        if await self.store.run(lambda uow: close_unstarted(uow, live_id, now)):
             log.info("live %s never went on air: marked ended", live_id)
         else:
             log.warning("live %s could not be ended automatically: %s", live_id, reply.text.key)
 
     async def locale_of(self, req: Request) -> str:
         """The language to answer this person in, without changing anything."""
-        member, community = await self.store.run(lambda uow: self._who(uow, req))
-        if member is None:
-            hinted = supported(req.locale)
-            return hinted or (community.language if community else self.config.language)
-        return locale_for(member, community, self.config)
+        return await caller.locale_of(self.store, req, self.config)
 
     async def zone_of(self, req: Request) -> ZoneInfo:
         """The time zone to show this person dates in, without changing anything."""
-        member, community = await self.store.run(lambda uow: self._who(uow, req))
-        zone = (member.timezone if member else None) or (community and community.timezone)
-        return ZoneInfo(zone or self.config.timezone)
-
-    async def _who(self, uow: UnitOfWork, req: Request) -> tuple[Member | None, Community | None]:
-        member = await uow.members.by_ref(req.actor)
-        if req.space is None:
-            return member, None
-        # The same lookup every command makes; member id 0 matches no host grant (ids start at 1).
-        place = await uow.communities.place(
-            req.space.platform, req.space.id, member.id if member else 0
-        )
-        return member, place.community if place else None
+        return await caller.zone_of(self.store, req, self.config)
 
     async def _run(self, ctx: Context) -> Reply:
         req = ctx.req
@@ -202,13 +213,10 @@ class Core:
             ctx.refuse("error.flood_commands")
         spec = COMMANDS.get(req.command)
         if spec is None:
-            meant = command_meant(req.command) if req.raw is not None else None  # typed
-            if meant is not None:
-                suggestion = typed_as(meant, req.raw or "", ctx.locale)
-                ctx.refuse(
-                    "error.unknown_command_suggest", command=req.command, suggestion=suggestion
-                )
-            ctx.refuse("error.unknown_command", command=req.command[:32])
+            refuse_unknown(ctx, req.command, req.raw)
+        handler = HANDLERS.get(spec.name)
+        if handler is None:  # declared, but its module was not loaded (`usecases.load_all`)
+            raise LookupError(f"/{spec.name} has no handler")
         if req.raw is not None:
             try:
                 ctx.req = _with(req, args=parse_fields(req.raw, spec.shape))
@@ -224,21 +232,12 @@ class Core:
             # In a private chat the live named decides the community (whatever the member's
             # memberships); never in a group that is not linked: its role facts describe that
             # group, and must not open another community's live to its admins.
-            await self._community_from_live(ctx)
+            await caller.community_from_live(ctx)
         if spec.needs_community and ctx.community is None:
             ctx.refuse("error.no_community")
         if not may(spec.name, ctx.roles):
             ctx.refuse("error.forbidden", command=CommandRef(spec.name))
-        return await spec.handler(ctx)
-
-    async def _community_from_live(self, ctx: Context) -> None:
-        """In a private chat, the live named decides which community we are talking about."""
-        live_id = parse_live_ref(ctx.arg("live") or "")
-        live = await ctx.uow.lives.get(live_id) if live_id is not None else None
-        if live is None:
-            return
-        ctx.community = await ctx.uow.communities.get(live.community_id)
-        ctx.roles = await self._roles(ctx.uow, ctx.req, ctx.community, ctx.member.id)
+        return await handler(ctx)
 
     async def _remember(self, req: Request) -> None:
         """A refusal rolls the command back, but not the fact that the bot has seen this person
@@ -250,7 +249,7 @@ class Core:
             log.exception("could not record %s after a refusal", req.actor)
 
     async def _seen_refused(self, uow: UnitOfWork, req: Request) -> None:
-        await self._seen(uow, req)
+        await caller.seen(uow, req, self.clock.now())
         if req.receipt is not None:
             await uow.inbox.done(req.receipt, self.clock.now())
 
@@ -267,75 +266,6 @@ class Core:
                 await uow.inbox.done(receipt, now)
 
         await self.store.run(work)
-
-    async def _seen(self, uow: UnitOfWork, req: Request) -> tuple[Member, Place | None]:
-        """Records the person (and their membership of the place's community); returns both."""
-        now = self.clock.now()
-        member = await uow.members.upsert(
-            req.actor, req.display_name or req.actor.id, req.username, req.locale, now, req.dm
-        )
-        place = None
-        if req.space is not None:
-            place = await uow.communities.place(req.space.platform, req.space.id, member.id)
-        if place is not None:
-            await uow.communities.add_membership(place.community.id, member.id, now)
-        return member, place
-
-    async def _context(self, uow: UnitOfWork, req: Request) -> Context:
-        member, place = await self._seen(uow, req)
-        if place is not None:
-            granted = {Role.HOST} if place.granted_host else set()
-            roles = frozenset(req.facts | {Role.MEMBER} | granted)
-            return Context(
-                req, uow, self.clock, self.config, member, place.space, place.community, roles
-            )
-        community: Community | None = None
-        if req.space is None:  # a private chat; a group not linked belongs to no community
-            mine = await uow.communities.communities_of(member.id)
-            if len(mine) == 1:
-                community = await uow.communities.get(mine[0])
-        roles = await self._roles(uow, req, community, member.id)
-        return Context(req, uow, self.clock, self.config, member, None, community, roles)
-
-    async def _roles(
-        self, uow: UnitOfWork, req: Request, community: Community | None, member_id: int
-    ) -> frozenset[Role]:
-        facts = req.facts
-        if req.community_facts is not None:
-            facts = req.community_facts.get(community.id, frozenset()) if community else frozenset()
-        roles = set(facts) | {Role.MEMBER}
-        if community is not None and await uow.communities.is_granted_host(community.id, member_id):
-            roles.add(Role.HOST)
-        return frozenset(roles)
-
-
-async def _close_unstarted(uow: UnitOfWork, live_id: int, now: datetime) -> bool:
-    """A live that never went on air, two hours after its planned end: ended, owing nothing."""
-    if not await uow.lives.set_status(live_id, [LiveStatus.SCHEDULED], LiveStatus.ENDED, now):
-        return False
-    live = await uow.lives.get(live_id)
-    assert live is not None
-    await unplan_live(uow, live, "ended", now)
-    await refresh_announcements(uow, live, now)
-    return True
-
-
-async def _owe_answer(
-    uow: UnitOfWork, ctx: Context, req: Request, reply: Reply, due: datetime
-) -> None:
-    """The answer, owed privately once the platform's deadline has passed (unless answered)."""
-    first = reply.messages[0]
-    late = OutMessage(Text(ctx.locale, "answer.late", {"answer": first.text}), first.buttons)
-    dest = Destination(req.actor.platform, req.actor.id, private=True)
-    await uow.deliveries.add(
-        late_answer_key(req.receipt or 0),
-        Kind.LATE_ANSWER,
-        due,
-        dest,
-        dump_message(late),
-        ctx.member.id,
-        None,
-    )
 
 
 class _AlreadyHandled(Exception):

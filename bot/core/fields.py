@@ -17,10 +17,10 @@ returned under their English names. Three forms are accepted, and they can be mi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.field_words import field_named, yes_no
+from bot.domain.commands import CommandShape
 
 __all__ = [
     "CommandShape",
@@ -61,21 +61,6 @@ _BOOLS: dict[str, bool] = {
     "0": False,
     "off": False,
 }
-
-
-@dataclass(frozen=True)
-class CommandShape:
-    """Which field names a command accepts and how bare tokens map onto them."""
-
-    positional: tuple[str, ...] = ()
-    rest: str | None = None
-    keys: frozenset[str] = frozenset()
-
-    @property
-    def allowed(self) -> frozenset[str]:
-        """Every accepted name: ``keys`` plus the positional names plus ``rest``."""
-        extra = {*self.positional, *((self.rest,) if self.rest is not None else ())}
-        return self.keys | extra
 
 
 class FieldsError(ValueError):

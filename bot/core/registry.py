@@ -1,96 +1,89 @@
-"""The command registry: every command's name, French alias, argument shape and use case."""
+"""The use cases bound to the commands the spec declares (`bot.domain.commands`): one handler per
+command (`@handles("join")`), one check per guided form that checks its answers as they come
+(`@checks("schedule")`), and how a command's fields read in `/help` and in refusals."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
+from bot.core.context import Context
 from bot.core.field_words import field_word
-from bot.core.fields import CommandShape
+from bot.core.messages import Reply
+from bot.domain.commands import ALIASES, COMMANDS, Command, Source, resolve, word_for
 
-if TYPE_CHECKING:
-    from bot.core.context import Context
-    from bot.core.messages import Reply
+__all__ = [
+    "ALIASES",
+    "COMMANDS",
+    "FORM_CHECKS",
+    "HANDLERS",
+    "Command",
+    "FormCheck",
+    "Handler",
+    "checks",
+    "field_words",
+    "handles",
+    "resolve",
+    "usage",
+    "word_for",
+]
 
-Handler = Callable[["Context"], Awaitable["Reply"]]
+Handler = Callable[[Context], Awaitable[Reply]]
+FormCheck = Callable[[Context], Awaitable[None]]
+Bound = TypeVar("Bound", bound=Callable[[Context], Awaitable[object]])
 
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    alias: str | None
-    shape: CommandShape
-    handler: Handler
-    needs_community: bool = True
-    button_only: bool = False
-
-
-COMMANDS: dict[str, CommandSpec] = {}
-ALIASES: dict[str, str] = {}
-
-
-def command(
-    name: str,
-    *,
-    alias: str | None = None,
-    positional: tuple[str, ...] = (),
-    rest: str | None = None,
-    keys: tuple[str, ...] = (),
-    needs_community: bool = True,
-    button_only: bool = False,
-) -> Callable[[Handler], Handler]:
-    """Registers a use case under a command name (and its French alias)."""
-
-    def register(handler: Handler) -> Handler:
-        shape = CommandShape(positional=positional, rest=rest, keys=frozenset(keys))
-        COMMANDS[name] = CommandSpec(
-            name, alias, shape, handler, needs_community=needs_community, button_only=button_only
-        )
-        if alias:
-            ALIASES[alias] = name
-        return handler
-
-    return register
+HANDLERS: dict[str, Handler] = {}
+# What can be checked field by field, so a mistake is said right after its answer.
+FORM_CHECKS: dict[str, FormCheck] = {}
 
 
-def resolve(word: str) -> CommandSpec | None:
-    """`/participer` and `/join` (any case, without the slash) -> the join command."""
-    name = word.lower().lstrip("/").split("@")[0]
-    spec = COMMANDS.get(ALIASES.get(name, name))
-    return spec
+def handles(name: str) -> Callable[[Handler], Handler]:
+    """Binds a use case to the declared command `name` (`/join` and `/participer` alike)."""
+    if name not in COMMANDS:
+        raise LookupError(f"/{name} is not declared in bot.domain.commands")
+    return _binder(HANDLERS, name)
 
 
-def word_for(name: str, locale: str) -> str:
-    """The command as a member of that language types it: `/participer` for French readers."""
-    spec = COMMANDS.get(name)
-    return spec.alias if spec is not None and spec.alias and locale == "fr" else name
+def checks(name: str) -> Callable[[FormCheck], FormCheck]:
+    """Binds the check of a guided form's answers to the command whose form says it is checked."""
+    guided = COMMANDS[name].guided if name in COMMANDS else None
+    if guided is None or not guided.checked:
+        raise LookupError(f"/{name} declares no checked guided form in bot.domain.commands")
+    return _binder(FORM_CHECKS, name)
 
 
-OPTIONAL = frozenset(
-    {"reason", "replay", "tag", "length", "period", "role", "code", "comment", "command"}
-)
-INTERNAL = frozenset({"confirm", "field", "value", "page", "rating"})  # filled by buttons
-MANY = frozenset({"approve"})  # commands whose last argument may be repeated: `/approve Q1 Q2`
+def _binder(table: dict[str, Bound], name: str) -> Callable[[Bound], Bound]:
+    def bind(function: Bound) -> Bound:
+        bound = table.get(name)
+        if bound is not None and bound is not function:
+            raise ValueError(f"/{name} is bound twice: {bound!r} and {function!r}")
+        table[name] = function
+        return function
+
+    return bind
 
 
-def field_words(spec: CommandSpec, locale: str) -> str:
+def _named(spec: Command, *, positional_only: bool) -> list[tuple[str, bool]]:
+    """The fields a person gives (not those of buttons), with whether each is required."""
+    fields = [*spec.positional, *([spec.rest] if spec.rest else [])]
+    if not positional_only:
+        fields += sorted(spec.keys, key=lambda f: f.name)
+    return [(f.name, f.required) for f in fields if f.source is not Source.BUTTON]
+
+
+def field_words(spec: Command, locale: str) -> str:
     """`live, raison, série`: the fields a command takes, as a reader of `locale` names them."""
-    shape = spec.shape
-    names = [*shape.positional, *([shape.rest] if shape.rest else []), *sorted(shape.keys)]
-    shown = dict.fromkeys(field_word(n, locale) for n in names if n not in INTERNAL)
+    shown = dict.fromkeys(field_word(n, locale) for n, _ in _named(spec, positional_only=False))
     return ", ".join(shown)
 
 
-def usage(spec: CommandSpec, locale: str) -> str:
+def usage(spec: Command, locale: str) -> str:
     """` <live> [raison]`: the positional arguments as the spec's table writes them, named in
     the reader's language."""
-    names = [*spec.shape.positional, *([spec.shape.rest] if spec.shape.rest else [])]
     shown = [
-        f" [{field_word(n, locale)}]" if n in OPTIONAL else f" <{field_word(n, locale)}>"
-        for n in names
-        if n not in INTERNAL
+        f" <{field_word(name, locale)}>" if required else f" [{field_word(name, locale)}]"
+        for name, required in _named(spec, positional_only=True)
     ]
-    if spec.name in MANY and shown:
+    if spec.many and shown:
         shown.append(f" [{shown[-1].strip(' <>')} …]")
     return "".join(shown)

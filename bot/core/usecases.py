@@ -1,10 +1,12 @@
-"""Imports every use case module so their commands register (the composition root calls it)."""
+"""Imports every use case module so their handlers bind to the declared commands (the
+composition root calls it)."""
 
 from __future__ import annotations
 
 import importlib
 
 MODULES = (
+    "bot.core.help",
     "bot.core.lives.signups",
     "bot.core.lives.scheduling",
     "bot.core.lives.on_air",

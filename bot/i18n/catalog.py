@@ -27,7 +27,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.core.messages import CommandRef, Param, Raw, Text
-from bot.core.registry import word_for
+from bot.domain.commands import word_for
 
 LOCALES = ("fr", "en")
 Escape = Callable[[str], str]

@@ -16,9 +16,11 @@ from discord import ui
 
 from bot.adapters.discord.render import plain
 from bot.core.messages import Text
+from bot.domain.commands import QUESTION_TEXT
 
 TITLE = 45  # characters of a modal title or a label
-QUESTION_MIN, QUESTION_MAX = 3, 500  # the core's bounds, shown to the member as they type
+# The spec's bounds of a question, shown to the member as they type.
+QUESTION_MIN, QUESTION_MAX = QUESTION_TEXT.bounds
 
 
 def ask_modal(action: str, locale: str) -> ui.Modal:

@@ -1,9 +1,10 @@
-"""The slash commands: one table of every command and its options, the JSON Discord wants (with
-French names and descriptions from the catalogs), and a sync made only when it changed.
+"""The slash commands: every command of the spec (`bot.domain.commands`) with its fields as
+options, the JSON Discord wants (with French names and descriptions from the catalogs), and a
+sync made only when it changed.
 
 Option names are the core's field names, so an interaction's options become the `Request`'s
 arguments as they are; English is the default on the wire, French the `fr` localisation (the
-fields' French names are the core's own, from `vocabulary`).
+fields' French names are the core's own, from `field_words`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from discord import AppCommandOptionType as Kind
 
 from bot.adapters.discord.render import CommandMentions
 from bot.core.field_words import field_word
-from bot.core.lives.pickers import LiveKind
 from bot.core.messages import Text
-from bot.core.registry import word_for
+from bot.domain import commands as spec
 from bot.domain.automod import fold
-from bot.domain.series import Repeat
+from bot.domain.commands import LiveKind, word_for
 from bot.i18n.catalog import render
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Option:
     choice_key: str = ""  # catalog prefix naming each choice: `repeat` -> `repeat.weekly`
     low: int | None = None
     high: int | None = None
-    about: str = ""  # catalog key of its description, when not `discord.option.<name>`
+    about: str = ""  # catalog key of its description
 
 
 @dataclass(frozen=True)
@@ -57,119 +57,54 @@ class Slash:
         return next((o for o in self.options if o.name == name), None)
 
 
-def live(kind: LiveKind) -> Option:
-    return Option("live", Kind.integer, True, lives=kind, low=1)
+# How each kind of field is picked in a slash command's form.
+KINDS = {
+    spec.Kind.TEXT: Kind.string,
+    spec.Kind.INTEGER: Kind.integer,
+    spec.Kind.BOOLEAN: Kind.boolean,
+    spec.Kind.LIVE: Kind.integer,  # its number, with autocomplete
+    spec.Kind.QUESTION: Kind.string,  # `Q45`
+    spec.Kind.MEMBER: Kind.user,
+    spec.Kind.CHANNEL: Kind.channel,
+    spec.Kind.ROLE: Kind.role,
+}
+# Bounds Discord checks as the member types: a number's range. A text's length stays ours to
+# check, so that the refusal names the field and its limit in the member's words.
+BOUNDED = frozenset({spec.Kind.INTEGER, spec.Kind.LIVE})
 
 
-def text(name: str, required: bool = False) -> Option:
-    return Option(name, Kind.string, required)
+def option(field: spec.Field) -> Option:
+    """A declared field as a slash command's option."""
+    bounded = field.kind in BOUNDED
+    return Option(
+        field.name,
+        KINDS[field.kind],
+        field.required,
+        lives=field.lives,
+        choices=field.choices,
+        choice_key=field.choice_words or f"discord.choice.{field.name}",
+        low=field.low if bounded else None,
+        high=field.high if bounded else None,
+        about=f"discord.option.{field.about or field.name}",
+    )
 
 
-def number(name: str, low: int, high: int) -> Option:
-    return Option(name, Kind.integer, low=low, high=high)
+def slash(command: spec.Command) -> Slash:
+    """A declared command as a slash command: the fields a person gives, as options (those of
+    the bot's buttons, those typed only, and those filled from the server are not offered)."""
+    fields = [f for f in command.fields if f.source is spec.Source.PERSON]
+    return Slash(
+        command.name,
+        tuple(option(f) for f in fields),
+        in_dms=command.private,
+        organizer=command.roles == spec.ORGANIZERS,
+    )
 
 
-def flag(name: str) -> Option:
-    return Option(name, Kind.boolean)
-
-
-def person(name: str, required: bool = True) -> Option:
-    return Option(name, Kind.user, required)
-
-
-def pick(name: str, key: str, values: tuple[str, ...], required: bool = False) -> Option:
-    return Option(name, Kind.string, required, choices=values, choice_key=key)
-
-
-UPCOMING, HOSTED, RECENT = LiveKind.UPCOMING, LiveKind.HOSTED, LiveKind.RECENT
-ON_AIR = LiveKind.ON_AIR
-
-
-def question(about: str = "discord.option.question_id") -> Option:
-    """A question by its number (`Q45`), where `ask`'s `question` is the question's text."""
-    return Option("question", Kind.string, True, about=about)
-
-
-LANGUAGE = pick("language", "language", ("fr", "en"))
-SERIES = pick("series", "discord.choice.series", ("one", "all"))
-EXPORTS = ("lives", "signups", "questions")
-LIVE_FIELDS = (
-    text("description"),
-    text("link"),
-    number("capacity", 1, 100_000),
-    text("tags"),
-)
-SLASH: tuple[Slash, ...] = (
-    Slash("lives", (text("tag"),), in_dms=True),
-    Slash("live", (live(UPCOMING),), in_dms=True),
-    Slash("questions", (live(UPCOMING),), in_dms=True),
-    Slash("join", (live(UPCOMING),), in_dms=True),
-    Slash("leave", (live(UPCOMING),), in_dms=True),
-    Slash("here", (live(ON_AIR),), in_dms=True),
-    Slash("ask", (live(UPCOMING), text("question", True), flag("anonymous")), in_dms=True),
-    Slash("myschedule", in_dms=True),
-    Slash("settings", (LANGUAGE, text("timezone"), text("reminders"), flag("dms")), in_dms=True),
-    Slash("propose", (text("title", True), text("description"))),
-    Slash("forgetme", in_dms=True),
-    Slash(
-        "schedule",
-        (
-            text("title", True),
-            text("when", True),
-            number("duration", 5, 600),
-            *LIVE_FIELDS,
-            pick("repeat", "repeat", tuple(r.value for r in Repeat)),
-            number("count", 2, 52),
-        ),
-    ),
-    Slash("publish", (live(HOSTED),)),
-    Slash(
-        "edit",
-        (
-            live(HOSTED),
-            text("title"),
-            text("when"),
-            number("duration", 5, 600),
-            *LIVE_FIELDS,
-            person("cohost", required=False),
-            SERIES,
-        ),
-    ),
-    Slash("cancel", (live(HOSTED), text("reason"), SERIES)),
-    Slash("golive", (live(UPCOMING),)),
-    Slash("next", (live(RECENT),)),
-    Slash("end", (live(RECENT), text("replay"))),
-    Slash("queue", (live(RECENT),)),
-    Slash("approve", (question("discord.option.question_ids"),)),
-    Slash("reject", (question(), text("reason"))),
-    Slash("merge", (question(), Option("into", Kind.string, True))),
-    Slash("vote", (question(),), in_dms=True),
-    Slash("mute", (person("member"), text("length"))),
-    Slash("unmute", (person("member"),)),
-    Slash("modlog", (live(RECENT),)),
-    Slash("console", (live(UPCOMING),), in_dms=True),
-    Slash("proposals"),
-    Slash(
-        "setup",
-        (
-            Option("announce_channel", Kind.channel),
-            Option("moderation_channel", Kind.channel),
-            Option("host_role", Kind.role),
-            Option("moderator_role", Kind.role),
-            LANGUAGE,
-            text("timezone"),
-            text("reminders"),
-            flag("premoderation"),
-        ),
-        organizer=True,
-    ),
-    Slash("link", (text("code"),), organizer=True),
-    Slash("unlink", organizer=True),
-    Slash("host", (person("member"),), organizer=True),
-    Slash("unhost", (person("member"),), organizer=True),
-    Slash("stats", (text("period"),), organizer=True),
-    Slash("export", (pick("what", "discord.choice.what", EXPORTS, True),), organizer=True),
-    Slash("help", (text("command"),), in_dms=True),
+# Every command a person runs, except those only typed in a chat (`/stop` leaves a guided
+# form; Discord asks with forms of its own).
+SLASH: tuple[Slash, ...] = tuple(
+    slash(c) for c in spec.COMMANDS.values() if not c.button_only and not c.typed_only
 )
 BY_NAME = {command.name: command for command in SLASH}
 TEXT_CHANNELS = [discord.ChannelType.text.value, discord.ChannelType.news.value]
@@ -210,7 +145,7 @@ def _option(option: Option) -> dict[str, Any]:
         "name": option.name,
         # Discord wants lowercase names; ours keep no accent, as typed on any keyboard.
         "name_localizations": {FRENCH: fold(field_word(option.name, FRENCH))},
-        **_described(option.about or f"discord.option.{option.name}"),
+        **_described(option.about),
         "required": option.required,
     }
     if option.lives is not None:

@@ -1,5 +1,6 @@
-"""The command menus Telegram shows: per language (French names for French clients) and per
-scope (what a member sees; what the admins of a group, our organizers, see)."""
+"""The command menus Telegram shows, read from the spec (`bot.domain.commands`): per language
+(French names for French clients) and per scope (what a member sees; what the admins of a group,
+our organizers, see)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.adapters.telegram.render import plain
 from bot.core.messages import Text
-from bot.core.registry import COMMANDS, word_for
+from bot.domain.commands import COMMANDS, word_for
 from bot.domain.model import Role
 from bot.domain.policy import shown_in_help
 from bot.i18n.catalog import LOCALES

@@ -12,18 +12,13 @@ from bot.core.field_words import field_named, field_word, value_of
 from bot.core.fields import parse_bool
 from bot.core.lives.signups import promote_waitlist
 from bot.core.messages import Button, Reply
-from bot.core.registry import command
+from bot.core.registry import handles
+from bot.domain.commands import SETTINGS_FIELDS
 
-SETTINGS_KEYS = ("language", "timezone", "reminders", "dms")
+SETTINGS_KEYS = tuple(field.name for field in SETTINGS_FIELDS)
 
 
-@command(
-    "settings",
-    alias="reglages",
-    keys=SETTINGS_KEYS,
-    positional=("field", "value"),
-    needs_community=False,
-)
+@handles("settings")
 async def settings(ctx: Context) -> Reply:
     # A button sends field/value (`s:language:en`); typed commands send `language=en`.
     given = {k: v for k in SETTINGS_KEYS if (v := ctx.arg(k)) is not None}
@@ -71,7 +66,7 @@ def show_settings(ctx: Context, key: str) -> Reply:
     )  # fmt: skip
 
 
-@command("forgetme", alias="oubliemoi", positional=("confirm",), needs_community=False)
+@handles("forgetme")
 async def forgetme(ctx: Context) -> Reply:
     """Asks first; on confirmation erases exactly what the privacy notice says."""
     if (ctx.arg("confirm") or "").lower() not in ("yes", "oui", "confirm"):

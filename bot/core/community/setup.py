@@ -1,6 +1,6 @@
-"""Communities and spaces: `/setup`, `/link` codes, `/unlink`, `/host`, `/unhost`, `/help`.
+"""Communities and spaces: `/setup`, `/link` codes, `/unlink`, `/host`, `/unhost`.
 
-A community's figures and exports are in `stats` and `export`."""
+A community's figures and exports are in `stats` and `export`; `/help` is in the kernel (`help`)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.community.lookup import need_member
 from bot.core.context import Context
 from bot.core.fields import parse_bool
-from bot.core.messages import CommandRef, Raw, Reply, Text
-from bot.core.registry import COMMANDS, command, resolve, usage, word_for
-from bot.domain.model import Role, SpaceRole
-from bot.domain.policy import effective_roles, shown_in_help
+from bot.core.messages import Reply
+from bot.core.registry import handles
+from bot.domain.model import SpaceRole
 from bot.domain.when import LengthError, format_offset, parse_offsets
 
-SETUP_KEYS = (
-    "name", "announce_channel", "moderation_channel", "host_role", "moderator_role",
-    "language", "timezone", "reminders", "premoderation", "lexicon",
-)  # fmt: skip
 LEXICON_MAX = 100  # terms a community may add to the shipped lexicons
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a phone
 CODE_LIFETIME = timedelta(minutes=10)
 
 
-@command("setup", alias="configurer", keys=SETUP_KEYS, needs_community=False)
+@handles("setup")
 async def setup(ctx: Context) -> Reply:
     if ctx.req.space is None:
         ctx.refuse("setup.in_private")
@@ -123,13 +118,7 @@ def read_reminders(ctx: Context, raw: str) -> list[str]:
         ctx.refuse("error.bad_reminders", value=raw[:40])
 
 
-@command(
-    "link",
-    alias="lier",
-    positional=("code", "role"),
-    keys=("announce_channel",),
-    needs_community=False,
-)
+@handles("link")
 async def link(ctx: Context) -> Reply:
     code = ctx.arg("code")
     if code is None:
@@ -167,7 +156,7 @@ async def link(ctx: Context) -> Reply:
     )
 
 
-@command("unlink", alias="delier")
+@handles("unlink")
 async def unlink(ctx: Context) -> Reply:
     if ctx.space is None:
         ctx.refuse("unlink.not_linked")
@@ -175,7 +164,7 @@ async def unlink(ctx: Context) -> Reply:
     return ctx.reply("unlink.done", public=True)
 
 
-@command("host", alias="animateur", positional=("member",))
+@handles("host")
 async def host(ctx: Context) -> Reply:
     member = await need_member(ctx)
     if not await ctx.uow.communities.grant_host(
@@ -185,53 +174,9 @@ async def host(ctx: Context) -> Reply:
     return ctx.reply("host.granted", member=member.display_name)
 
 
-@command("unhost", alias="retirer", positional=("member",))
+@handles("unhost")
 async def unhost(ctx: Context) -> Reply:
     member = await need_member(ctx)
     if not await ctx.uow.communities.revoke_host(ctx.community_id, member.id):
         ctx.refuse("unhost.not_host", member=member.display_name)
     return ctx.reply("unhost.done", member=member.display_name)
-
-
-@command("help", alias="aide", positional=("command",), needs_community=False)
-async def help_(ctx: Context) -> Reply:
-    """What this person may do here, grouped by role, and the privacy notice; `/help join`:
-    that command with an example."""
-    if (asked := ctx.arg("command")) is not None:
-        return help_with_example(ctx, asked)
-    roles = effective_roles(ctx.roles)
-    lines = tuple(
-        Text(
-            ctx.locale,
-            "help.line",
-            {
-                "command": CommandRef(name),
-                "usage": Raw(usage(spec, ctx.locale)),
-                "about": Text(ctx.locale, f"help.{name}"),
-            },
-        )
-        for name, spec in COMMANDS.items()
-        if not spec.button_only and shown_in_help(name, roles) and name != "stop"
-    )
-    role = next(r for r in (Role.ORGANIZER, Role.MODERATOR, Role.HOST, Role.MEMBER) if r in roles)
-    return ctx.reply(
-        "help.text", role=ctx.t(f"role.{role.value}"), lines=lines,
-        sample=Raw(word_for("join", ctx.locale)), privacy=ctx.t("help.privacy"),
-    )  # fmt: skip
-
-
-def help_with_example(ctx: Context, asked: str) -> Reply:
-    """`/aide planifier`: what the command does and how to type it, with today's dates."""
-    spec = resolve(asked)
-    if spec is None or spec.button_only:
-        ctx.refuse("help.unknown", command=asked[:32])
-    return ctx.reply(
-        "help.command", command=CommandRef(spec.name), usage=Raw(usage(spec, ctx.locale)),
-        about=ctx.t(f"help.{spec.name}"), example=ctx.example(spec.name),
-    )  # fmt: skip
-
-
-@command("stop", alias="arreter", needs_community=False)
-async def stop(ctx: Context) -> Reply:
-    """Reached only without a guided conversation (the dispatcher handles `/stop` in one)."""
-    return ctx.reply("guide.nothing_to_stop")

@@ -12,7 +12,7 @@ from bot.core.console.tokens import KEY_NAME, Claims, Kind, new_secret, new_sess
 from bot.core.context import Context
 from bot.core.messages import Reply
 from bot.core.ports import Clock, Store, UnitOfWork
-from bot.core.registry import command
+from bot.core.registry import handles
 from bot.domain.model import Community, Live, LiveStatus, Member, Role
 
 LINK_TTL = timedelta(minutes=15)  # the link in the chat: to be opened soon, then worthless
@@ -22,7 +22,7 @@ OPEN = (LiveStatus.SCHEDULED, LiveStatus.LIVE)
 CLOSED = (LiveStatus.ENDED, LiveStatus.CANCELLED)
 
 
-@command("console", positional=("live",))
+@handles("console")
 async def console(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     moderator = ctx.has(Role.MODERATOR)

@@ -17,12 +17,13 @@ from bot.core.delivery.vocabulary import (
     Kind,
     auto_end_key,
     event_key,
+    late_answer_key,
     nudge_key,
     reminder_key,
     soon_key,
 )
 from bot.core.lives import views
-from bot.core.messages import Destination, OutMessage
+from bot.core.messages import Destination, OutMessage, Reply, Request, Text
 from bot.core.ports import UnitOfWork
 from bot.domain.model import Community, Live, LiveStatus, Member, SignupStatus, SpaceRole
 from bot.domain.when import LengthError, parse_length
@@ -168,3 +169,32 @@ async def edit_cards(
     posted when it runs)."""
     dest = Destination(CORE_PLATFORM, cards, private=False)
     await uow.deliveries.plan(key, Kind.CARD_EDIT, now, dest, dump_message(card), None, live_id)
+
+
+async def owe_late_answer(
+    uow: UnitOfWork, req: Request, reply: Reply, locale: str, member_id: int, due: datetime
+) -> None:
+    """The answer, owed privately once the platform's deadline has passed (unless answered)."""
+    first = reply.messages[0]
+    late = OutMessage(Text(locale, "answer.late", {"answer": first.text}), first.buttons)
+    dest = Destination(req.actor.platform, req.actor.id, private=True)
+    await uow.deliveries.add(
+        late_answer_key(req.receipt or 0),
+        Kind.LATE_ANSWER,
+        due,
+        dest,
+        dump_message(late),
+        member_id,
+        None,
+    )
+
+
+async def close_unstarted(uow: UnitOfWork, live_id: int, now: datetime) -> bool:
+    """A live that never went on air, two hours after its planned end: ended, owing nothing."""
+    if not await uow.lives.set_status(live_id, [LiveStatus.SCHEDULED], LiveStatus.ENDED, now):
+        return False
+    live = await uow.lives.get(live_id)
+    assert live is not None
+    await unplan_live(uow, live, "ended", now)
+    await refresh_announcements(uow, live, now)
+    return True

@@ -8,13 +8,13 @@ from bot.core.fields import parse_live_ref
 from bot.core.lives import views
 from bot.core.lives.fields import normalize_tag
 from bot.core.messages import Button, OutMessage, Raw, Reply, Text
-from bot.core.registry import command
+from bot.core.registry import handles
 from bot.domain.model import Live, LiveStatus, SignupStatus
 
 PAGE = 5
 
 
-@command("lives", alias="programme", positional=("tag",), keys=("page",), needs_community=False)
+@handles("lives")
 async def lives(ctx: Context) -> Reply:
     page = parse_live_ref(ctx.arg("page") or "") or 0  # bounded, ASCII digits only
     tag = normalize_tag(ctx.arg("tag") or "").strip("-") or None
@@ -61,7 +61,7 @@ def _here(ctx: Context, live: Live) -> Button:
     return Button(ctx.t("button.here"), codec.encode("here", live.id))
 
 
-@command("live", alias="direct", positional=("live",))
+@handles("live")
 async def live(ctx: Context) -> Reply:
     found = await ctx.live_arg()
     if found.status is LiveStatus.DRAFT and not await ctx.is_host_of(found):
@@ -83,7 +83,7 @@ async def live(ctx: Context) -> Reply:
     return Reply((OutMessage(card, (tuple(buttons),) if buttons else ()),))
 
 
-@command("myschedule", alias="mesinscriptions", needs_community=False)
+@handles("myschedule")
 async def myschedule(ctx: Context) -> Reply:
     mine = await ctx.uow.signups.upcoming_of(ctx.member.id, ctx.clock.now())
     if not mine:

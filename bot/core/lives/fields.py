@@ -8,20 +8,9 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 from bot.core.context import Context
+from bot.domain.commands import CAPACITY, COUNT, DESCRIPTION, DURATION, LINK, TAGS, TITLE, Field
 from bot.domain.series import Repeat
 from bot.domain.when import WhenError, parse_when
-
-LIVE_KEYS = (
-    "title",
-    "when",
-    "duration",
-    "description",
-    "link",
-    "capacity",
-    "tags",
-    "repeat",
-    "count",
-)
 
 
 @dataclass(frozen=True)
@@ -40,23 +29,29 @@ class LiveFields:
 
 
 def read_fields(ctx: Context) -> LiveFields:
+    """The fields given, each within the bounds the spec declares (`bot.domain.commands`)."""
     title = ctx.arg("title")
-    if title is not None and not 3 <= len(title) <= 100:
+    if title is not None and not _length_fits(title, TITLE):
         ctx.refuse("live.bad.title")
     description = ctx.arg("description")
-    if description is not None and len(description) > 1000:
-        ctx.refuse("error.too_long", field=ctx.field("description"), max=1000)
+    if description is not None and not _length_fits(description, DESCRIPTION):
+        ctx.refuse("error.too_long", field=ctx.field("description"), max=DESCRIPTION.bounds[1])
     return LiveFields(
         title=title,
         starts_at=read_when(ctx),
-        duration=read_int(ctx, "duration", 5, 600),
+        duration=read_int(ctx, DURATION),
         description=description,
-        link=read_link(ctx, "link"),
-        capacity=read_int(ctx, "capacity", 1, 100_000),
+        link=read_link(ctx, LINK),
+        capacity=read_int(ctx, CAPACITY),
         tags=read_tags(ctx),
         repeat=read_repeat(ctx),
-        count=read_int(ctx, "count", 2, 52) or 1,
+        count=read_int(ctx, COUNT) or 1,
     )
+
+
+def _length_fits(text: str, field: Field) -> bool:
+    low, high = field.bounds
+    return low <= len(text) <= high
 
 
 def read_when(ctx: Context) -> datetime | None:
@@ -69,21 +64,25 @@ def read_when(ctx: Context) -> datetime | None:
         ctx.refuse(f"when.{bad.code}", when=raw[:80], example=ctx.example_when)
 
 
-def read_int(ctx: Context, name: str, low: int, high: int) -> int | None:
-    raw = ctx.arg(name)
+def read_int(ctx: Context, field: Field) -> int | None:
+    raw = ctx.arg(field.name)
     if raw is None:
         return None
+    low, high = field.bounds
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        ctx.refuse("error.bad_number", field=ctx.field(name), value=raw[:20], low=low, high=high)
+        ctx.refuse(
+            "error.bad_number", field=ctx.field(field.name), value=raw[:20], low=low, high=high
+        )
     return int(raw)
 
 
-def read_link(ctx: Context, name: str) -> str | None:
-    raw = ctx.arg(name)
+def read_link(ctx: Context, field: Field) -> str | None:
+    raw = ctx.arg(field.name)
     if raw is None:
         return None
     parsed = urlparse(raw)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(raw) > 500 or " " in raw:
+    long = not _length_fits(raw, field)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or long or " " in raw:
         ctx.refuse("error.bad_url", value=raw[:80])
     return raw
 
@@ -102,7 +101,7 @@ def read_tags(ctx: Context) -> tuple[str, ...] | None:
         return None
     tags = tuple(dict.fromkeys(normalize_tag(t) for t in raw.replace(";", ",").split(",")))
     tags = tuple(t for t in tags if t)
-    if len(tags) > 5 or not all(TAG.fullmatch(t) for t in tags):
+    if len(tags) > TAGS.items or not all(TAG.fullmatch(t) for t in tags):
         ctx.refuse("live.bad.tags")
     return tags
 

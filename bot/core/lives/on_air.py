@@ -10,11 +10,12 @@ from bot.core.delivery.planning import TIMED, refresh_announcements
 from bot.core.delivery.vocabulary import Kind, feedback_key, live_now_key, replay_key, summary_key
 from bot.core.lives.fields import read_link
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
-from bot.core.registry import command
+from bot.core.registry import handles
+from bot.domain.commands import REPLAY
 from bot.domain.model import Live, LiveStatus, QuestionStatus, SignupStatus
 
 
-@command("golive", alias="endirect", positional=("live",))
+@handles("golive")
 async def golive(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     await ctx.require_host_of(live)
@@ -46,11 +47,11 @@ async def golive(ctx: Context) -> Reply:
     return ctx.reply("golive.done", id=live.id, title=live.title)
 
 
-@command("end", alias="terminer", positional=("live", "replay"))
+@handles("end")
 async def end(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     await ctx.require_host_of(live)
-    replay = read_link(ctx, "replay")
+    replay = read_link(ctx, REPLAY)
     if live.status is not LiveStatus.LIVE:
         ctx.refuse("end.not_live", id=live.id)
     now = ctx.clock.now()

@@ -21,17 +21,18 @@ from bot.core.fields import parse_live_ref
 from bot.core.lives import views
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
 from bot.core.qa.questions import community_of
-from bot.core.registry import command
+from bot.core.registry import handles
+from bot.domain.commands import DESCRIPTION, TITLE
 from bot.domain.model import Community, LiveStatus, Proposal, ProposalStatus, SpaceRole
 
-TITLE_MIN, TITLE_MAX = 3, 100
-DESCRIPTION_MAX = 1000
+TITLE_MIN, TITLE_MAX = TITLE.bounds
+DESCRIPTION_MAX = DESCRIPTION.bounds[1]
 LIST_MAX = 10
 DRAFT_HOUR = time(18, 0)
 DRAFT_DURATION = 60
 
 
-@command("propose", alias="proposer", keys=("title", "description"))
+@handles("propose")
 async def propose(ctx: Context) -> Reply:
     community = community_of(ctx)
     title = " ".join(ctx.need("title").split())
@@ -76,7 +77,7 @@ async def _decided(ctx: Context, proposal: Proposal, decision: Text) -> None:
     await edit_cards(ctx.uow, key, cards, card, ctx.clock.now())
 
 
-@command("proposals", alias="propositions")
+@handles("proposals")
 async def proposals(ctx: Context) -> Reply:
     pending = await ctx.uow.proposals.pending(community_of(ctx).id)
     if not pending:
@@ -104,7 +105,7 @@ def draft_start(community: Community, now: datetime) -> datetime:
     return datetime.combine(day, DRAFT_HOUR, tzinfo=tz).astimezone(now.tzinfo)
 
 
-@command("accept", button_only=True, positional=("proposal",))
+@handles("accept")
 async def accept(ctx: Context) -> Reply:
     proposal, community = await proposal_arg(ctx), community_of(ctx)
     proposer = proposal.member_id
@@ -134,7 +135,7 @@ async def accept(ctx: Context) -> Reply:
     return ctx.reply("proposal.accepted", id=proposal.id, live=live.id, title=live.title)
 
 
-@command("decline", button_only=True, positional=("proposal",))
+@handles("decline")
 async def decline(ctx: Context) -> Reply:
     proposal = await proposal_arg(ctx)
     now = ctx.clock.now()

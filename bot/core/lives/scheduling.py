@@ -18,10 +18,11 @@ from bot.core.delivery.vocabulary import (
     change_notice_key,
 )
 from bot.core.lives import views
-from bot.core.lives.fields import LIVE_KEYS, LiveFields, read_fields
+from bot.core.lives.fields import LiveFields, read_fields
 from bot.core.lives.signups import member_tz, promote_waitlist
 from bot.core.messages import OutMessage, Param, Raw, Reply, Text
-from bot.core.registry import command
+from bot.core.registry import checks, handles
+from bot.domain.commands import REASON
 from bot.domain.model import Live, LiveStatus, SignupStatus
 from bot.domain.series import Repeat, SeriesError, series_starts
 from bot.domain.when import WhenError, one_year_after
@@ -30,7 +31,7 @@ ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
 EDITABLE = (LiveStatus.DRAFT, LiveStatus.SCHEDULED)
 
 
-@command("schedule", alias="planifier", keys=LIVE_KEYS)
+@handles("schedule")
 async def schedule(ctx: Context) -> Reply:
     fields = read_fields(ctx)
     if fields.title is None or fields.starts_at is None:
@@ -88,7 +89,13 @@ async def announce_live(ctx: Context, live: Live, count: int = 1) -> None:
     await ctx.announce(community, key, Kind.ANNOUNCEMENT, build, live.id)
 
 
-@command("publish", alias="publier", positional=("live",))
+@checks("schedule")
+async def check_schedule(ctx: Context) -> None:
+    """A guided `/schedule` says a bad title, date or number right after its answer."""
+    read_fields(ctx)
+
+
+@handles("publish")
 async def publish(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     await ctx.require_host_of(live)
@@ -109,7 +116,7 @@ async def publish(ctx: Context) -> Reply:
     )
 
 
-@command("edit", alias="modifier", positional=("live",), keys=(*LIVE_KEYS, "cohost", "series"))
+@handles("edit")
 async def edit(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     await ctx.require_host_of(live)
@@ -235,13 +242,13 @@ def _moved(live: Live, new: datetime) -> Live:
     return replace(live, starts_at=new)
 
 
-@command("cancel", alias="annuler", positional=("live",), rest="reason", keys=("series",))
+@handles("cancel")
 async def cancel(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     await ctx.require_host_of(live)
     reason = ctx.arg("reason")
-    if reason is not None and len(reason) > 300:
-        ctx.refuse("error.too_long", field=ctx.field("reason"), max=300)
+    if reason is not None and len(reason) > REASON.bounds[1]:
+        ctx.refuse("error.too_long", field=ctx.field("reason"), max=REASON.bounds[1])
     targets = await series_targets(ctx, live)
     cancelled, told = await cancel_lives(ctx, targets, reason)
     if not cancelled:

@@ -9,7 +9,8 @@ from bot.core.delivery.planning import plan_member, refresh_announcements, unpla
 from bot.core.delivery.vocabulary import Kind, promotion_key
 from bot.core.lives import views
 from bot.core.messages import OutMessage, Param, Reply, Text
-from bot.core.registry import command
+from bot.core.registry import handles
+from bot.domain.commands import COMMENT, RATING
 from bot.domain.model import Live, LiveStatus, Member, SignupStatus
 
 
@@ -23,7 +24,7 @@ def refuse_closed(ctx: Context, live: Live) -> None:
         ctx.refuse("error.live_draft", live=live.id)
 
 
-@command("join", alias="participer", positional=("live",))
+@handles("join")
 async def join(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     refuse_closed(ctx, live)
@@ -43,7 +44,7 @@ async def owe_reminders(ctx: Context, live: Live, member: Member | int) -> None:
     await plan_member(ctx.uow, ctx.config, community, live, member, ctx.clock.now())
 
 
-@command("leave", alias="desinscrire", positional=("live",))
+@handles("leave")
 async def leave(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     now = ctx.clock.now()
@@ -91,7 +92,7 @@ async def member_tz(ctx: Context, member_id: int) -> ZoneInfo:
     return ZoneInfo((member.timezone if member else None) or community or ctx.config.timezone)
 
 
-@command("here", alias="present", positional=("live",))
+@handles("here")
 async def here(ctx: Context) -> Reply:
     """The "I'm here" check-in (button or command), for anyone while the live is on air: someone
     who never signed up is signed up as they come."""
@@ -104,17 +105,17 @@ async def here(ctx: Context) -> Reply:
     return ctx.reply("attend.done", id=live.id, title=live.title)
 
 
-@command("rate", button_only=True, positional=("live", "rating"), rest="comment")
+@handles("rate")
 async def rate(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     raw = ctx.need("rating")
     if live.status is not LiveStatus.ENDED:
         ctx.refuse("rate.not_ended", id=live.id)
-    if not raw.isdigit() or not 1 <= int(raw) <= 5:
+    if not raw.isdigit() or not RATING.bounds[0] <= int(raw) <= RATING.bounds[1]:
         ctx.refuse("rate.bad", rating=raw[:10])
     comment = ctx.arg("comment")
-    if comment is not None and len(comment) > 1000:
-        ctx.refuse("error.too_long", field=ctx.field("comment"), max=1000)
+    if comment is not None and len(comment) > COMMENT.bounds[1]:
+        ctx.refuse("error.too_long", field=ctx.field("comment"), max=COMMENT.bounds[1])
     if not await ctx.uow.signups.rate(live.id, ctx.member.id, int(raw), comment, ctx.clock.now()):
         ctx.refuse("rate.already", live=live.id, title=live.title)
     return ctx.reply("rate.thanks", rating=int(raw), title=live.title)

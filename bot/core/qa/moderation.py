@@ -24,20 +24,21 @@ from bot.core.qa.questions import (
     question_arg,
     question_ref,
 )
-from bot.core.registry import command
+from bot.core.registry import handles
+from bot.domain.commands import REASON
 from bot.domain.model import Live, Member, ModAction, Question, QuestionStatus
 from bot.domain.when import LengthError, parse_length
 from bot.i18n.dates import format_short
 
 QUEUE_MAX = 10  # one card each; more would bury the chat, and deciding these shows the next ones
 LOG_MAX = 50
-REASON_MAX = 300
+REASON_MAX = REASON.bounds[1]
 DEFAULT_MUTE = "24h"
 _QUESTION_REF = re.compile(r"[Qq][0-9]{1,15}")
 _DECIDABLE = {"approve": QuestionStatus.APPROVED, "reject": QuestionStatus.REJECTED}
 
 
-@command("queue", alias="file", positional=("live",))
+@handles("queue")
 async def queue(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     pending = await ctx.uow.questions.by_status(live.id, (QuestionStatus.PENDING,))
@@ -51,7 +52,7 @@ async def queue(ctx: Context) -> Reply:
     return Reply((OutMessage(head), *cards))
 
 
-@command("approve", alias="approuver", rest="question")
+@handles("approve")
 async def approve(ctx: Context) -> Reply:
     """`/approve Q45 Q46`: all of them or, when one cannot be, none (the refusal rolls back)."""
     refs = dict.fromkeys(ctx.need("question").replace(",", " ").split())
@@ -68,7 +69,7 @@ async def approve(ctx: Context) -> Reply:
     return ctx.reply("moderation.approved_many", ids=ids, plural=len(approved))
 
 
-@command("reject", alias="refuser", positional=("question",), rest="reason")
+@handles("reject")
 async def reject(ctx: Context) -> Reply:
     q, live = await question_arg(ctx)
     reason = ctx.arg("reason")
@@ -138,7 +139,7 @@ async def _tell_author(
     return True
 
 
-@command("merge", alias="fusionner", positional=("question", "into"))
+@handles("merge")
 async def merge(ctx: Context) -> Reply:
     q, live = await question_arg(ctx)
     into, _ = await question_arg(ctx, "into")
@@ -165,7 +166,7 @@ async def merge(ctx: Context) -> Reply:
     return ctx.reply("moderation.merged", id=q.id, into=into.id)
 
 
-@command("mute", alias="muet", positional=("member",), rest="length")
+@handles("mute")
 async def mute(ctx: Context) -> Reply:
     target = await _mute_target(ctx)
     if target.id == ctx.member.id:
@@ -201,7 +202,7 @@ async def _mute_target(ctx: Context) -> Member:
     return author
 
 
-@command("unmute", alias="demuet", positional=("member",))
+@handles("unmute")
 async def unmute(ctx: Context) -> Reply:
     target = await need_member(ctx)
     community, now = community_of(ctx), ctx.clock.now()
@@ -211,7 +212,7 @@ async def unmute(ctx: Context) -> Reply:
     return ctx.reply("unmute.done", name=target.display_name)
 
 
-@command("modlog", alias="journal", positional=("live",))
+@handles("modlog")
 async def modlog(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     # Mutes are the community's, not a live's: those of people who asked in this live, from

@@ -15,14 +15,15 @@ from bot.core.delivery.vocabulary import Kind, on_air_key, question_card_key
 from bot.core.fields import parse_bool, parse_live_ref
 from bot.core.lives.signups import refuse_closed
 from bot.core.messages import Button, OutMessage, Param, Raw, Reply, Text
-from bot.core.registry import command
+from bot.core.registry import checks, handles
 from bot.domain.automod import fold
+from bot.domain.commands import QUESTION_TEXT
 from bot.domain.model import Community, Live, LiveStatus, Question, QuestionStatus, Role, SpaceRole
 from bot.i18n.dates import format_short
 
 FLOOD_LIMIT = 3
 FLOOD_WINDOW = timedelta(minutes=5)
-TEXT_MIN, TEXT_MAX = 3, 500
+TEXT_MIN, TEXT_MAX = QUESTION_TEXT.bounds
 SIMILAR = 80  # out of 100: the mean of rapidfuzz's token-set and token-sort ratios
 LIST_MAX = 20  # a phone screen of questions; the rest are the least voted anyway
 VISIBLE = (QuestionStatus.ON_AIR, QuestionStatus.APPROVED)
@@ -127,7 +128,7 @@ def anonymous_arg(ctx: Context) -> bool:
     return value
 
 
-@command("ask", alias="question", positional=("live",), rest="question", keys=("anonymous",))
+@handles("ask")
 async def ask(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     refuse_closed(ctx, live)
@@ -154,7 +155,14 @@ async def ask(ctx: Context) -> Reply:
     return ctx.reply(key, id=q.id, live=live.id, title=live.title)
 
 
-@command("questions", positional=("live",))
+@checks("ask")
+async def check_ask(ctx: Context) -> None:
+    """A guided `/ask` says at once that the live named takes no more questions."""
+    if ctx.arg("live") is not None:
+        refuse_closed(ctx, await ctx.live_arg())
+
+
+@handles("questions")
 async def questions(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     found = await ctx.uow.questions.by_status(live.id, VISIBLE)
@@ -175,7 +183,7 @@ async def questions(ctx: Context) -> Reply:
     )
 
 
-@command("vote", positional=("question",))
+@handles("vote")
 async def vote(ctx: Context) -> Reply:
     q, live = await question_arg(ctx)
     if q.status is QuestionStatus.MERGED and q.merged_into is not None:
@@ -204,7 +212,7 @@ async def _root(ctx: Context, question_id: int) -> tuple[Question, Live]:
     return root, live
 
 
-@command("next", alias="suivante", positional=("live",))
+@handles("next")
 async def next_question(ctx: Context) -> Reply:
     live = await ctx.live_arg()
     if not ctx.has(Role.MODERATOR):

@@ -15,19 +15,20 @@ from datetime import UTC, datetime
 
 from bot.core.context import Context
 from bot.core.messages import Attachment, OutMessage, Reply, Text
-from bot.core.registry import command
+from bot.core.registry import handles
+from bot.domain.commands import EXPORTS
 from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus
 from bot.i18n.catalog import render
 
 Cell = str | int | None
-WHAT = ("lives", "signups", "questions")  # French and other names: see `vocabulary`
+WHAT = EXPORTS.choices  # French and other names: see `field_words`
 # Status words per kind: the same value reads differently ("live annulé", "inscription annulée").
 STATUS_FAMILIES = {LiveStatus: "live", SignupStatus: "signup", QuestionStatus: "question"}
 # A spreadsheet runs a cell that starts so as a formula: user text must never do that.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@command("export", alias="exporter", positional=("what",))
+@handles("export")
 async def export(ctx: Context) -> Reply:
     raw = ctx.arg("what")
     if raw is None:

@@ -19,7 +19,7 @@ from bot.core.context import Context
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 from bot.core.messages import Attachment, OutMessage, Param, Raw, Reply, Text
-from bot.core.registry import command
+from bot.core.registry import handles
 from bot.core.reports.repositories import Figures, LiveFigures
 from bot.i18n.catalog import render
 
@@ -57,7 +57,7 @@ PERIODS = {
 DEFAULT = "30d"
 
 
-@command("stats", alias="chiffres", positional=("period",))
+@handles("stats")
 async def stats(ctx: Context) -> Reply:
     period = read_period(ctx)
     until = ctx.clock.now()
