@@ -34,9 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # Alembic and APScheduler narrate every step at INFO; our own lines say what matters.
+    # Alembic narrates every step at INFO; our own lines say what matters.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Imported late so that a settings error is reported without loading the whole stack.
     from bot.adapters.web.server import StartError
     from bot.app import run

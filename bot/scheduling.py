@@ -1,24 +1,48 @@
-"""APScheduler 3 as the alarm clock only: it wakes the sender when the ledger says something is due.
+"""The alarm clock: one asyncio task that wakes the sender when the ledger says something is due.
 
-Jobs live in memory and are rebuilt from the ledger at start, so a restart loses nothing; a wake-up
-that comes late still runs (`misfire_grace_time=None`: APScheduler's default of 1 s would silently
-drop it), and the sender then applies the lateness rules itself.
+It runs passes: send what is due (`Outbox.flush`), read when the next row falls due, sleep until
+then. It sleeps until the earliest of three times: the ledger's next due row, the earliest
+wake-up asked for (`wake_at`, which the outbox calls each time a use case owes a row) since the
+pass read the ledger, and a safety tick (`idle`). An earlier wake-up asked for during the sleep
+ends it at once (an asyncio.Event); one asked for during a pass is kept and counts when the pass
+plans its sleep. Nothing is lost: a row written before a pass starts is in the ledger the pass
+reads, and a row written after is in `_asked`. So a row due at T is reached at T, or as soon as
+the pass under way at T has sent what it had taken (the sender's and its platforms' limits).
+Jobs live nowhere but in the ledger: at start the clock puts back in line what a crash left
+half-sent and reads its first wake-up from the ledger, so a restart loses nothing.
+
+Why not APScheduler 3 (the alarm clock until issue 12): its model fights this design, and it
+lost wake-ups under load for good. Each wake-up was a date job of one id with `max_instances=1`;
+APScheduler counts a coroutine job as running until a done-callback that runs one event-loop turn
+after the job has returned, and it handles a new job one turn after `add_job` (`wakeup` goes
+through `call_soon`). So: a tick runs; a command owes a row due now and its `wake_at` adds a job;
+in that same turn the tick ends, finds the job still planned, keeps `_next` at its time and drops
+its own later wake-up as "not earlier"; next turn APScheduler sees the job due while the tick
+still counts as running, skips it ("maximum number of running instances reached (1)") and, a
+date job having no next run, deletes it. Nothing was planned any more (not even the five-minute
+safety tick) and `_next` held a time in the past, so every later `wake_at` was ignored: nothing
+was sent until a restart. Traced under the stress test of `tests/integration/test_alarm.py`,
+which failed that way in 13 runs of 20 with both cores busy (9 of 20 idle). Even when nothing was lost, a
+wake-up skipped during a tick was planned again a full second after it (APScheduler would skip
+an earlier one too): a row owed during a send was reached 1.5 s late. The clock needs "run again
+once done", and never "skip"; an Event and a deadline say exactly that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from datetime import datetime, timedelta
 
 from bot.core.delivery.outbox import Outbox
 from bot.core.ports import Clock, Store
 
 log = logging.getLogger(__name__)
-JOB = "outbox"
-AGAIN_AFTER = timedelta(seconds=1)  # the soonest a tick plans the next one
+# Passes start at most this often: a row the sender leaves due (a bug, a sender that waits on a
+# chat's limit without claiming it) must not spin the loop; small next to the 1 s guarantee.
+SPACING = timedelta(seconds=0.05)
+AGAIN_AFTER = timedelta(seconds=1)  # after a failed pass (the database, a send that raised)
 
 
 class Alarm:
@@ -26,74 +50,84 @@ class Alarm:
         self, outbox: Outbox, store: Store, clock: Clock, *, idle: timedelta = timedelta(minutes=5)
     ) -> None:
         self._outbox, self._store, self._clock, self._idle = outbox, store, clock, idle
-        self._scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-        )
-        self._next: datetime | None = None
-        self._ticking: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
+        self._asked: datetime | None = None  # the earliest wake-up asked for during this pass
+        self._sleeping_until: datetime | None = None  # None while a pass runs
+        self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
     async def start(self) -> None:
-        """Puts back in line what a crash left half-sent, then wakes up for what is due."""
+        """Puts back in line what a crash left half-sent, sends what is due (before returning,
+        so the shell's greeting comes first), then keeps waking up for what falls due."""
         recovered = await self._store.run(lambda uow: uow.deliveries.recover(self._clock.now()))
         if recovered:
             log.warning(
                 "%d deliveries were being sent when the process stopped: sending again", recovered
             )
         self._outbox.on_owed = self.wake_at
-        self._scheduler.start()
-        await self.tick()
+        wake = await self._pass()
+        self._task = asyncio.create_task(self._run(wake), name="solidaire alarm clock")
 
     def wake_at(self, when: datetime) -> None:
-        """Moves the next wake-up earlier if `when` comes first (never later: see `tick`)."""
-        if self._stopping or (self._next is not None and self._next <= when):
-            return
-        self._next = when
-        self._scheduler.add_job(self.tick, "date", run_date=when, id=JOB, replace_existing=True)
-
-    async def tick(self) -> None:
-        """Sends what is due, then sleeps until the next due row (or a while, as a safety net)."""
+        """Makes sure a pass starts by `when` (a row owed then was written just before)."""
         if self._stopping:
-            return  # a wake-up that fired as the clock was being stopped
-        self._next = None
-        self._ticking = asyncio.current_task()
-        try:
-            await self._tick()
-        except asyncio.CancelledError:
-            # Stopped mid-send: rows being sent are put back in line at the next start.
-            log.info("the sender was stopped while sending")
-        finally:
-            self._ticking = None
+            return
+        if self._sleeping_until is None:  # a pass runs: it counts this when it plans its sleep
+            self._asked = when if self._asked is None else min(self._asked, when)
+        elif when < self._sleeping_until:
+            self._woken.set()
+        # Else the sleep ends before `when`, and the pass then reads the row from the ledger.
 
-    async def _tick(self) -> None:
+    async def _run(self, wake: datetime) -> None:
+        while not self._stopping:
+            await self._sleep_until(wake)
+            if self._stopping:
+                return
+            wake = await self._pass()
+
+    async def _sleep_until(self, wake: datetime) -> None:
+        self._sleeping_until = wake
+        try:
+            delay = (wake - self._clock.now()).total_seconds()
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._woken.wait(), delay)
+        finally:
+            # From here to the pass's first line nothing awaits: no wake-up falls in between.
+            self._sleeping_until = None
+            self._woken.clear()
+
+    async def _pass(self) -> datetime:
+        """Sends what is due, then says when to wake up next."""
+        self._asked = None  # what is asked for from now on may be missing from the read below
+        started, failed = self._clock.now(), False
         try:
             await self._outbox.flush()
         except Exception:
-            log.exception("sending what was due failed; trying again at the next wake-up")
-        upcoming = await self._store.run(
-            lambda uow: uow.deliveries.next_due(self._outbox.platform_names)
-        )
+            log.exception("sending what was due failed; trying again in a moment")
+            failed = True
+        try:
+            upcoming = await self._store.run(
+                lambda uow: uow.deliveries.next_due(self._outbox.platform_names)
+            )
+        except Exception:
+            log.exception("reading when the next row is due failed; trying again in a moment")
+            upcoming, failed = None, True
         now = self._clock.now()
-        if self._scheduler.get_job(JOB) is None:
-            # A wake-up asked for while this tick ran has fired, and APScheduler skipped it as
-            # this tick still ran (max_instances=1): forget it, or later ones would wait behind it.
-            self._next = None
-        fallback = now + self._idle
-        when = min(upcoming, fallback) if upcoming is not None else fallback
-        # Still due now (owed during the flush, a retry): not at once, which APScheduler would
-        # skip too while this tick is still counted as running, and not in a busy loop either.
-        self.wake_at(max(when, now + AGAIN_AFTER))
+        wake = min(t for t in (upcoming, self._asked, now + self._idle) if t is not None)
+        return max(wake, now + AGAIN_AFTER if failed else started + SPACING)
 
     async def stop(self, grace: float = 5.0) -> None:
-        """No more wake-ups; a send under way gets `grace` seconds to finish (and record what
+        """No more wake-ups; a pass under way gets `grace` seconds to finish (and record what
         it sent) before it is cancelled, so the database closes after it."""
         self._stopping = True
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-        ticking = self._ticking
-        if ticking is not None and not ticking.done():
-            _, pending = await asyncio.wait({ticking}, timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        self._woken.set()  # a sleep ends at once
+        task = self._task
+        if task is None or task.done():
+            return
+        _, pending = await asyncio.wait({task}, timeout=grace)
+        for late in pending:
+            # Rows being sent are put back in line at the next start.
+            log.info("the sender was stopped while sending")
+            late.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
