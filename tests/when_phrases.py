@@ -1,4 +1,4 @@
-"""Phrases people type for `when`, and what they mean: the table `tests/unit/test_when_table.py` reads.
+"""Phrases people type for `when`, and what they mean: the table `tests/conversations/test_when_table.py` reads.
 
 Each row is (reader's language, text, expected). Expected is the Paris wall-clock time the text
 names, read on Sunday 22 November 2026 at 14:00 in Paris, or the refusal's code. Calendar around

@@ -3,7 +3,7 @@ kinds are sent first.
 
 A key is a contract: it deduplicates a row across restarts and seeds Discord's nonce, so a row
 owed before an upgrade must keep its key after it. Every key is built here and nowhere else;
-`parse` reads one back into its parts (tests/unit/test_ledger_vocabulary.py round-trips each
+`parse` reads one back into its parts (tests/conversations/test_ledger_vocabulary.py round-trips each
 shape). Kinds are stored as their plain string values, so rows written before the enum read the
 same; storage imports this module and the repository protocols, never a use case.
 """

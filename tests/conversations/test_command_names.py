@@ -9,7 +9,7 @@ import pytest
 from bot.core import codec
 from bot.domain.model import QuestionStatus
 from tests.chat import Chat, Persona, Said
-from tests.unit.test_questions import open_qa, questions_of
+from tests.conversations.test_questions import open_qa, questions_of
 
 A_WEEK_AHEAD = "2026-11-29 18:30"  # the chat's clock says Sunday 22 November 2026
 

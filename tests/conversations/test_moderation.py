@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.model import QuestionStatus
 from tests.chat import Chat
-from tests.unit.test_questions import member_id, open_qa, questions_of
+from tests.conversations.test_questions import member_id, open_qa, questions_of
 
 
 async def test_queue_shows_pending_questions_with_their_buttons_and_flags(community: Chat) -> None:

@@ -10,7 +10,7 @@ import pytest
 from bot.core import codec
 from bot.i18n.catalog import catalog
 from tests.chat import Chat, Persona, Said
-from tests.unit.test_questions import open_qa
+from tests.conversations.test_questions import open_qa
 
 
 async def ok(who: Persona, line: str) -> Said:

@@ -27,7 +27,7 @@ from bot.domain.commands import (
 )
 from bot.domain.policy import HELP_ROLES, POLICY, ROLE_BLIND
 from tests.chat import Chat
-from tests.unit.test_questions import open_qa
+from tests.conversations.test_questions import open_qa
 
 load_all()
 

@@ -10,7 +10,7 @@ from bot.core.qa.questions import similarity
 from bot.domain.automod import REASONS, Automod, parse_lexicon
 from bot.domain.model import QuestionStatus
 from tests.chat import Chat
-from tests.unit.test_questions import open_qa, questions_of
+from tests.conversations.test_questions import open_qa, questions_of
 
 AUTOMOD = Automod.default()
 

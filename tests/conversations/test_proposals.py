@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.model import LiveStatus, ProposalStatus
 from tests.chat import Chat
-from tests.unit.test_questions import member_id, open_qa
+from tests.conversations.test_questions import member_id, open_qa
 
 
 async def propose(chat: Chat) -> None:

@@ -16,7 +16,7 @@ from bot.core.reports.export import status_key
 from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus, SpaceRef, UserRef
 from bot.i18n.catalog import LOCALES, catalog
 from tests.chat import Chat, Said
-from tests.unit.test_stats import history, ok
+from tests.conversations.test_stats import history, ok
 
 BOM = b"\xef\xbb\xbf"
 
