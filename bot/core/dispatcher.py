@@ -83,8 +83,8 @@ class Core:
             log.info("inbox item %s was handled already: not acting twice", req.receipt)
             return Reply(())
         except Refusal as said_no:
-            await self._remember(req)
-            return Reply((OutMessage(said_no.text),), ok=False)
+            reachable = await self._remember(req)
+            return Reply((OutMessage(said_no.text),), ok=False, reachable=reachable)
         except Exception:
             log.exception("command %s failed", req.command)
             return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
@@ -99,7 +99,7 @@ class Core:
         if req.receipt is not None and not await uow.inbox.done(req.receipt, self.clock.now()):
             raise _AlreadyHandled
         ctx = await self._context(uow, req)
-        reply = await self._run(ctx)
+        reply = replace(await self._run(ctx), reachable=not ctx.member.dm_unreachable)
         now = self.clock.now()
         if req.answer_by is not None and req.receipt is not None and reply.messages:
             await _owe_answer(uow, ctx, req, reply, req.answer_by)
@@ -220,19 +220,22 @@ class Core:
         ctx.community = await ctx.uow.communities.get(live.community_id)
         ctx.roles = await self._roles(ctx.uow, ctx.req, ctx.community, ctx.member.id)
 
-    async def _remember(self, req: Request) -> None:
+    async def _remember(self, req: Request) -> bool | None:
         """A refusal rolls the command back, but not the fact that the bot has seen this person
         (else `/host bob` right after bob's refused command would not know bob), nor that the
-        inbox item was handled (a refusal changed nothing, so answering it again is harmless)."""
+        inbox item was handled (a refusal changed nothing, so answering it again is harmless).
+        Returns whether a private message reaches them (None if that could not be read)."""
         try:
-            await self.store.run(lambda uow: self._seen_refused(uow, req))
+            return await self.store.run(lambda uow: self._seen_refused(uow, req))
         except Exception:
             log.exception("could not record %s after a refusal", req.actor)
+            return None
 
-    async def _seen_refused(self, uow: UnitOfWork, req: Request) -> None:
-        await self._seen(uow, req)
+    async def _seen_refused(self, uow: UnitOfWork, req: Request) -> bool:
+        member, _ = await self._seen(uow, req)
         if req.receipt is not None:
             await uow.inbox.done(req.receipt, self.clock.now())
+        return not member.dm_unreachable
 
     async def settle(self, answered: Sequence[int], handled: Sequence[int]) -> None:
         """In one transaction: presses the platform took an answer for in time (the private
@@ -246,7 +249,9 @@ class Core:
             for receipt in handled:
                 await uow.inbox.done(receipt, now)
 
-        await self.store.run(work)
+        # First in line: under a burst, a press answered but not yet marked is told twice if
+        # the process dies; this small unit must not wait behind the presses queued after it.
+        await self.store.run(work, first=True)
 
     async def _seen(self, uow: UnitOfWork, req: Request) -> tuple[Member, Place | None]:
         """Records the person (and their membership of the place's community); returns both."""

@@ -64,6 +64,7 @@ class _Queued(Generic[T]):
     work: Callable[[UnitOfWork], Awaitable[T]]
     future: asyncio.Future[T]
     loop: asyncio.AbstractEventLoop
+    first: bool = False
 
 
 @dataclass
@@ -83,6 +84,7 @@ class ThreadedSqliteStore:
         # Units from `run`, in order. Appended by the loop, taken by the thread (deque operations
         # are atomic); `_scheduled` says a job that will look at the queue is on its way.
         self._queued: deque[_Queued[Any]] = deque()
+        self._first: deque[_Queued[Any]] = deque()  # `run(first=True)`: ahead of `_queued`
         self._scheduled = False
         self.units = 0  # run so far (figures)
         self.commits = 0  # made for them: fewer than units when groups formed
@@ -97,11 +99,7 @@ class ThreadedSqliteStore:
     def _run_queued(self) -> None:
         """Takes what queued (up to `GROUP_UNITS`), runs it as one group, hands it back."""
         self._scheduled = False  # first: a unit queued from now on gets a job of its own
-        group: list[_Queued[Any]] = []
-        while self._queued and len(group) < GROUP_UNITS:
-            item = self._queued.popleft()
-            if not item.future.cancelled():  # its caller gave up before it started
-                group.append(item)
+        group = self._take(self._first) or self._take(self._queued)  # units asked first: alone
         if not group:
             return
         try:
@@ -113,11 +111,20 @@ class ThreadedSqliteStore:
             outcomes = [self._run_alone(item) for item in group]
         ran = {id(outcome.queued) for outcome in outcomes}
         leftover = [item for item in group if id(item) not in ran]
-        self._queued.extendleft(reversed(leftover))  # out of time: first in line next time
-        if self._queued and not self._scheduled:
+        came_from = self._first if group[0].first else self._queued
+        came_from.extendleft(reversed(leftover))  # out of time: first in line next time
+        if (self._first or self._queued) and not self._scheduled:
             self._scheduled = True
             self._thread.submit(self._run_queued)
         _hand_back(outcomes)
+
+    def _take(self, queued: deque[_Queued[Any]]) -> list[_Queued[Any]]:
+        group: list[_Queued[Any]] = []
+        while queued and len(group) < GROUP_UNITS:
+            item = queued.popleft()
+            if not item.future.cancelled():  # its caller gave up before it started
+                group.append(item)
+        return group
 
     def _run_group(self, group: list[_Queued[Any]]) -> list[_Outcome]:
         if len(group) == 1:
@@ -179,13 +186,14 @@ class ThreadedSqliteStore:
                 transaction.rollback()
 
     # -- from the event loop -------------------------------------------------------------------
-    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
         """`work` driven whole in the database thread, in a transaction of its own or shared
-        with the units queued with it; it returns once that transaction is committed."""
+        with the units queued with it; it returns once that transaction is committed. `first`
+        goes ahead of the units waiting, in a group of such units only."""
         self._refuse_nesting()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queued.append(_Queued(work, future, loop))
+        (self._first if first else self._queued).append(_Queued(work, future, loop, first))
         if not self._scheduled:
             self._scheduled = True
             self._thread.submit(self._run_queued)

@@ -253,6 +253,9 @@ class FakeTelegram:
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._failures: list[_Failure] = []
         self._latency = 0.0
+        # Called with each answer the moment the server takes it (tests look at the bot's
+        # database then: what was committed before the member saw the answer).
+        self.on_answer: Callable[[dict[str, Any]], None] | None = None
         self._windows = _SendWindows(time_scale)
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, Handler]] = {
@@ -882,14 +885,15 @@ class FakeTelegram:
         if url is not None:
             self._check_answer_url(str(url))
         query.answered = True
-        self._answers.append(
-            {
-                "callback_query_id": query_id,
-                "text": text,
-                "show_alert": bool(p.get("show_alert", False)),
-                "url": url,
-            }
-        )
+        answer = {
+            "callback_query_id": query_id,
+            "text": text,
+            "show_alert": bool(p.get("show_alert", False)),
+            "url": url,
+        }
+        self._answers.append(answer)
+        if self.on_answer is not None:
+            self.on_answer(answer)
         return True
 
     def _check_answer_url(self, url: str) -> None:
