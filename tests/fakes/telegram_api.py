@@ -166,6 +166,7 @@ class _Poll:
 @dataclass
 class _CallbackQuery:
     created: float
+    user_id: int = 0
     answered: bool = False
 
 
@@ -417,7 +418,7 @@ class FakeTelegram:
         chat = self._chats.get(chat_id) or self._group(chat_id)
         stored = self._stored(chat, message_id)
         query_id = f"{self.bot_id}{next(self._callback_ids):09d}"
-        self._callbacks[query_id] = _CallbackQuery(created=time.monotonic())
+        self._callbacks[query_id] = _CallbackQuery(created=time.monotonic(), user_id=user_id)
         query = {
             "id": query_id,
             "from": user,
@@ -517,6 +518,10 @@ class FakeTelegram:
             for number, stored in chat.messages.items()
             if stored.by_bot and stored.file is not None
         ]
+
+    def query_user(self, query_id: str) -> int:
+        """Who pressed: the user of that callback query."""
+        return self._callbacks[query_id].user_id
 
     def answers(self) -> list[dict[str, Any]]:
         return [dict(answer) for answer in self._answers]
