@@ -5,6 +5,9 @@
     twice or never, longest event-loop stall.
 (b) steady: reminders arriving under the limit (20 due at each whole second for 15 s, inserted
     ahead), the outbox woken every 100 ms: lateness (send time minus due time).
+(c) `--via discord` only: the same members' reminders in the live's thread (Discord's default),
+    mention batches; messages posted against the channel's 5 per 5 s. (a) is then the DM path
+    (members who opted in): against its bound, two requests per first DM at 50 requests/s.
 
 Two targets, both counting strict sliding windows and answering 429 past them:
 - `--via fake` (default): `tests/fakes/limited.py`, an in-process `ChatPlatform`, no HTTP.
@@ -48,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import tempfile
 import time
@@ -360,8 +364,70 @@ async def fanout(store: Store, live_id: int, ids: list[int], args: Any) -> None:
         f"rate {rate:.2f}/s = {rate / limit:.3f} of the limit  (aim >= 0.95)"
     )
     print(f"    429s received {too_many} {reasons} (aim 0); 5xx injected {failed}")
+    if args.via == "discord":
+        floor = 2 * len(rows) / limit
+        print(
+            f"    a first DM is two requests (open the DM channel, post): {len(rows)} need "
+            f"at least {floor:.0f} s at {limit:.0f} requests/s; took {elapsed:.1f} s "
+            f"({floor / elapsed if elapsed else 0:.2f} of the bound)"
+        )
     print(f"    duplicates {duplicates}, losses {lost}  (must be 0, 0)")
     print(f"    limiter: {limited.stats()}")
+    print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
+
+
+THREAD_GUILD, THREAD_CHANNEL, THREAD = 900, 901, 902
+
+
+async def in_thread(store: Store, live_id: int, ids: list[int], args: Any) -> None:
+    """(c) Discord's default: the same reminders in the live's thread, mentioning the members
+    (up to 90 a ledger batch; discord.py posts a batch in as many messages as 2,000 characters
+    need). Bound: a channel takes 5 messages in any 5 s, so N messages need N - 5 seconds."""
+    now = datetime.now(UTC)
+    rows = [
+        Row(f"reminder:live={live_id}:member={m}:offset=15m:thread", now, m, THREAD) for m in ids
+    ]
+    async with OverDiscord([], args, seed=3) as target:
+        fake = target.fake
+        fake.add_guild(THREAD_GUILD, "Bench", owner_id=1, locale="fr")
+        fake.add_channel(THREAD_GUILD, THREAD_CHANNEL, "annonces")
+        fake.add_channel(THREAD_GUILD, THREAD, "live", kind=11)
+        thread = fake.world.channels[THREAD]  # the announcement's thread, opened by the bot
+        thread.parent_id, thread.owner_id = THREAD_CHANNEL, fake.world.bot_id
+        fake.set_bot_permissions(THREAD_GUILD, 1 << 10 | 1 << 11 | 1 << 38)  # view, send, threads
+        limited = RateLimitedPlatform(target.platform, DISCORD)
+        outbox = Outbox(store, Clock(), {"discord": limited}, concurrency=args.concurrency)
+
+        async def work(uow: UnitOfWork) -> None:
+            dest = Destination("discord", str(THREAD_CHANNEL), False, thread_id=str(THREAD))
+            for row in rows:
+                await uow.deliveries.add(
+                    row.key, "reminder", row.due, dest, PAYLOAD, row.member_id, live_id
+                )
+
+        await store.run(work)
+        with StallMonitor() as stall:
+            start = time.monotonic()
+            while await owed(store):
+                if not await outbox.flush():
+                    await asyncio.sleep(0.1)
+            elapsed = time.monotonic() - start
+        posted = fake.messages(THREAD)
+        mentioned = {tag for m in posted for tag in re.findall(r"<@(\d+)>", m["content"] or "")}
+        too_many = fake.too_many
+    bound = max(0, len(posted) - 5)
+    print(
+        f"(c) in the live's thread via discord: {len(rows)} reminders due now for one live "
+        "(Discord's default; DMs only for members who opted in)"
+    )
+    print(
+        f"    {len(posted)} messages for {len(rows)} members (about {-(-len(rows) // 90)} "
+        f"batches of 90 mentions), {len(mentioned)} members mentioned (must be {len(rows)})"
+    )
+    print(
+        f"    all sent in {elapsed:.1f} s; the channel's 5 messages per 5 s allow "
+        f"{len(posted)} in {bound} s at best; 429s {too_many} (aim 0)"
+    )
     print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
 
 
@@ -439,6 +505,8 @@ async def main() -> None:
         store = await open_store(f"sqlite:///{Path(tmp) / 'fanout.sqlite3'}")
         live_id, ids = await prepare(store, members + steady_members, platform_of(args))
         await fanout(store, live_id, ids[:members], args)
+        if args.via == "discord":
+            await in_thread(store, live_id, ids[:members], args)
         await steady(store, live_id, ids[members:], args)
         await store.close()
     fail = f" --fail-rate {args.fail_rate}" if args.via == "fake" else ""

@@ -117,6 +117,12 @@ _PLACE = (
             host_grants.c.member_id == bindparam("member"),
         )
         .label("granted_host"),
+        exists()
+        .where(
+            memberships.c.community_id == spaces.c.community_id,
+            memberships.c.member_id == bindparam("member"),
+        )
+        .label("is_member"),
     )
     .join(communities, communities.c.id == spaces.c.community_id)
     .where(
@@ -186,7 +192,12 @@ class SqlCommunityRepo:
         row = (await self._conn.execute(_PLACE, params)).first()
         if row is None:
             return None
-        return Place(space_from_row(row), community_from_row(row, "c_"), bool(row.granted_host))
+        return Place(
+            space_from_row(row),
+            community_from_row(row, "c_"),
+            bool(row.granted_host),
+            bool(row.is_member),
+        )
 
     async def attach_space(
         self, community_id: int, platform: str, external_id: str, role: SpaceRole, title: str
