@@ -14,6 +14,7 @@ from sqlalchemy.sql import Executable
 from bot.core.community.repositories import Place
 from bot.domain.model import Community, Space, SpaceRole
 from bot.storage._db import Db
+from bot.storage._fast import hot
 from bot.storage._sql import AnyRow, checked_values, csv_tuple, insert_for, to_csv, upsert
 from bot.storage.tables import (
     UTCDateTime,
@@ -107,7 +108,7 @@ _GRANTED = select(
 )
 
 
-_PLACE = (
+_PLACE = hot(
     select(
         *_SPACE,
         *(c.label(f"c_{c.name}") for c in _COMMUNITY),  # c_: no clash with spaces' columns
@@ -135,7 +136,7 @@ _PLACE = (
 
 @cache
 def _membership_statement(dialect: str) -> Executable:
-    return (
+    return hot(
         insert_for(dialect, memberships)
         .values(
             community_id=bindparam("community"),

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, case, delete, func, select, update
+from sqlalchemy import JSON, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.sql import ColumnElement, Executable
 
 from bot.core.delivery.ledger import Delivery
 from bot.core.delivery.planning import CORE_PLATFORM, REFRESH, URGENT
 from bot.core.messages import Destination
 from bot.storage._db import Db
+from bot.storage._fast import hot
 from bot.storage._sql import AnyRow, insert_for
 from bot.storage.tables import UTCDateTime, deliveries
 
@@ -83,17 +84,21 @@ def _insert_statement(dialect: str, revive: bool) -> Executable:
         }
     )
     if not revive:
-        return stmt.on_conflict_do_nothing(index_elements=[deliveries.c.key]).returning(
-            deliveries.c.id
+        return hot(
+            stmt.on_conflict_do_nothing(index_elements=[deliveries.c.key]).returning(
+                deliveries.c.id
+            )
         )
     revived: dict[str, Any] = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
     revived |= {"status": PENDING, "attempts": 0, "reason": None}
     revived["next_attempt_at"] = stmt.excluded["due_at"]
-    return stmt.on_conflict_do_update(
-        index_elements=[deliveries.c.key],
-        set_=revived,
-        where=deliveries.c.status.in_((PENDING, EXPIRED)),
-    ).returning(deliveries.c.id)
+    return hot(
+        stmt.on_conflict_do_update(
+            index_elements=[deliveries.c.key],
+            set_=revived,
+            where=or_(deliveries.c.status == PENDING, deliveries.c.status == EXPIRED),
+        ).returning(deliveries.c.id)
+    )
 
 
 def _row(
@@ -339,7 +344,7 @@ class SqlDeliveryRepo:
 
 _URGENT_FIRST = case((deliveries.c.kind.in_(URGENT), 0), else_=1)
 
-_EXPIRE_KEY = (
+_EXPIRE_KEY = hot(
     update(deliveries)
     .where(deliveries.c.key == bindparam("row_key"), deliveries.c.status == PENDING)
     .values(status=EXPIRED, reason=bindparam("why"), updated_at=bindparam("now", type_=UTCDateTime))
@@ -368,17 +373,19 @@ def _refresh_statement(dialect: str) -> Executable:
         }
     )
     sending = deliveries.c.status == SENDING
-    return stmt.on_conflict_do_update(
-        index_elements=[deliveries.c.key],
-        set_={
-            "status": case((sending, SENDING), else_=PENDING),
-            "next_attempt_at": case(
-                (sending, deliveries.c.next_attempt_at), else_=stmt.excluded.due_at
-            ),
-            "reason": case((sending, AGAIN), else_=None),
-            "attempts": 0,
-        },
-        where=deliveries.c.status != PENDING,
+    return hot(
+        stmt.on_conflict_do_update(
+            index_elements=[deliveries.c.key],
+            set_={
+                "status": case((sending, SENDING), else_=PENDING),
+                "next_attempt_at": case(
+                    (sending, deliveries.c.next_attempt_at), else_=stmt.excluded.due_at
+                ),
+                "reason": case((sending, AGAIN), else_=None),
+                "attempts": 0,
+            },
+            where=deliveries.c.status != PENDING,
+        )
     )
 
 
