@@ -66,7 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.measure import Clock, StallMonitor, pct
 from bot.adapters.limits import DISCORD, TELEGRAM, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
-from bot.core.delivery.payloads import dump_message
+from bot.core.delivery.payloads import dump_message, recipe
 from bot.core.messages import Destination, OutMessage, Raw, Text
 from bot.core.ports import ChatPlatform, Store, UnitOfWork
 from bot.domain.model import LiveStatus, UserRef
@@ -400,9 +400,10 @@ async def in_thread(store: Store, live_id: int, ids: list[int], args: Any) -> No
 
         async def work(uow: UnitOfWork) -> None:
             dest = Destination("discord", str(THREAD_CHANNEL), False, thread_id=str(THREAD))
+            worded = recipe("reminder", offset="15m")  # worded at send time, mentions included
             for row in rows:
                 await uow.deliveries.add(
-                    row.key, "reminder", row.due, dest, PAYLOAD, row.member_id, live_id
+                    row.key, "reminder", row.due, dest, worded, row.member_id, live_id
                 )
 
         await store.run(work)
@@ -421,8 +422,8 @@ async def in_thread(store: Store, live_id: int, ids: list[int], args: Any) -> No
         "(Discord's default; DMs only for members who opted in)"
     )
     print(
-        f"    {len(posted)} messages for {len(rows)} members (about {-(-len(rows) // 90)} "
-        f"batches of 90 mentions), {len(mentioned)} members mentioned (must be {len(rows)})"
+        f"    {len(posted)} messages for {len(rows)} members (about {-(-len(rows) // 75)} "
+        f"batches of 75 mentions), {len(mentioned)} members mentioned (must be {len(rows)})"
     )
     print(
         f"    all sent in {elapsed:.1f} s; the channel's 5 messages per 5 s allow "
