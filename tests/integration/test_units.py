@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core.ports import UnitOfWork
-from bot.domain.model import LiveStatus, QuestionStatus, UserRef
+from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus, SpaceRole, UserRef
 from bot.storage.database import SqlStore, open_store
 from bot.storage.threaded import ThreadedSqliteStore
 from tests.integration.conftest import NOW, a_community, a_live, a_member
@@ -140,3 +141,31 @@ async def test_units_that_queue_together_share_a_commit_and_fail_alone(db_path: 
             assert await uow.members.by_ref(UserRef("telegram", "id-cid")) is None
     finally:
         await store.close()
+
+
+async def test_the_hot_statements_answer_as_sqlalchemy_does(store: SqlStore) -> None:
+    """A sign-up's statements run on the driver directly in the threaded store (`_fast.py`):
+    what they give back is the same, to the types, as through SQLAlchemy (the async store)."""
+    async with store.unit() as uow:
+        community = await a_community(uow)
+        space = await uow.communities.attach_space(
+            community.id, "telegram", "-1001", SpaceRole.ANNOUNCE, "Makers"
+        )
+
+    async def work(uow: UnitOfWork) -> tuple[Any, ...]:
+        member = await uow.members.upsert(UserRef("telegram", "7"), "Ann", None, "fr", NOW, False)
+        place = await uow.communities.place("telegram", "-1001", member.id)
+        assert place is not None
+        await uow.communities.add_membership(community.id, member.id, NOW)
+        again = await uow.communities.place("telegram", "-1001", member.id)
+        live = await a_live(uow, community, member)
+        status = await uow.signups.join(live.id, member.id, 10, NOW)
+        return member, place, again, await uow.lives.get(live.id), live, status
+
+    member, place, again, read, live, status = await store.run(work)
+    assert member.dm_unreachable is True and member.dms is None
+    assert place.space == space and place.community == community
+    assert place.granted_host is False and place.member is False and again.member is True
+    assert place.community.premoderation is False
+    assert read == live and read.starts_at.tzinfo is UTC
+    assert status is SignupStatus.CONFIRMED
