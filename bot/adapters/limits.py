@@ -109,8 +109,8 @@ DISCORD = LimitProfile(
 """50 requests/s global; 5 per 5 s per channel is the message route's usual bucket (discord.py
 also honours the real per-route buckets it reads from the response headers). A margin of 5 %:
 with 1 %, a busy event loop (presses answered during a DM fan-out) let requests granted ~20 ms
-apart reach the server closer together, 51-56 in one second, and discord.py then sleeps out a
-global 429 (at least a second) for everything; each 429 also counts toward Discord's ban."""
+apart reach the server closer together, 51-56 in one second. Not every 429 is gone: discord.py
+retries a refused DM opening on its own, after its own global pause, outside this limiter."""
 
 
 @dataclass(frozen=True)
