@@ -37,6 +37,11 @@ Figures on the 2-core dev machine (Nov 2026; rate as a share of Telegram's 30/s)
                                   96 ms; (b) p50 2079, p99 3492 ms, 0 429s (one run)
   --via discord --members 500 --latency 0:  (a) 25.00/s = 0.500, 504 429s (all but 27 on DM
                                   opens), 0/0; (b) p50 243, p99 467 ms, 0 429s (one run)
+  After issue 12 (2026-12-02), --via discord --members 2000 --latency 0: (a) 2000 first DMs in
+                                  85.4 s, 0.94 of the 80 s bound, but 260 429s (248 DM openings
+                                  retried by discord.py itself); (c) the thread: 36 messages, 2000
+                                  mentioned, 37.6 s (36 messages need 31 s), 0 429s; 27 messages
+                                  would do: the outbox's chunks of 60 due rows cut batches of 75.
   Discord reaches half its limit at best: every reminder is two requests (DM open, post) and
   the limiter gates only the post. At 50 ms latency discord.py runs the DM opens one at a time
   (one route bucket; it keeps a bucket's limit at 1 until headers say more, and the fake sends
