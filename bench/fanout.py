@@ -5,6 +5,9 @@
     twice or never, longest event-loop stall.
 (b) steady: reminders arriving under the limit (20 due at each whole second for 15 s, inserted
     ahead), the outbox woken every 100 ms: lateness (send time minus due time).
+(c) `--via discord` only: the same members' reminders in the live's thread (Discord's default),
+    mention batches; messages posted against the channel's 5 per 5 s. (a) is then the DM path
+    (members who opted in): against its bound, two requests per first DM at 50 requests/s.
 
 Two targets, both counting strict sliding windows and answering 429 past them:
 - `--via fake` (default): `tests/fakes/limited.py`, an in-process `ChatPlatform`, no HTTP.
@@ -34,6 +37,11 @@ Figures on the 2-core dev machine (Nov 2026; rate as a share of Telegram's 30/s)
                                   96 ms; (b) p50 2079, p99 3492 ms, 0 429s (one run)
   --via discord --members 500 --latency 0:  (a) 25.00/s = 0.500, 504 429s (all but 27 on DM
                                   opens), 0/0; (b) p50 243, p99 467 ms, 0 429s (one run)
+  After issue 12 (2026-12-02), --via discord --members 2000 --latency 0: (a) 2000 first DMs in
+                                  85.4 s, 0.94 of the 80 s bound, but 260 429s (248 DM openings
+                                  retried by discord.py itself); (c) the thread: 36 messages, 2000
+                                  mentioned, 37.6 s (36 messages need 31 s), 0 429s; 27 messages
+                                  would do: the outbox's chunks of 60 due rows cut batches of 75.
   Discord reaches half its limit at best: every reminder is two requests (DM open, post) and
   the limiter gates only the post. At 50 ms latency discord.py runs the DM opens one at a time
   (one route bucket; it keeps a bucket's limit at 1 until headers say more, and the fake sends
@@ -48,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import tempfile
 import time
@@ -62,7 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.measure import Clock, StallMonitor, pct
 from bot.adapters.limits import DISCORD, TELEGRAM, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
-from bot.core.delivery.payloads import dump_message
+from bot.core.delivery.payloads import dump_message, recipe
 from bot.core.messages import Destination, OutMessage, Raw, Text
 from bot.core.ports import ChatPlatform, Store, UnitOfWork
 from bot.domain.model import LiveStatus, UserRef
@@ -360,8 +369,71 @@ async def fanout(store: Store, live_id: int, ids: list[int], args: Any) -> None:
         f"rate {rate:.2f}/s = {rate / limit:.3f} of the limit  (aim >= 0.95)"
     )
     print(f"    429s received {too_many} {reasons} (aim 0); 5xx injected {failed}")
+    if args.via == "discord":
+        floor = 2 * len(rows) / limit
+        print(
+            f"    a first DM is two requests (open the DM channel, post): {len(rows)} need "
+            f"at least {floor:.0f} s at {limit:.0f} requests/s; took {elapsed:.1f} s "
+            f"({floor / elapsed if elapsed else 0:.2f} of the bound)"
+        )
     print(f"    duplicates {duplicates}, losses {lost}  (must be 0, 0)")
     print(f"    limiter: {limited.stats()}")
+    print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
+
+
+THREAD_GUILD, THREAD_CHANNEL, THREAD = 900, 901, 902
+
+
+async def in_thread(store: Store, live_id: int, ids: list[int], args: Any) -> None:
+    """(c) Discord's default: the same reminders in the live's thread, mentioning the members
+    (up to 90 a ledger batch; discord.py posts a batch in as many messages as 2,000 characters
+    need). Bound: a channel takes 5 messages in any 5 s, so N messages need N - 5 seconds."""
+    now = datetime.now(UTC)
+    rows = [
+        Row(f"reminder:live={live_id}:member={m}:offset=15m:thread", now, m, THREAD) for m in ids
+    ]
+    async with OverDiscord([], args, seed=3) as target:
+        fake = target.fake
+        fake.add_guild(THREAD_GUILD, "Bench", owner_id=1, locale="fr")
+        fake.add_channel(THREAD_GUILD, THREAD_CHANNEL, "annonces")
+        fake.add_channel(THREAD_GUILD, THREAD, "live", kind=11)
+        thread = fake.world.channels[THREAD]  # the announcement's thread, opened by the bot
+        thread.parent_id, thread.owner_id = THREAD_CHANNEL, fake.world.bot_id
+        fake.set_bot_permissions(THREAD_GUILD, 1 << 10 | 1 << 11 | 1 << 38)  # view, send, threads
+        limited = RateLimitedPlatform(target.platform, DISCORD)
+        outbox = Outbox(store, Clock(), {"discord": limited}, concurrency=args.concurrency)
+
+        async def work(uow: UnitOfWork) -> None:
+            dest = Destination("discord", str(THREAD_CHANNEL), False, thread_id=str(THREAD))
+            worded = recipe("reminder", offset="15m")  # worded at send time, mentions included
+            for row in rows:
+                await uow.deliveries.add(
+                    row.key, "reminder", row.due, dest, worded, row.member_id, live_id
+                )
+
+        await store.run(work)
+        with StallMonitor() as stall:
+            start = time.monotonic()
+            while await owed(store):
+                if not await outbox.flush():
+                    await asyncio.sleep(0.1)
+            elapsed = time.monotonic() - start
+        posted = fake.messages(THREAD)
+        mentioned = {tag for m in posted for tag in re.findall(r"<@(\d+)>", m["content"] or "")}
+        too_many = fake.too_many
+    bound = max(0, len(posted) - 5)
+    print(
+        f"(c) in the live's thread via discord: {len(rows)} reminders due now for one live "
+        "(Discord's default; DMs only for members who opted in)"
+    )
+    print(
+        f"    {len(posted)} messages for {len(rows)} members (about {-(-len(rows) // 75)} "
+        f"batches of 75 mentions), {len(mentioned)} members mentioned (must be {len(rows)})"
+    )
+    print(
+        f"    all sent in {elapsed:.1f} s; the channel's 5 messages per 5 s allow "
+        f"{len(posted)} in {bound} s at best; 429s {too_many} (aim 0)"
+    )
     print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
 
 
@@ -439,6 +511,8 @@ async def main() -> None:
         store = await open_store(f"sqlite:///{Path(tmp) / 'fanout.sqlite3'}")
         live_id, ids = await prepare(store, members + steady_members, platform_of(args))
         await fanout(store, live_id, ids[:members], args)
+        if args.via == "discord":
+            await in_thread(store, live_id, ids[:members], args)
         await steady(store, live_id, ids[members:], args)
         await store.close()
     fail = f" --fail-rate {args.fail_rate}" if args.via == "fake" else ""

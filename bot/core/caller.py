@@ -24,7 +24,7 @@ async def seen(uow: UnitOfWork, req: Request, now: datetime) -> tuple[Member, Pl
     place = None
     if req.space is not None:
         place = await uow.communities.place(req.space.platform, req.space.id, member.id)
-    if place is not None:
+    if place is not None and not place.member:  # a known member is not written again
         await uow.communities.add_membership(place.community.id, member.id, now)
     return member, place
 

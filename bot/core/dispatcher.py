@@ -114,8 +114,8 @@ class Core:
             log.info("inbox item %s was handled already: not acting twice", req.receipt)
             return Reply(())
         except Refusal as said_no:
-            await self._remember(req)
-            return Reply((OutMessage(said_no.text),), ok=False)
+            reachable = await self._remember(req)
+            return Reply((OutMessage(said_no.text),), ok=False, reachable=reachable)
         except Exception:
             log.exception("command %s failed", req.command)
             return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
@@ -133,7 +133,7 @@ class Core:
         if req.receipt is not None and not await uow.inbox.done(req.receipt, self.clock.now()):
             raise _AlreadyHandled
         ctx = await caller.context(uow, req, self.clock, self.config)
-        reply = await self._run(ctx)
+        reply = replace(await self._run(ctx), reachable=not ctx.member.dm_unreachable)
         now = self.clock.now()
         if req.answer_by is not None and req.receipt is not None and reply.messages:
             await owe_late_answer(uow, req, reply, ctx.locale, ctx.member.id, req.answer_by)
@@ -239,19 +239,22 @@ class Core:
             ctx.refuse("error.forbidden", command=CommandRef(spec.name))
         return await handler(ctx)
 
-    async def _remember(self, req: Request) -> None:
+    async def _remember(self, req: Request) -> bool | None:
         """A refusal rolls the command back, but not the fact that the bot has seen this person
         (else `/host bob` right after bob's refused command would not know bob), nor that the
-        inbox item was handled (a refusal changed nothing, so answering it again is harmless)."""
+        inbox item was handled (a refusal changed nothing, so answering it again is harmless).
+        Returns whether a private message reaches them (None if that could not be read)."""
         try:
-            await self.store.run(lambda uow: self._seen_refused(uow, req))
+            return await self.store.run(lambda uow: self._seen_refused(uow, req))
         except Exception:
             log.exception("could not record %s after a refusal", req.actor)
+            return None
 
-    async def _seen_refused(self, uow: UnitOfWork, req: Request) -> None:
-        await caller.seen(uow, req, self.clock.now())
+    async def _seen_refused(self, uow: UnitOfWork, req: Request) -> bool:
+        member, _ = await caller.seen(uow, req, self.clock.now())
         if req.receipt is not None:
             await uow.inbox.done(req.receipt, self.clock.now())
+        return not member.dm_unreachable
 
     async def settle(self, answered: Sequence[int], handled: Sequence[int]) -> None:
         """In one transaction: presses the platform took an answer for in time (the private
@@ -265,7 +268,9 @@ class Core:
             for receipt in handled:
                 await uow.inbox.done(receipt, now)
 
-        await self.store.run(work)
+        # First in line: under a burst, a press answered but not yet marked is told twice if
+        # the process dies; this small unit must not wait behind the presses queued after it.
+        await self.store.run(work, first=True)
 
 
 class _AlreadyHandled(Exception):

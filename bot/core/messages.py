@@ -99,12 +99,16 @@ class Request:
 class Reply:
     """The answer to the person who acted; `public` answers are shown to the whole chat;
     `in_place` answers replace the message whose button was pressed, where the platform can
-    (a settings toggle updates the settings shown, rather than stacking a new copy)."""
+    (a settings toggle updates the settings shown, rather than stacking a new copy).
+    `reachable`: whether a private message to the person who acted is known to arrive, read in
+    the command's own unit of work (None: not looked up), so that an adapter answering a press
+    need not ask the database again first."""
 
     messages: tuple[OutMessage, ...]
     public: bool = False
     ok: bool = True
     in_place: bool = False
+    reachable: bool | None = None
 
     @property
     def text(self) -> Text:

@@ -97,11 +97,13 @@ T = TypeVar("T")
 
 
 class Store(Protocol):
-    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
         """Runs `work` in one transaction: committed when it returns, rolled back if it raises.
 
         `work` must await nothing but the repositories: a store may drive it whole in its
-        database thread (SQLite) instead of on the event loop.
+        database thread (SQLite) instead of on the event loop. `first`: ahead of the units
+        already waiting, for the few that everything else waits for (storing what a platform
+        delivered, before it delivers more).
         """
         ...
 

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.util.typing import TupleAny, Unpack
 
+from bot.storage._fast import plan_of
+
 
 class Db(Protocol):
     @property
@@ -55,7 +57,8 @@ class AsyncDb(_Scalar):
 
 
 class ThreadDb(_Scalar):
-    """Used only from the database thread: executes synchronously, never suspends."""
+    """Used only from the database thread: executes synchronously, never suspends. The hot
+    statements (`_fast.hot`) go to the driver directly."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -67,6 +70,11 @@ class ThreadDb(_Scalar):
     async def execute(
         self, statement: Executable, parameters: Any = None
     ) -> CursorResult[Unpack[TupleAny]]:
+        plan = plan_of(statement)
+        if plan is not None:
+            result = plan.run(self._conn, parameters)
+            if result is not None:
+                return result  # type: ignore[return-value]  # the part of a result we use
         return self._conn.execute(statement, parameters)
 
 

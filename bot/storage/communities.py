@@ -77,7 +77,12 @@ class SqlCommunityRepo:
         row = (await self._conn.execute(PLACE, params)).first()
         if row is None:
             return None
-        return Place(space_from_row(row), community_from_row(row, "c_"), bool(row.granted_host))
+        return Place(
+            space_from_row(row),
+            community_from_row(row, "c_"),
+            bool(row.granted_host),
+            bool(row.is_member),
+        )
 
     async def attach_space(
         self, community_id: int, platform: str, external_id: str, role: SpaceRole, title: str

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.sql import Executable
 
 from bot.domain.model import Community, Space, SpaceRole
+from bot.storage._fast import hot
 from bot.storage._sql import AnyRow, csv_tuple, insert_for
 from bot.storage.tables import UTCDateTime, communities, host_grants, memberships, spaces
 
@@ -93,7 +94,7 @@ GRANTED = select(
 )
 
 
-PLACE = (
+PLACE = hot(
     select(
         *SPACE,
         *(c.label(f"c_{c.name}") for c in COMMUNITY),  # c_: no clash with spaces' columns
@@ -103,6 +104,12 @@ PLACE = (
             host_grants.c.member_id == bindparam("member"),
         )
         .label("granted_host"),
+        exists()
+        .where(
+            memberships.c.community_id == spaces.c.community_id,
+            memberships.c.member_id == bindparam("member"),
+        )
+        .label("is_member"),
     )
     .join(communities, communities.c.id == spaces.c.community_id)
     .where(
@@ -115,7 +122,7 @@ PLACE = (
 
 @cache
 def membership_statement(dialect: str) -> Executable:
-    return (
+    return hot(
         insert_for(dialect, memberships)
         .values(
             community_id=bindparam("community"),

@@ -49,7 +49,8 @@ class AsyncEngineStore:
         self._kept: AsyncConnection | None = None
         self._holder: asyncio.Task[Any] | None = None
 
-    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
+        """`first` changes nothing here: units take the lock in the order they ask."""
         async with self.unit() as uow:
             return await work(uow)
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, case, update
+from sqlalchemy import JSON, bindparam, case, or_, update
 from sqlalchemy.sql import Executable
 
 from bot.core.delivery.ledger import Delivery
 from bot.core.delivery.vocabulary import CORE_PLATFORM, URGENT, Kind
 from bot.core.messages import Destination
+from bot.storage._fast import hot
 from bot.storage._sql import AnyRow, insert_for
 from bot.storage.tables import UTCDateTime, deliveries
 
@@ -80,17 +81,21 @@ def insert_statement(dialect: str, revive: bool) -> Executable:
         }
     )
     if not revive:
-        return stmt.on_conflict_do_nothing(index_elements=[deliveries.c.key]).returning(
-            deliveries.c.id
+        return hot(
+            stmt.on_conflict_do_nothing(index_elements=[deliveries.c.key]).returning(
+                deliveries.c.id
+            )
         )
     revived: dict[str, Any] = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
     revived |= {"status": PENDING, "attempts": 0, "reason": None}
     revived["next_attempt_at"] = stmt.excluded["due_at"]
-    return stmt.on_conflict_do_update(
-        index_elements=[deliveries.c.key],
-        set_=revived,
-        where=deliveries.c.status.in_((PENDING, EXPIRED)),
-    ).returning(deliveries.c.id)
+    return hot(
+        stmt.on_conflict_do_update(
+            index_elements=[deliveries.c.key],
+            set_=revived,
+            where=or_(deliveries.c.status == PENDING, deliveries.c.status == EXPIRED),
+        ).returning(deliveries.c.id)
+    )
 
 
 def row_values(
@@ -119,7 +124,7 @@ def row_values(
 
 URGENT_FIRST = case((deliveries.c.kind.in_([kind.value for kind in URGENT]), 0), else_=1)
 
-EXPIRE_KEY = (
+EXPIRE_KEY = hot(
     update(deliveries)
     .where(deliveries.c.key == bindparam("row_key"), deliveries.c.status == PENDING)
     .values(status=EXPIRED, reason=bindparam("why"), updated_at=bindparam("now", type_=UTCDateTime))
@@ -148,17 +153,19 @@ def refresh_statement(dialect: str) -> Executable:
         }
     )
     sending = deliveries.c.status == SENDING
-    return stmt.on_conflict_do_update(
-        index_elements=[deliveries.c.key],
-        set_={
-            "status": case((sending, SENDING), else_=PENDING),
-            "next_attempt_at": case(
-                (sending, deliveries.c.next_attempt_at), else_=stmt.excluded.due_at
-            ),
-            "reason": case((sending, AGAIN), else_=None),
-            "attempts": 0,
-        },
-        where=deliveries.c.status != PENDING,
+    return hot(
+        stmt.on_conflict_do_update(
+            index_elements=[deliveries.c.key],
+            set_={
+                "status": case((sending, SENDING), else_=PENDING),
+                "next_attempt_at": case(
+                    (sending, deliveries.c.next_attempt_at), else_=stmt.excluded.due_at
+                ),
+                "reason": case((sending, AGAIN), else_=None),
+                "attempts": 0,
+            },
+            where=deliveries.c.status != PENDING,
+        )
     )
 
 

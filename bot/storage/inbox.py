@@ -9,10 +9,11 @@ from sqlalchemy import bindparam, delete, select, update
 
 from bot.core.inbox import InboxItem
 from bot.storage._db import Db
+from bot.storage._fast import hot
 from bot.storage._sql import upsert
 from bot.storage.tables import UTCDateTime, inbox
 
-_DONE = (
+_DONE = hot(
     update(inbox)
     .where(inbox.c.id == bindparam("item_id"), inbox.c.handled_at.is_(None))
     .values(handled_at=bindparam("now", type_=UTCDateTime))

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, bindparam, func, insert, literal, select, 
 
 from bot.domain.model import Live, LiveStatus
 from bot.storage._db import Db
+from bot.storage._fast import hot
 from bot.storage._sql import AnyRow, checked_values, csv_tuple, upsert
 from bot.storage.tables import UTCDateTime, live_hosts, lives
 
@@ -87,7 +88,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-_LIVE_BY_ID = select(*LIVE_COLUMNS).where(lives.c.id == bindparam("id"))  # built once: hot path
+_LIVE_BY_ID = hot(select(*LIVE_COLUMNS).where(lives.c.id == bindparam("id")))  # hot path
 
 
 class SqlLiveRepo:

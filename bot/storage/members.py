@@ -12,6 +12,7 @@ from sqlalchemy.sql import Executable
 
 from bot.domain.model import Member, UserRef
 from bot.storage._db import Db
+from bot.storage._fast import hot
 from bot.storage._sql import AnyRow, checked_values, from_csv, insert_for, to_csv
 from bot.storage.tables import UTCDateTime, members
 
@@ -59,7 +60,7 @@ def member_from_row(row: AnyRow) -> Member:
     )
 
 
-_BY_ID = select(*_MEMBER).where(members.c.id == bindparam("id"))
+_BY_ID = hot(select(*_MEMBER).where(members.c.id == bindparam("id")))
 
 
 @cache
@@ -74,18 +75,20 @@ def _upsert_statement(dialect: str) -> Executable:
         dm_unreachable=bindparam("unreachable", type_=Boolean),
         created_at=bindparam("created_at", type_=UTCDateTime),
     )
-    return stmt.on_conflict_do_update(
-        index_elements=[members.c.platform, members.c.external_id],
-        set_={
-            "display_name": stmt.excluded.display_name,
-            "username": stmt.excluded.username,
-            "locale_hint": func.coalesce(stmt.excluded.locale_hint, members.c.locale_hint),
-            # A private message from them proves the bot may write to them again (Telegram).
-            "dm_unreachable": case(
-                (bindparam("opened", type_=Boolean), False), else_=members.c.dm_unreachable
-            ),
-        },
-    ).returning(*_MEMBER)
+    return hot(
+        stmt.on_conflict_do_update(
+            index_elements=[members.c.platform, members.c.external_id],
+            set_={
+                "display_name": stmt.excluded.display_name,
+                "username": stmt.excluded.username,
+                "locale_hint": func.coalesce(stmt.excluded.locale_hint, members.c.locale_hint),
+                # A private message from them proves the bot may write to them again (Telegram).
+                "dm_unreachable": case(
+                    (bindparam("opened", type_=Boolean), False), else_=members.c.dm_unreachable
+                ),
+            },
+        ).returning(*_MEMBER)
+    )
 
 
 class SqlMemberRepo:

@@ -12,6 +12,7 @@ from sqlalchemy import Executable, Integer, bindparam, case, func, literal, sele
 
 from bot.domain.model import Live, LiveStatus, SeatCount, SignUp, SignupStatus
 from bot.storage._db import Db
+from bot.storage._fast import hot
 from bot.storage._sql import AnyRow, insert_for, upsert
 from bot.storage.lives import LIVE_COLUMNS, live_from_row, not_ended
 from bot.storage.tables import UTCDateTime, lives, ratings, signups
@@ -72,7 +73,7 @@ def _join_statement(dialect: str, limited: bool) -> Executable:
         set_={"status": stmt.excluded.status, "queued_at": stmt.excluded.queued_at},
         where=signups.c.status == CANCELLED,
     )
-    return stmt.returning(signups.c.status)
+    return hot(stmt.returning(signups.c.status))
 
 
 class SqlSignupRepo:

@@ -80,6 +80,9 @@ class FakeDiscord:
         self.threads: dict[int, dict[str, Any]] = {}
         self.dms: dict[int, list[dict[str, Any]]] = {}
         self.interactions: dict[str, InteractionRec] = {}
+        # Called with each interaction as its first response arrives (tests and benchmarks
+        # look at the bot's database at that moment).
+        self.on_response: Callable[[InteractionRec], None] | None = None
         self.failures: list[Failure] = []
         self.latency = 0.0
         self.request_count = 0

@@ -862,6 +862,8 @@ class Rest:
         elif kind == 9:
             validate_modal(data)
         rec.response = Response(kind, data, elapsed, bool(flags & EPHEMERAL))
+        if fake.on_response is not None:
+            fake.on_response(rec)
         if req.query.get("with_response", "").lower() not in ("true", "1"):
             return Reply(204)
         # The shape InteractionCallbackResponse._update reads in discord.py 2.7.

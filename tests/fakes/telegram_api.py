@@ -166,6 +166,7 @@ class _Poll:
 @dataclass
 class _CallbackQuery:
     created: float
+    user_id: int = 0
     answered: bool = False
 
 
@@ -253,6 +254,9 @@ class FakeTelegram:
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._failures: list[_Failure] = []
         self._latency = 0.0
+        # Called with each answer the moment the server takes it (tests look at the bot's
+        # database then: what was committed before the member saw the answer).
+        self.on_answer: Callable[[dict[str, Any]], None] | None = None
         self._windows = _SendWindows(time_scale)
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, Handler]] = {
@@ -414,7 +418,7 @@ class FakeTelegram:
         chat = self._chats.get(chat_id) or self._group(chat_id)
         stored = self._stored(chat, message_id)
         query_id = f"{self.bot_id}{next(self._callback_ids):09d}"
-        self._callbacks[query_id] = _CallbackQuery(created=time.monotonic())
+        self._callbacks[query_id] = _CallbackQuery(created=time.monotonic(), user_id=user_id)
         query = {
             "id": query_id,
             "from": user,
@@ -514,6 +518,10 @@ class FakeTelegram:
             for number, stored in chat.messages.items()
             if stored.by_bot and stored.file is not None
         ]
+
+    def query_user(self, query_id: str) -> int:
+        """Who pressed: the user of that callback query."""
+        return self._callbacks[query_id].user_id
 
     def answers(self) -> list[dict[str, Any]]:
         return [dict(answer) for answer in self._answers]
@@ -882,14 +890,15 @@ class FakeTelegram:
         if url is not None:
             self._check_answer_url(str(url))
         query.answered = True
-        self._answers.append(
-            {
-                "callback_query_id": query_id,
-                "text": text,
-                "show_alert": bool(p.get("show_alert", False)),
-                "url": url,
-            }
-        )
+        answer = {
+            "callback_query_id": query_id,
+            "text": text,
+            "show_alert": bool(p.get("show_alert", False)),
+            "url": url,
+        }
+        self._answers.append(answer)
+        if self.on_answer is not None:
+            self.on_answer(answer)
         return True
 
     def _check_answer_url(self, url: str) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.model import LiveStatus, QuestionStatus, UserRef
-from bot.storage.database import SqlStore
+from bot.core.ports import UnitOfWork
+from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus, SpaceRole, UserRef
+from bot.storage.database import SqlStore, open_store
+from bot.storage.threaded import ThreadedSqliteStore
 from tests.integration.conftest import NOW, a_community, a_live, a_member
 
 
@@ -98,3 +102,70 @@ async def test_a_unit_opened_inside_another_fails_fast_instead_of_hanging(store:
                 pass
     async with store.unit() as uow:  # the store is still usable
         assert await uow.communities.get(1) is None
+
+
+async def test_units_that_queue_together_share_a_commit_and_fail_alone(db_path: Path) -> None:
+    """Group commit (the threaded SQLite store): units that queued while the database thread was
+    busy run in one transaction, each in its own savepoint; the one that raises is rolled back
+    alone, the others land, and each caller hears only of its own unit."""
+    store = await open_store(f"sqlite:///{db_path}")
+    assert isinstance(store, ThreadedSqliteStore)
+    try:
+
+        async def joins(name: str, fail: bool = False) -> str:
+            async def work(uow: UnitOfWork) -> str:
+                await a_member(uow, name)
+                if fail:
+                    raise Boom(name)
+                return name
+
+            return await store.run(work)
+
+        async with store.unit() as uow:  # holds the database thread while the others queue
+            await a_community(uow)
+            queued = [
+                asyncio.create_task(joins(name, fail=name == "cid"))
+                for name in ("ann", "bob", "cid", "dan", "eve")
+            ]
+            await asyncio.sleep(0.05)
+            assert not any(task.done() for task in queued)  # nothing answered before its commit
+        units, commits = store.units, store.commits
+        results = await asyncio.gather(*queued, return_exceptions=True)
+
+        assert results[:2] == ["ann", "bob"] and results[3:] == ["dan", "eve"]
+        assert isinstance(results[2], Boom)
+        assert (store.units, store.commits) == (units + 5, commits + 1)  # one shared commit
+        async with store.unit() as uow:
+            for name in ("ann", "bob", "dan", "eve"):
+                assert await uow.members.by_ref(UserRef("telegram", f"id-{name}")) is not None
+            assert await uow.members.by_ref(UserRef("telegram", "id-cid")) is None
+    finally:
+        await store.close()
+
+
+async def test_the_hot_statements_answer_as_sqlalchemy_does(store: SqlStore) -> None:
+    """A sign-up's statements run on the driver directly in the threaded store (`_fast.py`):
+    what they give back is the same, to the types, as through SQLAlchemy (the async store)."""
+    async with store.unit() as uow:
+        community = await a_community(uow)
+        space = await uow.communities.attach_space(
+            community.id, "telegram", "-1001", SpaceRole.ANNOUNCE, "Makers"
+        )
+
+    async def work(uow: UnitOfWork) -> tuple[Any, ...]:
+        member = await uow.members.upsert(UserRef("telegram", "7"), "Ann", None, "fr", NOW, False)
+        place = await uow.communities.place("telegram", "-1001", member.id)
+        assert place is not None
+        await uow.communities.add_membership(community.id, member.id, NOW)
+        again = await uow.communities.place("telegram", "-1001", member.id)
+        live = await a_live(uow, community, member)
+        status = await uow.signups.join(live.id, member.id, 10, NOW)
+        return member, place, again, await uow.lives.get(live.id), live, status
+
+    member, place, again, read, live, status = await store.run(work)
+    assert member.dm_unreachable is True and member.dms is None
+    assert place.space == space and place.community == community
+    assert place.granted_host is False and place.member is False and again.member is True
+    assert place.community.premoderation is False
+    assert read == live and read.starts_at.tzinfo is UTC
+    assert status is SignupStatus.CONFIRMED

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -33,6 +34,7 @@ from bot.domain.model import Role, SpaceRef, UserRef
 from bot.domain.policy import ROLE_BLIND
 
 log = logging.getLogger(__name__)
+Follow = Callable[[], Awaitable[None]]  # what follows a press's answer (a message to send)
 ANSWERABLE = timedelta(seconds=14)  # Telegram refuses callback answers after about 15 s
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?=\s|$)")
 
@@ -192,7 +194,10 @@ class TelegramAdapter:
             if not owed and await self.answers.can_write(req.actor):
                 await self.answers.privately(req.actor, _late(reply), key=f"reply:{item.id}")
             return
-        if await self._answer_press(query, req, reply, action, in_group, item) and owed:
+        answered, then = await self._answer_press(query, req, reply, action, in_group, item)
+        if then is not None:
+            await then()  # the owed copy stays until this too is done (a crash may come first)
+        if answered and owed:
             self.receipts.answered(item.id)
 
     async def _answer_press(
@@ -203,30 +208,41 @@ class TelegramAdapter:
         action: codec.Action | None,
         in_group: bool,
         item: InboxItem,
-    ) -> bool:
-        """Answers in time; False when Telegram said the press is already too old."""
+    ) -> tuple[bool, Follow | None]:
+        """Answers the press at once: its answer never waits for the send limits that reminders
+        share (Telegram puts none on answerCallbackQuery). What is sent as a message (privately
+        or in the chat) is returned, to follow the answer. False when Telegram said the press
+        is already too old."""
         key = f"reply:{item.id}"
         if not in_group or reply.public:
-            if not await self.answers.toast(query.id):
-                return False
             where = req.space.id if req.space is not None and reply.public else req.actor.id
-            await self.answers.in_chat(where, reply, key=key)
-            return True
-        writable = await self.answers.can_write(req.actor)
+            if not await self.answers.toast(query.id):
+                return False, None
+            return True, lambda: self.answers.in_chat(where, reply, key=key)
+        # Read with the command itself; asked again only for a reply that did not say.
+        writable = reply.reachable
+        if writable is None:
+            writable = await self.answers.can_write(req.actor)
         live = action.args.get("live") if action is not None else None
         if action is not None and action.name == "join" and reply.ok and not writable and live:
             # Signed up; one tap on the link opens the private chat so reminders can come there.
-            return await self.answers.toast(
-                query.id, url=self.answers.link(codec.deep_link("join", int(live)))
-            )
+            link = self.answers.link(codec.deep_link("join", int(live)))
+            return await self.answers.toast(query.id, url=link), None
         if is_toast(reply):
-            return await self.answers.toast(query.id, reply.text)
-        if writable and await self.answers.privately(req.actor, reply, key=key):
-            return await self.answers.toast(
-                query.id, Text(reply.text.locale, "telegram.sent_private")
-            )
+            return await self.answers.toast(query.id, reply.text), None
+        if writable:
+            said = Text(reply.text.locale, "telegram.sent_private")
+            if not await self.answers.toast(query.id, said):
+                return False, None
+            return True, lambda: self._privately_or_note(req, reply, key)
         url = self.answers.link(codec.deep_link("live", int(live))) if live else None
-        return await self.answers.toast(query.id, reply.text, url=url)
+        return await self.answers.toast(query.id, reply.text, url=url), None
+
+    async def _privately_or_note(self, req: Request, reply: Reply, key: str) -> None:
+        """The private message announced by the answer; refused (the member blocked the bot
+        since), a short note in the group with the one-tap link tells them where to look."""
+        if not await self.answers.privately(req.actor, reply, key=key) and req.space is not None:
+            await self.answers.fleeting(req.space.id, reply.text.locale, key=key)
 
     async def _ask_from_group(
         self, query: CallbackQuery, req: Request, action: codec.Action, late: bool

@@ -28,8 +28,20 @@ FLEETING = 60.0  # seconds before a reply meant for one member disappears from t
 
 
 class Answers:
-    def __init__(self, bot: Bot, out: ChatPlatform, store: Store, username: str) -> None:
+    """`answering` answers presses (its own connections); everything else goes through `out`,
+    under the same limits as the reminders."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        out: ChatPlatform,
+        store: Store,
+        username: str,
+        *,
+        answering: Bot | None = None,
+    ) -> None:
         self.bot, self.out, self.store, self.username = bot, out, store, username
+        self.answering = answering or bot
         self._pending: set[asyncio.Task[None]] = set()
 
     def link(self, payload: str | None = None) -> str:
@@ -92,7 +104,7 @@ class Answers:
         """Answers a button press; False when it is too old to answer (after ~15 s)."""
         shown = plain(text)[:TOAST_MAX] if text is not None else None
         try:
-            await self.bot.answer_callback_query(
+            await self.answering.answer_callback_query(
                 query_id, text=shown, url=url, show_alert=bool(shown and len(shown) > SHORT_TOAST)
             )
         except BadRequest as error:

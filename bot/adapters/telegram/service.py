@@ -13,6 +13,7 @@ from bot.adapters.limits import TELEGRAM, LimitProfile, RateLimitedPlatform
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.answers import Answers
 from bot.adapters.telegram.commands import register
+from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.platform import TelegramPlatform
 from bot.adapters.telegram.receive import ALLOWED, Inbox, Poller, Receipts, WebhookServer
 from bot.adapters.telegram.roles import Roles
@@ -23,6 +24,8 @@ from bot.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
+SEND_POOL = 32  # connections for sends and edits (the outbox sends 8 at a time per platform)
+ANSWER_POOL = 16  # connections for answerCallbackQuery only
 
 
 class TelegramService:
@@ -33,18 +36,26 @@ class TelegramService:
         outbox: Outbox,
         *,
         poll_timeout: int = POLL_TIMEOUT,
-        lanes: int = 16,
         limits: LimitProfile = TELEGRAM,
     ) -> None:
         assert settings.token is not None
         self.settings = settings
         base = settings.api_base_url or "https://api.telegram.org/bot"
+        files = base.replace("/bot", "/file/bot", 1)
         self.bot = Bot(
             settings.token,
             base_url=base,
-            base_file_url=base.replace("/bot", "/file/bot", 1),
-            request=HTTPXRequest(connection_pool_size=64, pool_timeout=30.0),
+            base_file_url=files,
+            request=HTTPXRequest(connection_pool_size=SEND_POOL, pool_timeout=30.0),
             get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10.0),
+        )
+        # Presses are answered on connections of their own, never queued behind the sends of
+        # a fan-out for a free one, and through aiohttp: a fifth of httpx's CPU a call.
+        self.answering = Bot(
+            settings.token,
+            base_url=base,
+            base_file_url=files,
+            request=AiohttpRequest(connections=ANSWER_POOL),
         )
         store = core.store
 
@@ -58,7 +69,7 @@ class TelegramService:
         self.roles = Roles(self.bot, store)
         self.answers: Answers | None = None
         self.adapter: TelegramAdapter | None = None
-        self.inbox = Inbox(store, core.clock, self._handle, lanes=lanes)
+        self.inbox = Inbox(store, core.clock, self._handle)
         self.receipts = Receipts(core)
         self.poller: Poller | None = None
         self.webhook: WebhookServer | None = None
@@ -70,8 +81,11 @@ class TelegramService:
 
     async def start(self) -> None:
         await self.bot.initialize()  # getMe: the bot's username makes the one-tap links
+        await self.answering.initialize()
         username = self.bot.username
-        self.answers = Answers(self.bot, self.limited, self.core.store, username)
+        self.answers = Answers(
+            self.bot, self.limited, self.core.store, username, answering=self.answering
+        )
         self.receipts.start()
         self.adapter = TelegramAdapter(self.core, self.bot, self.answers, self.roles, self.receipts)
         await register(self.bot, self.core.config.language)
@@ -113,4 +127,5 @@ class TelegramService:
         await self.receipts.stop()
         if self.answers is not None:
             await self.answers.close()
+        await self.answering.shutdown()
         await self.bot.shutdown()

@@ -18,12 +18,14 @@ from bot.domain.model import (
 
 @dataclass(frozen=True)
 class Place:
-    """Where a command was typed: the space, its community, and whether the caller was granted
-    the host role there (fetched together: every command needs all three)."""
+    """Where a command was typed: the space, its community, whether the caller was granted the
+    host role there and is known as a member of it (fetched together: every command needs all
+    of them; a known member is not written again)."""
 
     space: Space
     community: Community
     granted_host: bool
+    member: bool = False
 
 
 class CommunityRepo(Protocol):

@@ -10,7 +10,7 @@ from bot.core.delivery.ledger import Delivery
 from bot.core.delivery.vocabulary import Kind
 from bot.domain.model import Live, LiveStatus
 
-MENTIONS_PER_MESSAGE = 90  # about what fits in Discord's 2,000 characters
+MENTIONS_PER_MESSAGE = 75  # with a reminder's words: one Discord message of 2,000 characters
 BEFORE_START = (Kind.REMINDER, Kind.SOON)
 
 
@@ -39,7 +39,7 @@ def stale(row: Delivery, live: Live | None, now: datetime) -> str | None:
 
 def mention_batches(reminders: list[Delivery]) -> list[list[Delivery]]:
     """Private reminders go one by one; those posted in a space for the same live and time
-    become one message mentioning everyone (at most 90 mentions a message)."""
+    become one message mentioning everyone (at most 75 mentions a message)."""
     singles = [[row] for row in reminders if row.dest.private]
     shared: dict[tuple[Any, ...], list[Delivery]] = defaultdict(list)
     for row in reminders:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.core import codec
@@ -19,7 +20,12 @@ async def host_names(uow: UnitOfWork, live_id: int) -> str:
 
 def when(locale: str, live: Live, tz: ZoneInfo) -> Raw:
     """The start in full words (`mardi 1 décembre 2026 à 18:30 (heure de Paris)`)."""
-    return Raw(format_when(live.starts_at, tz, locale))
+    return Raw(_in_words(live.starts_at, tz, locale))
+
+
+# Every sign-up's answer says when its live starts: under a crowd, the same few words each time
+# (babel took about a tenth of a sign-up's unit of work in the profile of bench/signup_burst.py).
+_in_words = lru_cache(maxsize=1024)(format_when)
 
 
 def seats(locale: str, live: Live, counts: SeatCount) -> Text:

@@ -8,6 +8,7 @@ import discord
 from bot.adapters.discord.render import LIMIT, ActionButton, parts, view
 from bot.adapters.discord.roles import facts
 from bot.adapters.text import split
+from bot.core.delivery.staleness import MENTIONS_PER_MESSAGE
 from bot.core.messages import Attachment, Button, OutMessage, Text
 from bot.domain.model import Role, Space, SpaceRole, UserRef
 
@@ -53,3 +54,13 @@ def test_a_file_goes_with_the_last_part_and_is_fresh_each_time() -> None:
     first, again = shown[-1].file(), shown[-1].file()
     assert first is not None and again is not None and first is not again
     assert (first.filename, first.fp.read()) == ("lives.csv", csv.content)
+
+
+def test_a_batch_of_reminder_mentions_fits_one_message() -> None:
+    """The ledger batches a thread's reminders so that each batch is one Discord message, even
+    with the newest (19-digit) ids and a long title: 2,000 members make 27 messages, not 46."""
+    title = "Initiation à la soudure à l’étain pour les grands débutants"  # 60 characters
+    when = "mardi 12 janvier 2027 à 18:30 (heure de Paris)"
+    text = Text("fr", "reminder.mention", {"id": 1234, "title": title, "when": when})
+    members = tuple(UserRef("discord", str(10**18 + n)) for n in range(MENTIONS_PER_MESSAGE))
+    assert len(parts(OutMessage(text, mentions=members))) == 1
