@@ -40,7 +40,6 @@ Run: python bench/discord_burst.py [--members 1000] [--seconds 10] [--fanout 200
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import sqlite3
@@ -54,7 +53,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fanout import Row, insert
-from bench.measure import StallMonitor, pct
+from bench.measure import StallMonitor, burst_arguments, pct, worst
 from bench.measure import rate as per_second
 from bot.adapters.discord import service
 from bot.adapters.limits import DISCORD
@@ -311,37 +310,8 @@ async def one_run(args: Any) -> dict[str, float]:
 COUNTS = ("answered after commit", "deferred", "missed", "429s")
 
 
-def worst(runs: list[dict[str, float]]) -> str:
-    lines = []
-    for name in runs[0]:
-        values = [run[name] for run in runs]
-        bad = min(values) if name == "answered after commit" else max(values)
-        if name in COUNTS:
-            shown, worst_shown = [f"{v:.0f}" for v in values], f"{bad:.0f}"
-        else:
-            shown, worst_shown = [f"{v * 1000:.0f}" for v in values], f"{bad * 1000:.0f} ms"
-        lines.append(f"    {name:<22} worst {worst_shown}  (runs: {', '.join(shown)})")
-    return "\n".join(lines)
-
-
 async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=1000, help="distinct members pressing")
-    parser.add_argument("--seconds", type=float, default=10.0, help="the presses spread over this")
-    parser.add_argument("--fanout", type=int, default=2000, help="DM reminders due at the burst")
-    parser.add_argument("--latency", type=float, default=0.0, help="the fake's answer delay, s")
-    parser.add_argument("--runs", type=int, default=5, help="whole runs; the worst is reported")
-    parser.add_argument(
-        "--small", action="store_true", help="300 presses in 3 s during a 300-member fan-out"
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="50 presses in 1 s, 100 reminders, once (CI)"
-    )
-    args = parser.parse_args()
-    if args.small:
-        args.members, args.seconds, args.fanout = 300, 3.0, 300
-    if args.quick:
-        args.members, args.seconds, args.fanout, args.runs = 50, 1.0, 100, 1
+    args = burst_arguments("DM reminders due at the burst")
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     # discord.py waits this long after READY for the servers: the fake sends them at once.
     service.GUILD_READY_TIMEOUT = 0.05
@@ -354,7 +324,7 @@ async def main() -> None:
         f"{args.fanout} DM reminders; aims: answer p99 < 100 ms, all {args.members} answered "
         "after their commit, 0 missed, 0 429s, stall < 100 ms)"
     )
-    print(worst(runs))
+    print(worst(runs, COUNTS))
     print(
         f"rerun: python bench/discord_burst.py --members {args.members} "
         f"--seconds {args.seconds:g} --fanout {args.fanout} --latency {args.latency} "

@@ -46,7 +46,6 @@ Run: python bench/telegram_burst.py [--members 1000] [--seconds 10] [--fanout 20
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
@@ -65,7 +64,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fanout import Row, insert
-from bench.measure import StallMonitor, pct
+from bench.measure import StallMonitor, burst_arguments, pct, worst
 from bench.measure import rate as per_second
 from bot.adapters.limits import TELEGRAM
 from bot.app import App, build
@@ -494,44 +493,11 @@ async def one_run(args: Any) -> dict[str, float]:
                 await app.stop()
 
 
-WORST_IS_LOWEST = ("answered after commit",)
-
-
-def worst(runs: list[dict[str, float]]) -> str:
-    lines = []
-    for name in runs[0]:
-        values = [run[name] for run in runs]
-        bad = min(values) if name in WORST_IS_LOWEST else max(values)
-        shown = [
-            f"{v * 1000:.0f}"
-            if name not in ("missed", "429s", "answered after commit")
-            else f"{v:.0f}"
-            for v in values
-        ]
-        unit = "" if name in ("missed", "429s", "answered after commit") else " ms"
-        worst_shown = f"{bad * 1000:.0f}" if unit else f"{bad:.0f}"
-        lines.append(f"    {name:<22} worst {worst_shown}{unit}  (runs: {', '.join(shown)})")
-    return "\n".join(lines)
+COUNTS = ("missed", "429s", "answered after commit")
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=1000, help="distinct members pressing")
-    parser.add_argument("--seconds", type=float, default=10.0, help="the presses spread over this")
-    parser.add_argument("--fanout", type=int, default=2000, help="reminders due at the burst")
-    parser.add_argument("--latency", type=float, default=0.0, help="the fake's answer delay, s")
-    parser.add_argument("--runs", type=int, default=5, help="whole runs; the worst is reported")
-    parser.add_argument(
-        "--small", action="store_true", help="300 presses in 3 s during a 300-member fan-out"
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="50 presses in 1 s, 100 reminders, once (CI)"
-    )
-    args = parser.parse_args()
-    if args.small:
-        args.members, args.seconds, args.fanout = 300, 3.0, 300
-    if args.quick:
-        args.members, args.seconds, args.fanout, args.runs = 50, 1.0, 100, 1
+    args = burst_arguments("reminders due at the burst")
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     runs = []
     for run in range(args.runs):
@@ -542,7 +508,7 @@ async def main() -> None:
         f"{args.fanout} reminders; aims: in the bot p99 < 100 ms, end to end p99 < 300 ms, "
         f"all {args.members} answered after their commit, 0 missed, 0 429s, stall < 100 ms)"
     )
-    print(worst(runs))
+    print(worst(runs, COUNTS))
     print(
         f"rerun: python bench/telegram_burst.py --members {args.members} "
         f"--seconds {args.seconds:g} --fanout {args.fanout} --latency {args.latency} "
