@@ -19,8 +19,9 @@ from bot.core.fields import FieldsError, parse_fields
 from bot.core.flood import FloodGate
 from bot.core.messages import CommandRef, OutMessage, Raw, Reply, Request, Text
 from bot.core.ports import Clock, Store, UnitOfWork
-from bot.core.registry import COMMANDS, FORM_CHECKS, HANDLERS, field_words, resolve
+from bot.core.registry import FORM_CHECKS, HANDLERS, field_words
 from bot.core.typos import not_an_answer, refuse_unknown
+from bot.domain.commands import COMMANDS, resolve
 from bot.domain.model import Role, UserRef
 from bot.domain.policy import may
 

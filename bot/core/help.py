@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.messages import CommandRef, Raw, Reply, Text
-from bot.core.registry import COMMANDS, handles, resolve, usage, word_for
+from bot.core.registry import handles, usage
+from bot.domain.commands import COMMANDS, resolve, word_for
 from bot.domain.model import Role
 from bot.domain.policy import effective_roles, shown_in_help
 

@@ -10,22 +10,17 @@ from typing import TypeVar
 from bot.core.context import Context
 from bot.core.field_words import field_word
 from bot.core.messages import Reply
-from bot.domain.commands import ALIASES, COMMANDS, Command, Source, resolve, word_for
+from bot.domain.commands import COMMANDS, Command, Source
 
 __all__ = [
-    "ALIASES",
-    "COMMANDS",
     "FORM_CHECKS",
     "HANDLERS",
-    "Command",
     "FormCheck",
     "Handler",
     "checks",
     "field_words",
     "handles",
-    "resolve",
     "usage",
-    "word_for",
 ]
 
 Handler = Callable[[Context], Awaitable[Reply]]

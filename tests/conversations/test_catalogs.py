@@ -15,9 +15,9 @@ from babel.messages.pofile import read_po
 from bot.core.conversation import GUIDED
 from bot.core.fields import FieldsErrorCode
 from bot.core.messages import Text
-from bot.core.registry import COMMANDS
 from bot.core.usecases import load_all
 from bot.domain.automod import REASONS
+from bot.domain.commands import COMMANDS
 from bot.domain.model import LiveStatus, Role, SpaceRole
 from bot.domain.series import Repeat
 from bot.i18n.catalog import LOCALES, catalog, plural_forms, render

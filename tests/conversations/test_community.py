@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.core.messages import Text
-from bot.core.registry import COMMANDS
 from bot.core.usecases import load_all
+from bot.domain.commands import COMMANDS
 from bot.domain.model import Community, SpaceRole
 from bot.domain.policy import shown_in_help
 from bot.i18n.catalog import render

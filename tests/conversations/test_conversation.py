@@ -227,8 +227,8 @@ async def test_the_form_speaks_the_members_language(community: Chat) -> None:
 
 
 def test_every_guided_field_is_a_field_of_its_command() -> None:
-    from bot.core.registry import COMMANDS
     from bot.core.usecases import load_all
+    from bot.domain.commands import COMMANDS
 
     load_all()
     for command, fields in GUIDED.items():

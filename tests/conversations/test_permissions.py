@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.registry import COMMANDS, word_for
 from bot.core.usecases import load_all
+from bot.domain.commands import COMMANDS, word_for
 from bot.domain.model import LiveStatus, Role, UserRef
 from bot.domain.policy import POLICY, effective_roles
 from tests.chat import ROLES, Chat, Persona

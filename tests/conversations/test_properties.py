@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core import codec
-from bot.core.registry import COMMANDS
 from bot.core.usecases import load_all
+from bot.domain.commands import COMMANDS
 from bot.domain.model import SpaceRole
 from tests.chat import ROLES, Chat, Said
 

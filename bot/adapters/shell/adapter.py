@@ -26,7 +26,7 @@ from bot.core.messages import (
     SendResult,
     Text,
 )
-from bot.core.registry import resolve
+from bot.domain.commands import resolve
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.i18n.catalog import render
 

@@ -29,7 +29,7 @@ from bot.core.community.spaces import (
 from bot.core.dispatcher import Core
 from bot.core.inbox import InboxItem
 from bot.core.messages import OutMessage, Reply, Request, Text
-from bot.core.registry import resolve
+from bot.domain.commands import resolve
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.domain.policy import ROLE_BLIND
 
