@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from bot.core.console.repositories import ConsoleSession, View
 from bot.domain.model import Role
@@ -83,5 +83,11 @@ class SqlConsoleRepo:
                 console_sessions.c.revoked_at.is_(None),
             )
             .values(revoked_at=now)
+        )
+        return result.rowcount
+
+    async def forget_expired(self, now: datetime) -> int:
+        result = await self._conn.execute(
+            delete(console_sessions).where(console_sessions.c.expires_at < now)
         )
         return result.rowcount

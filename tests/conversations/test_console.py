@@ -83,6 +83,29 @@ async def test_a_link_is_read_as_often_as_wanted_then_expires(web: Chat) -> None
     assert await check(web.store, web.clock, kept, 1, PAGE) == Denied("expired")
 
 
+async def test_ended_sessions_are_forgotten_and_their_links_still_say_expired(web: Chat) -> None:
+    mona = web.as_("mona", "moderator")
+    token = token_of(link_of(await mona.says("/console 1")))
+    opened = await check(web.store, web.clock, token, 1, PAGE)
+    assert isinstance(opened, Access)
+    kept = await page_token(web.store, web.clock, opened)
+    session_id = opened.session.id
+
+    async def stored() -> object:
+        return await web.store.run(lambda uow: uow.console.get(session_id))
+
+    web.clock.advance(hours=11)
+    fresh = token_of(link_of(await mona.says("/console 1")))
+    assert await stored() is not None  # still open: a new link forgets nothing that works
+    web.clock.advance(hours=2)
+    newer = token_of(link_of(await mona.says("/console 1")))
+    assert await stored() is None  # ended an hour ago: gone from the table
+    assert await check(web.store, web.clock, kept, 1, PAGE) == Denied("expired")
+    assert await check(web.store, web.clock, token, 1, PAGE) == Denied("expired")
+    assert await check(web.store, web.clock, fresh, 1, PAGE) == Denied("expired")
+    assert isinstance(await check(web.store, web.clock, newer, 1, PAGE), Access)
+
+
 async def test_forged_other_live_and_revoked_tokens_are_refused(web: Chat) -> None:
     said = await web.as_("hugo", "host").says('/schedule title="Tricot" when="demain 20h"')
     assert said.ok, said.text

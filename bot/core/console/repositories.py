@@ -47,3 +47,8 @@ class ConsoleRepo(Protocol):
     async def revoke_views(self, live_id: int, view: View, now: datetime) -> int:
         """Revokes every session of that view for the live (an overlay link replaced)."""
         ...
+
+    async def forget_expired(self, now: datetime) -> int:
+        """Deletes the sessions that ended before `now`; returns how many. Their tokens all
+        expired with them (no token outlives its session), so nothing changes for a reader."""
+        ...

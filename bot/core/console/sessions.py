@@ -41,6 +41,7 @@ async def console(ctx: Context) -> Reply:
     session = ConsoleSession(
         new_session_id(), view, ctx.member.id, live.id, roles, now, now + SESSION_TTL
     )
+    await ctx.uow.console.forget_expired(now)  # the table holds only what can still be used
     await ctx.uow.console.add(session)
     secret = await signing_key(ctx.uow, now)
     token = sign(secret, Claims(session.id, Kind.LINK, now + LINK_TTL))
@@ -93,12 +94,14 @@ async def check(
         claims = read(await signing_key(uow, now), token)
         if claims is None or claims.kind not in kinds:
             return Denied("forged")
+        if claims.expires <= now:  # before the session: an expired session may be forgotten
+            return Denied("expired")
         session = await uow.console.get(claims.session_id)
         if session is None:
             return Denied("forged")
         if session.revoked_at is not None:
             return Denied("revoked")
-        if claims.expires <= now or session.expires_at <= now:
+        if session.expires_at <= now:
             return Denied("expired")
         if session.live_id != live_id:
             return Denied("other_live")
@@ -139,6 +142,7 @@ async def new_overlay(store: Store, clock: Clock, access: Access) -> str:
 
     async def work(uow: UnitOfWork) -> str:
         await uow.console.revoke_views(live.id, View.OVERLAY, now)
+        await uow.console.forget_expired(now)
         await uow.console.add(session)
         return sign(await signing_key(uow, now), Claims(session.id, Kind.OVERLAY, expires))
 
