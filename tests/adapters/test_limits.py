@@ -129,10 +129,12 @@ async def test_transient_failures_pass_through_unchanged() -> None:
 
 async def test_idle_chats_are_forgotten() -> None:
     fake = StrictTelegram(time_scale=0.05)
-    limited = RateLimitedPlatform(fake, replace(TELEGRAM.scaled(0.05), idle_after=0.1))
+    # Forgotten after a second idle: long enough that thirty sends end before any is forgotten,
+    # even on a loaded machine (0.1 s was not, under xdist).
+    limited = RateLimitedPlatform(fake, replace(TELEGRAM.scaled(0.05), idle_after=1.0))
     await send_all(limited, [private(i) for i in range(30)])
     assert limited.stats().chats >= 20
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(1.2)
     await limited.send(private(99), MESSAGE, key="late")
     assert limited.stats().chats == 1
     assert fake.rate_limited == 0
