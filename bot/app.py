@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.storage.database import SqlStore, open_store, sqlite_file
 
 if TYPE_CHECKING:
+    from bot.adapters.web.ops import Adapter, Operations
     from bot.adapters.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class App:
     shell: Shell | None = None
     services: list[Service] = field(default_factory=list)
     web: WebServer | None = None  # the bot's web server (the live console), unless turned off
+    operations: Operations | None = None  # its /healthz and /metrics
     _stopped: bool = field(default=False, repr=False)
     _started: list[Service] = field(default_factory=list, repr=False)
 
@@ -128,18 +130,24 @@ async def build(
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)
         app.shell = Shell(core, platform, shell_in, out or sys.stdout)
+    adapters: dict[str, Adapter] = {}
     if settings.telegram.token:
         outbox.inline = False
         from bot.adapters.telegram.service import TelegramService  # only with a token
 
-        app.services.append(
-            TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
+        adapters["telegram"] = TelegramService(
+            settings.telegram, core, outbox, limits=telegram_limits
         )
     if settings.discord.token:
         outbox.inline = False
         from bot.adapters.discord.service import DiscordService  # only with a token
 
-        app.services.append(DiscordService(settings.discord, core, outbox, limits=discord_limits))
+        adapters["discord"] = DiscordService(settings.discord, core, outbox, limits=discord_limits)
+    app.services.extend(adapters.values())
+    if app.web is not None:
+        from bot.adapters.web.ops import Operations  # prometheus-client only when it serves
+
+        app.operations = Operations(app.web, store, core, outbox, adapters)
     return app
 
 
