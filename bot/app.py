@@ -112,7 +112,7 @@ async def build(
 ) -> App:
     """Opens the database (migrating it), then wires the core, the outbox and the shell."""
     load_all()
-    store = await open_store(settings.database_url)
+    store = await _open(settings.database_url)
     clock = SystemClock()
     outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
     shell_in = stdin or sys.stdin
@@ -149,6 +149,28 @@ async def build(
 
         app.operations = Operations(app.web, store, core, outbox, adapters)
     return app
+
+
+async def _open(url: str) -> SqlStore:
+    """The store, or one clear message for the operator: a wrong or unreachable database is
+    theirs to fix, not a crash to read a traceback of."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.adapters.web.server import StartError
+
+    try:
+        return await open_store(url)
+    except (SQLAlchemyError, OSError, ImportError, TimeoutError) as error:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except SQLAlchemyError:
+            shown = "(unreadable URL)"
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise StartError(
+            f"cannot open the database {shown}: {reason}; check SOLIDAIRE_DATABASE_URL (or"
+            " [database] url), and that the database server is running"
+        ) from None
 
 
 async def run(

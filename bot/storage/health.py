@@ -6,13 +6,15 @@ never write, so a scrape cannot change what the bot does.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.migrate import alembic_config
 from bot.storage.tables import deliveries, inbox, spaces
@@ -88,3 +90,42 @@ def linked_spaces(conn: Connection) -> list[LinkedSpace]:
         .order_by(spaces.c.id)
     )
     return [LinkedSpace(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What `solidaire doctor` reads of a database without changing it (no migration)."""
+
+    revision: str | None
+    heads: tuple[str, ...]
+    spaces: list[LinkedSpace]
+
+
+def _inspect(conn: Connection) -> Inspection:
+    revision, heads = migration_state(conn)
+    # An empty or foreign database has no spaces table to read.
+    found = linked_spaces(conn) if revision is not None and revision in heads else []
+    return Inspection(revision, heads, found)
+
+
+async def inspect(url: str) -> Inspection:
+    """Connects to `url` on an engine of its own, reads, disconnects. Raises what the driver
+    raises when it cannot (the caller says it in words)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
+
+        def read() -> Inspection:
+            engine = create_engine(url)
+            try:
+                with engine.connect() as conn:
+                    return _inspect(conn)
+            finally:
+                engine.dispose()
+
+        return await asyncio.to_thread(read)
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_inspect)
+    finally:
+        await engine.dispose()
