@@ -48,6 +48,10 @@ _ENV_OVERRIDES = {
     ("web", "public_url"): "SOLIDAIRE_PUBLIC_URL",
 }
 
+# Every environment variable the settings read: the public contract (a deployment file that sets
+# another one sets nothing).
+ENV_VARIABLES = frozenset({"SOLIDAIRE_CONFIG", *_ENV_OVERRIDES.values(), *SECRET_ENV_VARS})
+
 
 @dataclass(frozen=True)
 class TelegramSettings:
