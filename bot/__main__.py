@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from bot.settings import LANGUAGES, Settings, SettingsError, load_settings
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.tools.doctor import run_doctor
 
         locale = args.lang or settings.language
-        config = args.config or _env_config()
+        config = args.config or os.environ.get("SOLIDAIRE_CONFIG") or None
         return asyncio.run(run_doctor(settings, locale, sys.stdout, config))
     if args.mode == "backup":
         from bot.tools.backup import run_backup
@@ -65,12 +66,6 @@ def main(argv: list[str] | None = None) -> int:
             settings, args.lang or settings.language, args.path, sys.stdout, sys.stderr
         )
     return _run(settings, demo=bool(getattr(args, "demo", False)))
-
-
-def _env_config() -> str | None:
-    import os
-
-    return os.environ.get("SOLIDAIRE_CONFIG") or None
 
 
 def _run(settings: Settings, *, demo: bool) -> int:
