@@ -49,18 +49,18 @@ class Doctor:
     def t(self, key: str, **params: Param) -> str:
         return render(Text(self.locale, key, params))
 
-    def _say(self, mark: str, line: str) -> None:
+    def _line(self, mark: str, line: str) -> None:
         for secret in self._secrets:  # a driver's or a library's message may quote a URL
             line = line.replace(secret, "***")
         print(f"{mark} {line}", file=self.out)
 
     def ok(self, key: str, **params: Param) -> None:
-        self._say("✔", self.t(key, **params))
+        self._line("✔", self.t(key, **params))
 
     def bad(self, key: str, fix: str, **params: Param) -> None:
         self.problems += 1
-        self._say("✘", self.t(key, **params))
-        self._say(" ", "  " + self.t("doctor.fix", fix=self.t(fix, **params)))
+        self._line("✘", self.t(key, **params))
+        self._line(" ", "  " + self.t("doctor.fix", fix=self.t(fix, **params)))
 
     async def run(self) -> int:
         print(self.t("doctor.title"), file=self.out)

@@ -169,7 +169,8 @@ class Poller:
                 log.error("another process reads this bot's updates (%s); retrying", error.message)
                 await asyncio.sleep(5)
             except (NetworkError, TelegramError, OSError) as error:
-                self.failing = f"getUpdates failed: {error}"
+                # The kind of failure only: /healthz may be read by anyone who reaches it.
+                self.failing = f"getUpdates failed ({type(error).__name__})"
                 log.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30)

@@ -138,7 +138,10 @@ class Operations:
         except TimeoutError:
             problems["database"] = f"no answer within {DATABASE_WITHIN:.0f} s"
         except Exception as error:  # whatever the driver raises: said, not raised
-            problems["database"] = _short(error)
+            # The kind only in the answer (anyone who reaches the server reads it), the detail
+            # in the log.
+            log.warning("health check: the database failed (%s)", _short(error))
+            problems["database"] = f"failed ({type(error).__name__})"
         for name, adapter in self._adapters.items():
             if (problem := adapter.problem()) is not None:
                 problems[name] = problem
