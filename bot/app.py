@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.storage.database import SqlStore, open_store, sqlite_file
 
 if TYPE_CHECKING:
+    from bot.adapters.web.ops import Adapter, Operations
     from bot.adapters.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class App:
     shell: Shell | None = None
     services: list[Service] = field(default_factory=list)
     web: WebServer | None = None  # the bot's web server (the live console), unless turned off
+    operations: Operations | None = None  # its /healthz and /metrics
     _stopped: bool = field(default=False, repr=False)
     _started: list[Service] = field(default_factory=list, repr=False)
 
@@ -110,7 +112,7 @@ async def build(
 ) -> App:
     """Opens the database (migrating it), then wires the core, the outbox and the shell."""
     load_all()
-    store = await open_store(settings.database_url)
+    store = await _open(settings.database_url)
     clock = SystemClock()
     outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
     shell_in = stdin or sys.stdin
@@ -128,19 +130,47 @@ async def build(
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)
         app.shell = Shell(core, platform, shell_in, out or sys.stdout)
+    adapters: dict[str, Adapter] = {}
     if settings.telegram.token:
         outbox.inline = False
         from bot.adapters.telegram.service import TelegramService  # only with a token
 
-        app.services.append(
-            TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
+        adapters["telegram"] = TelegramService(
+            settings.telegram, core, outbox, limits=telegram_limits
         )
     if settings.discord.token:
         outbox.inline = False
         from bot.adapters.discord.service import DiscordService  # only with a token
 
-        app.services.append(DiscordService(settings.discord, core, outbox, limits=discord_limits))
+        adapters["discord"] = DiscordService(settings.discord, core, outbox, limits=discord_limits)
+    app.services.extend(adapters.values())
+    if app.web is not None:
+        from bot.adapters.web.ops import Operations  # prometheus-client only when it serves
+
+        app.operations = Operations(app.web, store, core, outbox, adapters)
     return app
+
+
+async def _open(url: str) -> SqlStore:
+    """The store, or one clear message for the operator: a wrong or unreachable database is
+    theirs to fix, not a crash to read a traceback of."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.adapters.web.server import StartError
+
+    try:
+        return await open_store(url)
+    except (SQLAlchemyError, OSError, ImportError, TimeoutError) as error:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except SQLAlchemyError:
+            shown = "(unreadable URL)"
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise StartError(
+            f"cannot open the database {shown}: {reason}; check SOLIDAIRE_DATABASE_URL (or"
+            " [database] url), and that the database server is running"
+        ) from None
 
 
 async def run(

@@ -19,6 +19,7 @@ DEFAULT_WEBHOOK_LISTEN = ("0.0.0.0", 8443)
 DEFAULT_WEB_LISTEN = ("127.0.0.1", 8080)
 LANGUAGES = ("fr", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")  # json: one object a line, for a log collector
 SECRET_ENV_VARS = ("TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "DISCORD_TOKEN")
 
 _REMINDER_RE = re.compile(r"\d+(m|h|d|j)", re.ASCII)
@@ -28,7 +29,7 @@ _SECRET_KEYS = frozenset({"token", "webhook_secret"})
 _SCHEMA: dict[str, dict[str, type]] = {
     "community": {"language": str, "timezone": str, "reminders": list, "premoderation": bool},
     "database": {"url": str},
-    "logging": {"level": str},
+    "logging": {"level": str, "format": str},
     "telegram": {"api_base_url": str, "webhook_url": str, "webhook_listen": str},
     "discord": {"api_base_url": str, "gateway_url": str, "shards": bool},
     "web": {"listen": str, "public_url": str},
@@ -36,6 +37,8 @@ _SCHEMA: dict[str, dict[str, type]] = {
 # (section, key) -> environment variable overriding it
 _ENV_OVERRIDES = {
     ("database", "url"): "SOLIDAIRE_DATABASE_URL",
+    ("logging", "level"): "SOLIDAIRE_LOG_LEVEL",
+    ("logging", "format"): "SOLIDAIRE_LOG_FORMAT",
     ("telegram", "api_base_url"): "TELEGRAM_API_BASE_URL",
     ("telegram", "webhook_url"): "TELEGRAM_WEBHOOK_URL",
     ("telegram", "webhook_listen"): "TELEGRAM_WEBHOOK_LISTEN",
@@ -44,6 +47,10 @@ _ENV_OVERRIDES = {
     ("web", "listen"): "SOLIDAIRE_WEB_LISTEN",
     ("web", "public_url"): "SOLIDAIRE_PUBLIC_URL",
 }
+
+# Every environment variable the settings read: the public contract (a deployment file that sets
+# another one sets nothing).
+ENV_VARIABLES = frozenset({"SOLIDAIRE_CONFIG", *_ENV_OVERRIDES.values(), *SECRET_ENV_VARS})
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class Settings:
     reminders: tuple[str, ...] = ("24h", "15m")
     premoderation: bool = True
     log_level: str = "INFO"
+    log_format: str = "text"
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -260,6 +268,12 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
     log_level = str(value).upper()
     if log_level not in LOG_LEVELS:
         problems.append(f"{where}: log level must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    value, where = get("logging", "format", d.log_format)
+    log_format = str(value).lower()
+    if log_format not in LOG_FORMATS:
+        problems.append(
+            f"{where}: log format must be one of {', '.join(LOG_FORMATS)}, got {value!r}"
+        )
     value, where = get("database", "url", d.database_url)
     database_url = _check_database_url(str(value), where, problems)
 
@@ -304,6 +318,7 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
         reminders=reminders,
         premoderation=get("community", "premoderation", d.premoderation)[0] is True,
         log_level=log_level,
+        log_format=log_format,
         telegram=telegram,
         discord=discord,
         web=web,

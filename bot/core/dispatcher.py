@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -44,6 +45,9 @@ class Core:
         # Called after each request that changed something (the live console refreshes what
         # it shows); a watcher must return at once.
         self.watchers: list[Callable[[Request], None]] = []
+        # Told how long each request took (command name, seconds, answered ok): the metrics'
+        # latency histogram. Must return at once.
+        self.timers: list[Callable[[str, float, bool], None]] = []
 
     async def handle_text(self, req: Request) -> Reply:
         """A line typed by a person: `/command args`, or an answer in a guided conversation."""
@@ -109,6 +113,14 @@ class Core:
 
     async def handle(self, req: Request) -> Reply:
         """Runs the use case in one transaction; a refusal rolls it back and is the answer."""
+        started = time.perf_counter()
+        reply = await self._handle(req)
+        took = time.perf_counter() - started
+        for timer in self.timers:
+            timer(req.command, took, reply.ok)
+        return reply
+
+    async def _handle(self, req: Request) -> Reply:
         try:
             reply, owed_at = await self.store.run(lambda uow: self._process(uow, req))
         except _AlreadyHandled:

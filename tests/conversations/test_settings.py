@@ -314,3 +314,16 @@ def test_the_webhook_and_the_web_server_cannot_share_an_address() -> None:
         "[web] listen: the web server and the Telegram webhook both listen on 127.0.0.1:8080;"
         " give them different ports (TELEGRAM_WEBHOOK_LISTEN)"
     ]
+
+
+def test_the_log_format_is_text_unless_json_is_asked_for(tmp_path: Path) -> None:
+    assert load_settings(env={}).log_format == "text"
+    path = write(tmp_path, '[logging]\nformat = "json"\nlevel = "debug"\n')
+    from_file = load_settings(path, env={})
+    assert (from_file.log_format, from_file.log_level) == ("json", "DEBUG")
+    env = {"SOLIDAIRE_LOG_FORMAT": "text", "SOLIDAIRE_LOG_LEVEL": "warning"}
+    from_env = load_settings(path, env=env)
+    assert (from_env.log_format, from_env.log_level) == ("text", "WARNING")
+    assert problems_of(env={"SOLIDAIRE_LOG_FORMAT": "yaml"}) == [
+        "SOLIDAIRE_LOG_FORMAT: log format must be one of text, json, got 'yaml'"
+    ]

@@ -56,7 +56,7 @@ class DiscordService:
         )
         self.commands = CommandMentions()  # ids known once synced: see `_connect`
         self.platform = DiscordPlatform(self.client, core.config.language, self.commands)
-        limited = RateLimitedPlatform(self.platform, limits)
+        self.limited = limited = RateLimitedPlatform(self.platform, limits)
         self.platform.before_request = limited.extra_request
         self.outbound = Outbound(self.client, limited, self.platform)
         outbox.add_platform(self.outbound)  # the ledger's sends go through the same limiter
@@ -109,6 +109,19 @@ class DiscordService:
             if self._gateway.done():
                 await self._gateway  # raises what stopped the connection
             raise TimeoutError(f"Discord was not ready within {READY_WITHIN:.0f} s")
+
+    def problem(self) -> str | None:
+        """What keeps this adapter from taking interactions now (`/healthz`), None when it is
+        connected: ready, and every gateway connection open (discord.py reconnects by itself)."""
+        client = self.client
+        if client.is_closed() or not client.is_ready():
+            return "not connected to the gateway"
+        if isinstance(client, discord.AutoShardedClient):
+            down = [s.id for s in client.shards.values() if s.is_closed()]
+            return f"shards {down} disconnected" if down else None
+        if client.ws is None or not client.ws.open:
+            return "gateway connection lost; reconnecting"
+        return None
 
     def _point_at_endpoints(self) -> None:
         """`DISCORD_API_BASE_URL` / `DISCORD_GATEWAY_URL` (a proxy, a test server): discord.py

@@ -134,6 +134,8 @@ class Poller:
         self._bot, self._inbox, self._timeout = bot, inbox, timeout
         self._task: asyncio.Task[None] | None = None
         self._offset: int | None = None
+        # What the last getUpdates failed with, None once one succeeds (`/healthz` reads it).
+        self.failing: str | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -153,6 +155,7 @@ class Poller:
                     allowed_updates=ALLOWED,
                     read_timeout=self._timeout + 10,
                 )
+                self.failing = None
                 if updates:
                     await self._inbox.keep([u.to_dict() for u in updates])
                     self._offset = updates[-1].update_id + 1
@@ -162,9 +165,12 @@ class Poller:
             except RetryAfter as error:
                 await asyncio.sleep(retry_seconds(error))
             except Conflict as error:
+                self.failing = "another process reads this bot's updates"
                 log.error("another process reads this bot's updates (%s); retrying", error.message)
                 await asyncio.sleep(5)
             except (NetworkError, TelegramError, OSError) as error:
+                # The kind of failure only: /healthz may be read by anyone who reaches it.
+                self.failing = f"getUpdates failed ({type(error).__name__})"
                 log.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30)

@@ -103,6 +103,14 @@ class TelegramService:
             "webhook" if self.webhook else "long polling",
         )
 
+    def problem(self) -> str | None:
+        """What keeps this adapter from taking updates now (`/healthz`), None when it is up."""
+        if self.adapter is None:
+            return "not started"
+        if self.webhook is None and (self.poller is None or self.poller.failing):
+            return self.poller.failing if self.poller and self.poller.failing else "not polling"
+        return None
+
     async def _start_webhook(self, url: str) -> None:
         host, port = self.settings.webhook_listen
         self.webhook = WebhookServer(

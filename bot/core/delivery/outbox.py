@@ -69,6 +69,9 @@ class Outbox:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self.on_auto_end: Callable[[int], Awaitable[None]] | None = None
         self.on_owed: Callable[[datetime], None] | None = None  # the alarm clock listens here
+        # Told of every platform call's outcome (platform, row kind, result): the metrics count
+        # them. Must return at once.
+        self.on_sent: Callable[[str, str, SendResult], None] | None = None
         self._flushing = asyncio.Lock()
         self.inline = True  # send what is due right after the command (the shell, tests)
 
@@ -172,6 +175,7 @@ class Outbox:
                 mentions = tuple(m for _, each in worded for m in each.mentions)
                 message = replace(message, mentions=mentions)
             result = await platform.send(dest, message, key=first.key)
+            self._observe(first.dest.platform, first.kind, result)
             # Recorded inside the slot: rows "sending" never outnumber the slots, so a crash
             # doubles at most `concurrency` messages.
             await self._store.run(lambda uow: self._record(uow, won, result))
@@ -214,7 +218,7 @@ class Outbox:
         message, posted, events, live = await self._store.run(
             lambda uow: refresh_state(uow, live_id)
         )
-        edited = await self._edit_each(posted, message, row.key)
+        edited = await self._edit_each(posted, message, row.key, row.kind)
         synced = await sync_events(self._platforms, events, live, row.key)
         outcome = edited if not edited.delivered else synced
         spaced = self._clock.now() + EDIT_SPACING
@@ -236,6 +240,7 @@ class Outbox:
                 result = await calendar.sync_event(
                     row.dest.chat_id, None, live_event(live), key=row.key
                 )
+            self._observe(row.dest.platform, row.kind, result)
         await self._store.run(lambda uow: self._record(uow, won, result))
         return 0
 
@@ -246,12 +251,16 @@ class Outbox:
             return 0
         prefix = row.dest.chat_id  # the keys of the cards: see deliveries.edit_cards
         posted = await self._store.run(lambda uow: uow.deliveries.posted_under(prefix))
-        outcome = await self._edit_each(posted, load_message(row.payload), row.key)
+        outcome = await self._edit_each(posted, load_message(row.payload), row.key, row.kind)
         await self._store.run(lambda uow: self._record(uow, won, outcome))
         return 0
 
     async def _edit_each(
-        self, posted: Sequence[tuple[Destination, str]], message: OutMessage | None, key: str
+        self,
+        posted: Sequence[tuple[Destination, str]],
+        message: OutMessage | None,
+        key: str,
+        kind: str,
     ) -> SendResult:
         """Edits each posted message; one failing for now makes the whole row try again
         later (edits are idempotent)."""
@@ -262,9 +271,14 @@ class Outbox:
                 continue
             async with self._slot(dest.platform):
                 result = await platform.edit(dest, message_id, message, key=key)
+            self._observe(dest.platform, kind, result)
             if not result.delivered and not result.permanent:
                 outcome = result
         return outcome
+
+    def _observe(self, platform: str, kind: str, result: SendResult) -> None:
+        if self.on_sent is not None:
+            self.on_sent(platform, kind, result)
 
     async def _auto_end(self, row: Delivery) -> int:
         """Not a message: the live is closed as if its host had run /end."""
