@@ -124,6 +124,11 @@ class Shell:
             if line in ("/quit", "/exit"):
                 return
             await self.handle(line)
+            if not self.interactive and self.core.outbox is not None:
+                # A script's transcript shows what a command sent right after it: a send the
+                # command handed to the alarm clock (a flush was already running) is waited for
+                # here, or the script could end, and the bot stop, before it is printed.
+                await self.core.outbox.flush()
 
     async def handle(self, line: str) -> None:
         word, _, rest = line.partition(" ")
