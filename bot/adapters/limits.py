@@ -214,20 +214,30 @@ class RateLimitedPlatform:
     def free_in(self, dest: Destination) -> float:
         """Seconds until a send to `dest` may leave, after the sends already booked and any
         pause a 429 imposed (0: now)."""
-        key = self._profile.chat_key(dest)
-        chat = self._chats.get(key)
-        paused = max(chat.paused_until if chat else 0.0, self._global_paused_until)
         now = _now()
-        return max(now, self._booked.get(key, 0.0), self._global_booked, paused) - now
+        return max(self._chat_free(dest, now), self._global_free(now)) - now
 
     def book(self, dest: Destination) -> float:
-        """Takes the next slot of `dest`'s chat and of the platform; returns seconds until it.
-        The send itself still passes the buckets in `send`/`edit`."""
-        delay = self.free_in(dest)
-        at = _now() + delay
+        """Takes the next slot of `dest`'s chat and the platform's next one; returns seconds
+        until the send may leave. The platform's slots are taken in turn from now, whatever the
+        chat's wait (a send booked for later holds no other chat back). The send itself still
+        passes the buckets in `send`/`edit`."""
+        now = _now()
+        chat_at, global_at = self._chat_free(dest, now), self._global_free(now)
+        at = max(chat_at, global_at)
         self._booked[self._profile.chat_key(dest)] = at + self._profile.chat_interval(dest)
-        self._global_booked = at + self._profile.overall.interval * (1 + self._profile.margin)
-        return delay
+        self._global_booked = global_at + self._profile.overall.interval * (
+            1 + self._profile.margin
+        )
+        return at - now
+
+    def _chat_free(self, dest: Destination, now: float) -> float:
+        key = self._profile.chat_key(dest)
+        chat = self._chats.get(key)
+        return max(now, self._booked.get(key, 0.0), chat.paused_until if chat else 0.0)
+
+    def _global_free(self, now: float) -> float:
+        return max(now, self._global_booked, self._global_paused_until)
 
     def stats(self) -> LimiterStats:
         return LimiterStats(
