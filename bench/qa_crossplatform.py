@@ -30,7 +30,13 @@ every 5 s; a card each cannot keep up past those rates (at 500 a minute, 500 car
 Discord channel take at least 500 s, 25 minutes into a Telegram group). A digest lists up to 33
 questions on Telegram and 14 on Discord, so a space keeps up with 660 and 840 a minute.
 
-Figures: see the report of the bench's author; rerun to refresh.
+Figures on the 2-core dev machine (2026-12-03, other work running; questions visible to
+moderators, p50 / p99, Discord channel then Telegram chat; 0 429s and 0 lost in every run):
+  60/min:  0.6 / 1.2 s (56 cards, 2 digests);  1.5 / 2.8 s (1 card, 20 digests); stall 95 ms
+  150/min: 1.3-1.6 / 1.8-3.6 s (~55 digests);  2.3-2.5 / 3.8-4.4 s (20 digests); stall 96-467 ms
+  500/min: 1.9 / 3.6 s (58 digests);           2.8 / 6.0 s (22 digests);        stall 97 ms
+Before issue 13 (a card each, a sender that waited in line): 500 in a minute reached Discord's
+moderators at p50 701 s, p99 1,421 s, and 60 in 30 s at p99 104 s (Discord), 150 s (Telegram).
 
 Run: python bench/qa_crossplatform.py [--rates 60,150,500] [--seconds 60] [--quick]
                                       [--wait 120] [--seed 7]

@@ -7,7 +7,9 @@ pass read the ledger, and a safety tick (`idle`). An earlier wake-up asked for d
 ends it at once (an asyncio.Event); one asked for during a pass is kept and counts when the pass
 plans its sleep. Nothing is lost: a row written before a pass starts is in the ledger the pass
 reads, and a row written after is in `_asked`. So a row due at T is reached at T, or as soon as
-the pass under way at T has sent what it had taken (the sender's and its platforms' limits).
+the pass under way at T has read and claimed its chunk: a pass starts its sends and does not wait
+for them (issue 13), and a row whose chat is busy goes back in line for when the chat is free.
+Any further lateness comes from that chat's or that platform's limits only.
 Jobs live nowhere but in the ledger: at start the clock puts back in line what a crash left
 half-sent and reads its first wake-up from the ledger, so a restart loses nothing.
 
