@@ -1,4 +1,4 @@
-"""Questions asked on Telegram, cards for the moderators on Discord: one bot on both platforms.
+"""Questions from both platforms, moderation spaces on both: how late moderators see them.
 
 The bot is built by the composition root (`bot.app.build`, both tokens, a SQLite file, both
 platforms' real limits: the `TELEGRAM` and `DISCORD` profiles, unscaled) and talks HTTP to
@@ -9,34 +9,37 @@ up as in `tests/adapters/both`: a Discord server (announcement and moderation ch
 to a Telegram announce group and a Telegram moderators' chat; pre-moderation is on (the
 default); a live is scheduled and announced on both.
 
-Then `--questions` distinct Telegram members (all in the announce group) each send
-`/question 1 <text>` in their private chat with the bot, evenly over `--seconds`. The texts are
-`bench/automod.py`'s generator (seeded): mostly clean, some with an insult, a link, a mention,
-capitals. Every question is held, so each owes a moderation card in the Discord moderation
-channel and one in the Telegram moderators' chat, and a "received" answer to its asker.
+For each rate (`--rates`, questions a minute in total), a fresh bot and fresh fakes; then for
+`--seconds`, evenly spaced, distinct members ask one question each, every other one on each
+platform: `/question 1 <text>` in a Telegram member's private chat, or `/ask` in the Discord
+announce channel. The texts are `bench/automod.py`'s generator (seeded, about 65 characters).
+Every question is held, so each must become visible in the Discord moderation channel and in
+the Telegram moderators' chat: as its own card while a space keeps up, or as a line of a digest
+(bot/core/qa/digests.py) once questions come faster than the space may be written to.
 
-Measured, per question: from its push to the fake Telegram to its card being stored by the
-fake Discord (both `time.monotonic()` on the same event loop; the card is found by its
-`Question Q<id>` and mapped to its asker through the database). Printed: p50/p95/p99/max,
-how many cards arrived within the minute of pushes and by the end, the cards in the Telegram
-moderators' chat, the askers' "received" answers, 429s from each fake, the longest event-loop
-stall (`bench/measure.py`), and the auto-moderation filter's checks/s (the measurement of
-`bench/automod.py`, on its seeded questions).
+Measured, per question and per moderation space: from its push to the fake (the Telegram
+update, the Discord interaction) to the first message the fake stored in that space naming it
+(a card's `Question Q45`, a digest's `3 · Q45 ·` line), both `time.monotonic()` on the same event
+loop. Printed: p50/p99/max per space, cards and digests sent there, 429s from each fake,
+questions lost (asked but not stored, or stored but never shown in a space), and the longest
+event-loop stall (`bench/measure.py`). The fakes run on the bot's event loop: their work counts
+in every figure, the stall included.
 
-What bounds the figure: Discord lets a bot post 5 messages per 5 s in one channel, so 500 cards
-into ONE moderation channel take at least 500 s, whatever the bot does: with 500 questions in
-60 s, about 60 cards can arrive within the minute and the n-th card cannot arrive before about
-n seconds after the first; its latency grows linearly with its rank (p50 ~ 4 min, p99 ~ 8 min at
-best for 500 in 60 s). Telegram's moderators' chat is a group: 20 messages a minute, so its 500
-cards take at least 25 minutes. Whether Discord's cards wait behind Telegram's (they share the
-outbox's send slots and its one flush at a time) is what `--without-telegram-moderation`
-(no Telegram moderators' chat linked) shows by difference. The fakes run on the bot's event
-loop: their work counts in every figure, the stall included.
+What bounds the figure: a Telegram group takes 20 messages a minute and a Discord channel 5
+every 5 s; a card each cannot keep up past those rates (at 500 a minute, 500 cards into one
+Discord channel take at least 500 s, 25 minutes into a Telegram group). A digest lists up to 33
+questions on Telegram and 14 on Discord, so a space keeps up with 660 and 840 a minute.
 
-Figures: see the report of the bench's author; rerun to refresh.
+Figures on the 2-core dev machine (2026-12-03, other work running; questions visible to
+moderators, p50 / p99, Discord channel then Telegram chat; 0 429s and 0 lost in every run):
+  60/min:  0.6 / 1.2 s (56 cards, 2 digests);  1.5 / 2.8 s (1 card, 20 digests); stall 95 ms
+  150/min: 1.3-1.6 / 1.8-3.6 s (~55 digests);  2.3-2.5 / 3.8-4.4 s (20 digests); stall 96-467 ms
+  500/min: 1.9 / 3.6 s (58 digests);           2.8 / 6.0 s (22 digests);        stall 97 ms
+Before issue 13 (a card each, a sender that waited in line): 500 in a minute reached Discord's
+moderators at p50 701 s, p99 1,421 s, and 60 in 30 s at p99 104 s (Discord), 150 s (Telegram).
 
-Run: python bench/qa_crossplatform.py [--questions 500] [--seconds 60] [--quick]
-                                      [--wait 2400] [--without-telegram-moderation] [--seed 7]
+Run: python bench/qa_crossplatform.py [--rates 60,150,500] [--seconds 60] [--quick]
+                                      [--wait 120] [--seed 7]
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ from bot.core.ports import UnitOfWork
 from bot.domain.automod import Automod
 from bot.domain.model import QuestionStatus
 from tests.adapters.both.world import (
+    DC_ANNOUNCE,
     DC_MODERATION,
     TG_ANNOUNCE,
     TG_MODERATION,
@@ -74,14 +78,15 @@ from tests.adapters.both.world import (
     open_app,
 )
 from tests.adapters.discord.steps import scheduled
-from tests.adapters.discord.world import furnish
+from tests.adapters.discord.world import GUILD, furnish
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 
-ASKER = 10_000  # Telegram user id of the i-th asker: ASKER + i
-CARD = re.compile(r"Question Q(\d+) ")
+TG_ASKER = 10_000  # Telegram user id of the i-th asker: TG_ASKER + i
+DC_ASKER = 900_000_000_000_000_000  # Discord user id of the i-th asker: DC_ASKER + i
+NAMED = re.compile(r"Question Q(\d+) |^\d+ · Q(\d+)(?: ⚠)? · ", re.MULTILINE)
 AUTOMOD_QUESTIONS = 20_000  # as bench/automod.py's default
-QUICK = (15, 3.0)  # --quick: questions, seconds (a smoke run for CI)
+QUICK_SECONDS = 6.0  # --quick: each rate for this long (a smoke run for CI)
 
 
 def automod_rate(seed: int) -> tuple[float, int]:
@@ -94,21 +99,50 @@ def automod_rate(seed: int) -> tuple[float, int]:
     return len(texts) / (time.perf_counter() - started), flagged
 
 
-def watch_cards(fake: FakeDiscord, channel: int) -> dict[int, float]:
-    """When the fake Discord stored each question card posted in `channel`, by question id
-    (wraps the fake's `world.keep` on this instance; a refused 429 is never stored)."""
-    seen: dict[int, float] = {}
+class Space:
+    """When each question was first named in one moderation space, and what was posted there."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen: dict[int, float] = {}
+        self.cards = self.digests = 0
+
+    def saw(self, text: str) -> None:
+        now = time.monotonic()
+        named = [int(a or b) for a, b in NAMED.findall(text or "")]
+        if not named:
+            return
+        if "📋" in text:
+            self.digests += 1
+        else:
+            self.cards += 1
+        for qid in named:
+            self.seen.setdefault(qid, now)
+
+
+def watch_discord(fake: FakeDiscord, channel: int, space: Space) -> None:
+    """Wraps the fake's `world.keep` on this instance (a refused 429 is never stored)."""
     keep = fake.world.keep
 
     def timed_keep(msg: dict[str, Any], **kwargs: Any) -> None:
         if int(msg["channel_id"]) == channel:
-            found = CARD.match(msg.get("content") or "")
-            if found:
-                seen.setdefault(int(found.group(1)), time.monotonic())
+            space.saw(msg.get("content") or "")
         keep(msg, **kwargs)
 
     fake.world.keep = timed_keep  # type: ignore[method-assign]
-    return seen
+
+
+def watch_telegram(fake: FakeTelegram, chat_id: int, space: Space) -> None:
+    """Wraps the fake's `_store` on this instance: every message it keeps in that chat."""
+    store = fake._store
+
+    def timed_store(chat: Any, *args: Any, **kwargs: Any) -> Any:
+        stored = store(chat, *args, **kwargs)
+        if chat.id == chat_id:
+            space.saw(str(stored.message.get("text", "")))
+        return stored
+
+    fake._store = timed_store  # type: ignore[method-assign]
 
 
 async def wait_until(predicate: Callable[[], bool], within: float) -> bool:
@@ -130,45 +164,48 @@ def rank(values: list[float], q: float) -> float:
 def seconds(values: list[float]) -> str:
     if not values:
         return "n/a"
-    return (
-        f"p50 {rank(values, 0.5):.1f} s, p95 {rank(values, 0.95):.1f} s, "
-        f"p99 {rank(values, 0.99):.1f} s, max {max(values):.1f} s"
-    )
+    return f"p50 {rank(values, 0.5):.1f} s, p99 {rank(values, 0.99):.1f} s, max {max(values):.1f} s"
 
 
-def channel_bound(pushes: list[float], interval: float = 1.0) -> list[float]:
-    """The best latencies Discord's channel limit allows: card k leaves no earlier than its
-    question's push and no sooner than `interval` after card k-1 (5 per 5 s, sent evenly)."""
-    out, last = [], -math.inf
-    for at in sorted(pushes):
-        last = max(at, last + interval)
-        out.append(last - at)
-    return out
+async def askers_of(world: World, live_id: int) -> dict[int, tuple[str, str]]:
+    """Question id -> (platform, user id) of its asker."""
 
-
-async def askers_of(world: World, live_id: int) -> dict[int, int]:
-    """Question id -> Telegram user id of its asker."""
-
-    async def work(uow: UnitOfWork) -> dict[int, int]:
+    async def work(uow: UnitOfWork) -> dict[int, tuple[str, str]]:
         out = {}
         for q in await uow.questions.by_status(live_id, tuple(QuestionStatus)):
             member = await uow.members.get(q.author_id) if q.author_id is not None else None
-            if member is not None and member.platform == "telegram":
-                out[q.id] = int(member.external_id)
+            if member is not None:
+                out[q.id] = (member.platform, member.external_id)
         return out
 
     return await world.app.store.run(work)
 
 
-async def burst(world: World, args: argparse.Namespace) -> None:
+def ask(world: World, i: int, text: str) -> tuple[str, str]:
+    """The i-th question: even on Telegram (privately), odd on Discord (in the announce
+    channel); returns who asked, as the database names them."""
+    if i % 2 == 0:
+        uid = TG_ASKER + i
+        world.tg.fake.push_text(uid, uid, f"/question 1 {text}")
+        return "telegram", str(uid)
+    uid = DC_ASKER + i
+    world.dc.fake.slash(
+        uid, "ask", {"live": 1, "question": text}, guild_id=GUILD, channel_id=DC_ANNOUNCE
+    )
+    return "discord", str(uid)
+
+
+async def burst(world: World, per_minute: float, args: argparse.Namespace) -> None:
     tg, dc = world.tg.fake, world.dc.fake
+    count = max(2, round(per_minute * args.seconds / 60))
     rng = random.Random(args.seed)
-    texts = [sample_question(rng) for _ in range(args.questions)]
-    cards = watch_cards(dc, DC_MODERATION)
-    tg_cards_before = len(world.tg_group(TG_MODERATION))
+    texts = [sample_question(rng) for _ in range(count)]
+    spaces = [Space("Discord moderation channel"), Space("Telegram moderators' chat")]
+    watch_discord(dc, DC_MODERATION, spaces[0])
+    watch_telegram(tg, TG_MODERATION, spaces[1])
     dc_429_before, tg_429_before = dc.too_many, tg.too_many
-    pushed: dict[int, float] = {}  # asker's user id -> when pushed
-    interval = args.seconds / args.questions
+    pushed: dict[tuple[str, str], float] = {}
+    interval = args.seconds / count
 
     with StallMonitor() as stall:
         start = time.monotonic()
@@ -176,61 +213,36 @@ async def burst(world: World, args: argparse.Namespace) -> None:
             delay = start + i * interval - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            pushed[ASKER + i] = time.monotonic()
-            tg.push_text(ASKER + i, ASKER + i, f"/question 1 {text}")
-        pushes_done = time.monotonic()
-        minute_end = start + args.seconds
-        complete = await wait_until(lambda: len(cards) >= args.questions, args.wait)
-        waited = time.monotonic()
+            pushed[ask(world, i, text)] = time.monotonic()
+        spread = time.monotonic() - start
+
+        def everywhere() -> bool:
+            return all(len(space.seen) >= count for space in spaces)
+
+        complete = await wait_until(everywhere, args.wait)
     dc_429s, tg_429s = dc.too_many - dc_429_before, tg.too_many - tg_429_before
 
     asker = await askers_of(world, 1)
-    latencies = sorted(cards[q] - pushed[asker[q]] for q in cards if asker.get(q) in pushed)
-    in_minute = sum(1 for q in cards if cards[q] <= minute_end)
-    received = [
-        call.at
-        for call in tg.calls_of("sendMessage")
-        if ASKER <= int(call.params.get("chat_id", 0)) < ASKER + args.questions
-    ]
-    answered = sum(1 for i in range(args.questions) if tg.chat_log(ASKER + i))
-    tg_cards = len(world.tg_group(TG_MODERATION)) - tg_cards_before
-    spread = pushes_done - start
-
     print(
-        f"{args.questions} questions asked on Telegram by {args.questions} members over "
-        f"{spread:.1f} s ({args.questions / max(spread, 1e-9):.1f}/s), pre-moderation on; "
-        f"Telegram moderators' chat {'linked' if args.telegram_moderation else 'NOT linked'}"
+        f"{per_minute:g} questions a minute: {count} asked over {spread:.1f} s, half on each "
+        f"platform, {len(asker)} held in the database"
     )
-    print(f"    held in the database: {len(asker)} of {args.questions}")
+    lost = count - len(asker)
+    for space in spaces:
+        latencies = [space.seen[q] - pushed[who] for q, who in asker.items() if q in space.seen]
+        lost += sum(1 for q in asker if q not in space.seen)
+        print(
+            f"    question -> visible in the {space.name}: {seconds(latencies)} "
+            f"({len(latencies)} shown; {space.cards} cards, {space.digests} digests)"
+        )
     print(
-        f"    push -> card in the Discord moderation channel: {seconds(latencies)} "
-        f"({len(latencies)} cards)"
+        f"    429s: Discord {dc_429s}, Telegram {tg_429s} (aim 0); questions lost {lost} (aim 0"
+        f"{'' if complete else f'; waited {args.wait:g} s'}); longest event-loop stall "
+        f"{stall.worst * 1000:.0f} ms (aim under 100 ms)"
     )
-    print(
-        f"    best Discord's 5 per 5 s per channel allows for these pushes: "
-        f"{seconds(channel_bound(list(pushed.values())))}"
-    )
-    print(
-        f"    cards in the Discord moderation channel: {in_minute} within the "
-        f"{args.seconds:g} s of pushes, "
-        f"{len(cards)} by the end ({'all' if complete else 'NOT all'}; waited "
-        f"{waited - pushes_done:.0f} s after the last push, --wait {args.wait:g})"
-    )
-    if len(cards) > 1:
-        times = sorted(cards.values())
-        rate = (len(times) - 1) / (times[-1] - times[0])
-        print(f"    card rate into that channel: {rate:.2f}/s (Discord allows 5 per 5 s: 1.00/s)")
-    print(f"    cards in the Telegram moderators' chat by the end: {tg_cards} (20/min per group)")
-    print(
-        f"    askers answered privately on Telegram: {answered} of {args.questions} "
-        f"({len(received)} sendMessage calls to them)"
-    )
-    print(f"    429s during the run: Discord {dc_429s}, Telegram {tg_429s} (aim 0)")
-    print(f"    longest event-loop stall {stall.worst * 1000:.0f} ms (aim <= 100 ms)")
 
 
-async def run(args: argparse.Namespace) -> None:
-    discord_service.GUILD_READY_TIMEOUT = 0.05  # the fake sends its servers at once
+async def one_rate(per_minute: float, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeTelegram(enforce_limits=True) as tg, FakeDiscord(enforce_limits=True) as dc:
             furnish(dc)
@@ -239,45 +251,45 @@ async def run(args: argparse.Namespace) -> None:
             )
             try:
                 world = make_world(app, tg, dc, Path(tmp))
-                for i in range(args.questions):
-                    tg.add_user(ASKER + i, f"Membre {i}", username=f"membre{i}")
-                    tg.set_status(TG_ANNOUNCE, ASKER + i, "member")
-                started = time.monotonic()
-                await link_both(world, moderation=args.telegram_moderation)
+                count = max(2, round(per_minute * args.seconds / 60))
+                for i in range(0, count, 2):
+                    tg.add_user(TG_ASKER + i, f"Membre {i}", username=f"membre{i}")
+                    tg.set_status(TG_ANNOUNCE, TG_ASKER + i, "member")
+                for i in range(1, count, 2):
+                    dc.add_member(GUILD, DC_ASKER + i, f"Membre {i}")
+                await link_both(world)
                 when = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d 18:30")
                 await scheduled(world.dc, "Atelier vélo", when=when)
                 await world.settle()
-                print(
-                    f"set up (linked, live #1 announced on both) in {time.monotonic() - started:.1f} s"
-                )
-                await burst(world, args)
+                await asyncio.sleep(3)  # the set-up's own posts leave the spaces' windows
+                await burst(world, per_minute, args)
             finally:
                 await app.stop()
 
 
+async def run(args: argparse.Namespace) -> None:
+    discord_service.GUILD_READY_TIMEOUT = 0.05  # the fake sends its servers at once
+    for per_minute in args.rates:
+        await one_rate(per_minute, args)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=500, help="distinct askers")
-    parser.add_argument("--seconds", type=float, default=60.0, help="the pushes spread over this")
     parser.add_argument(
-        "--quick", action="store_true", help=f"{QUICK[0]} questions in {QUICK[1]:g} s"
+        "--rates", default="60,150,500", help="questions a minute in total, one run each"
+    )
+    parser.add_argument("--seconds", type=float, default=60.0, help="each rate for this long")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"each rate for {QUICK_SECONDS:g} s (CI)"
     )
     parser.add_argument(
-        "--wait", type=float, default=None, help="seconds to wait for cards after the last push"
-    )
-    parser.add_argument(
-        "--without-telegram-moderation",
-        dest="telegram_moderation",
-        action="store_false",
-        help="link no Telegram moderators' chat (Discord's channel alone gets cards)",
+        "--wait", type=float, default=120.0, help="seconds to wait after the last question"
     )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    args.rates = [float(rate) for rate in str(args.rates).split(",")]
     if args.quick:
-        args.questions, args.seconds = QUICK
-    if args.wait is None:
-        # Telegram's group limit (20/min) is the slowest bound: enough for every card there too.
-        args.wait = args.questions * 3.2 + 60
+        args.seconds = QUICK_SECONDS
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     rate, flagged = automod_rate(args.seed)
@@ -287,10 +299,10 @@ def main() -> None:
         f"questions, {flagged} flagged); alone: python bench/automod.py "
         f"--questions {AUTOMOD_QUESTIONS} --seed {args.seed}"
     )
-    flags = "" if args.telegram_moderation else " --without-telegram-moderation"
+    rates = ",".join(f"{rate:g}" for rate in args.rates)
     print(
-        f"rerun: python bench/qa_crossplatform.py --questions {args.questions} "
-        f"--seconds {args.seconds:g} --wait {args.wait:g} --seed {args.seed}{flags}"
+        f"rerun: python bench/qa_crossplatform.py --rates {rates} --seconds {args.seconds:g} "
+        f"--wait {args.wait:g} --seed {args.seed}"
     )
 
 

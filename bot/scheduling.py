@@ -7,7 +7,9 @@ pass read the ledger, and a safety tick (`idle`). An earlier wake-up asked for d
 ends it at once (an asyncio.Event); one asked for during a pass is kept and counts when the pass
 plans its sleep. Nothing is lost: a row written before a pass starts is in the ledger the pass
 reads, and a row written after is in `_asked`. So a row due at T is reached at T, or as soon as
-the pass under way at T has sent what it had taken (the sender's and its platforms' limits).
+the pass under way at T has read and claimed its chunk: a pass starts its sends and does not wait
+for them (issue 13), and a row whose chat is busy goes back in line for when the chat is free.
+Any further lateness comes from that chat's or that platform's limits only.
 Jobs live nowhere but in the ledger: at start the clock puts back in line what a crash left
 half-sent and reads its first wake-up from the ledger, so a restart loses nothing.
 
@@ -39,8 +41,10 @@ from bot.core.delivery.outbox import Outbox
 from bot.core.ports import Clock, Store
 
 log = logging.getLogger(__name__)
-# Passes start at most this often: a row the sender leaves due (a bug, a sender that waits on a
-# chat's limit without claiming it) must not spin the loop; small next to the 1 s guarantee.
+# Passes start at most this often: a row the sender leaves due (a bug) must not spin the loop;
+# small next to the 1 s guarantee. A row whose chat is busy is not left due: the sender puts it
+# back in line for when its chat is free, and the pass's sends run on their own, so a pass
+# takes as long as reading and claiming a chunk, never as long as its slowest send.
 SPACING = timedelta(seconds=0.05)
 AGAIN_AFTER = timedelta(seconds=1)  # after a failed pass (the database, a send that raised)
 
@@ -102,7 +106,7 @@ class Alarm:
         self._asked = None  # what is asked for from now on may be missing from the read below
         started, failed = self._clock.now(), False
         try:
-            await self._outbox.flush()
+            await self._outbox.flush(wait=False)
         except Exception:
             log.exception("sending what was due failed; trying again in a moment")
             failed = True
@@ -123,11 +127,11 @@ class Alarm:
         self._stopping = True
         self._woken.set()  # a sleep ends at once
         task = self._task
-        if task is None or task.done():
-            return
-        _, pending = await asyncio.wait({task}, timeout=grace)
-        for late in pending:
-            # Rows being sent are put back in line at the next start.
-            log.info("the sender was stopped while sending")
-            late.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        if task is not None and not task.done():
+            _, pending = await asyncio.wait({task}, timeout=grace)
+            for late in pending:
+                # Rows being sent are put back in line at the next start.
+                log.info("the sender was stopped while sending")
+                late.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._outbox.drain(grace)  # the sends the passes started

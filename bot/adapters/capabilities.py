@@ -14,7 +14,9 @@ SHELL_CAPABILITIES = Capabilities()
 TELEGRAM_CAPABILITIES = Capabilities()
 # Private messages only on opt-in; a thread on each announcement takes the live's later posts;
 # each server keeps Scheduled Events.
-DISCORD_CAPABILITIES = Capabilities(threads=True, dms_by_default=False, calendar=True)
+DISCORD_CAPABILITIES = Capabilities(
+    threads=True, dms_by_default=False, calendar=True, menus=True, text_limit=2000
+)
 
 # By platform name: members and spaces of a platform this process does not run are known by
 # that name only.

@@ -15,6 +15,11 @@ The global bucket takes half of that room as capacity, so a timer that wakes a l
 not lose its slot for good (with capacity 1, every late wake is throughput lost); the other half
 covers the jitter between our clock and the server's. A chat's bucket keeps capacity 1.
 
+The sender asks before it sends (`free_in`, `book`): a row for a chat whose window is closed is
+put back in the ledger for the time the chat is next free, instead of queueing here and holding
+one of the sender's slots. Booking keeps a "next free" time per chat and for the platform, paced
+like the buckets below; the buckets stay the strict guard (a booking never lets a send through).
+
 A send takes its chat's slot first, then the global one. While it queued for the global slot
 its chat's bucket kept leaking, so the chat's slot is topped up to full at the moment of the send:
 the next send to that chat is spaced from when this one really left, not from when it queued.
@@ -153,6 +158,8 @@ class RateLimitedPlatform:
         self._global_paused_until = 0.0
         self._chats: dict[str, _Chat] = {}
         self._last_sweep = 0.0
+        self._booked: dict[str, float] = {}  # chat key -> when its next send may leave
+        self._global_booked = 0.0  # when the platform's next booked send may leave
         self._sent = 0
         self._failed = 0
         self._rate_limited = 0
@@ -203,6 +210,34 @@ class RateLimitedPlatform:
             chat.users -= 1
         self._sweep()
         return result
+
+    def free_in(self, dest: Destination) -> float:
+        """Seconds until a send to `dest` may leave, after the sends already booked and any
+        pause a 429 imposed (0: now)."""
+        now = _now()
+        return max(self._chat_free(dest, now), self._global_free(now)) - now
+
+    def book(self, dest: Destination) -> float:
+        """Takes the next slot of `dest`'s chat and the platform's next one; returns seconds
+        until the send may leave. The platform's slots are taken in turn from now, whatever the
+        chat's wait (a send booked for later holds no other chat back). The send itself still
+        passes the buckets in `send`/`edit`."""
+        now = _now()
+        chat_at, global_at = self._chat_free(dest, now), self._global_free(now)
+        at = max(chat_at, global_at)
+        self._booked[self._profile.chat_key(dest)] = at + self._profile.chat_interval(dest)
+        self._global_booked = global_at + self._profile.overall.interval * (
+            1 + self._profile.margin
+        )
+        return at - now
+
+    def _chat_free(self, dest: Destination, now: float) -> float:
+        key = self._profile.chat_key(dest)
+        chat = self._chats.get(key)
+        return max(now, self._booked.get(key, 0.0), chat.paused_until if chat else 0.0)
+
+    def _global_free(self, now: float) -> float:
+        return max(now, self._global_booked, self._global_paused_until)
 
     def stats(self) -> LimiterStats:
         return LimiterStats(
@@ -260,6 +295,8 @@ class RateLimitedPlatform:
         ]
         for key in idle:
             del self._chats[key]
+        for key in [key for key, at in self._booked.items() if at <= now]:
+            del self._booked[key]
 
 
 def _now() -> float:

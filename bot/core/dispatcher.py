@@ -27,6 +27,7 @@ from bot.domain.model import Role, UserRef
 from bot.domain.policy import may
 
 log = logging.getLogger(__name__)
+_QUESTION_ARGS = frozenset({"question", "into"})
 SYSTEM = UserRef("core", "solidaire")  # the bot itself, when it acts on its own schedule
 
 
@@ -109,7 +110,10 @@ class Core:
             return await self._stop(req)
         if action.name == "ask":  # the Ask button: the live is known, the question is asked for
             return await self.guide(req, "ask", action.args)
-        return await self.handle(_with(req, command=action.name, raw=None, args=action.args))
+        # A button names a question by its id: `Q45`, never a bare number that a moderation
+        # space's digests would read as one of their numbers.
+        args = {k: f"Q{v}" if k in _QUESTION_ARGS else v for k, v in action.args.items()}
+        return await self.handle(_with(req, command=action.name, raw=None, args=args))
 
     async def handle(self, req: Request) -> Reply:
         """Runs the use case in one transaction; a refusal rolls it back and is the answer."""

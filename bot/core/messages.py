@@ -61,6 +61,17 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Menu:
+    """A pick list (Discord's select menu), for a platform that has one (`Capabilities.menus`):
+    choosing runs the command `command` on the values picked (question ids for a digest)."""
+
+    command: str
+    placeholder: Text
+    options: tuple[tuple[str, str], ...]  # (label, value); labels are plain text
+    many: bool = False  # several values at once (`/approve 3 5 7`), else exactly one
+
+
+@dataclass(frozen=True)
 class OutMessage:
     text: Text
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -69,6 +80,7 @@ class OutMessage:
     # reminders and on-air questions then go there. Others ignore it.
     thread_title: str | None = None
     attachment: Attachment | None = None  # replies only: the ledger stores no files
+    menus: tuple[Menu, ...] = ()  # built at send time only (digests): the ledger stores none
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ class Capabilities:
     threads: bool = False  # a thread opened on each announcement takes the live's later posts
     dms_by_default: bool = True  # members get private messages unless they turn them off
     calendar: bool = False  # its spaces keep a calendar of events (see `EventCalendar`)
+    menus: bool = False  # pick lists on messages (`Menu`); else buttons only
+    text_limit: int = 4096  # characters of one message
 
 
 class ChatPlatform(Protocol):
@@ -49,6 +51,20 @@ class ChatPlatform(Protocol):
         self, dest: Destination, message_id: str, message: OutMessage, *, key: str
     ) -> SendResult:
         """Replaces a message the bot posted earlier (an announcement kept up to date)."""
+        ...
+
+
+@runtime_checkable
+class Paced(Protocol):
+    """A platform that knows when each chat may be written to next (see adapters/limits.py):
+    the sender books a slot, or puts the row back in line until the chat is free."""
+
+    def free_in(self, dest: Destination) -> float:
+        """Seconds until a send to `dest` may leave (0: now)."""
+        ...
+
+    def book(self, dest: Destination) -> float:
+        """Takes the next slot of `dest`; returns seconds until it."""
         ...
 
 

@@ -240,7 +240,8 @@ _TABLE = (
     Command("approve", "approuver", MODERATORS, rest=QUESTIONS, many=True),
     Command("reject", "refuser", MODERATORS, (QUESTION,), REASON),
     Command("merge", "fusionner", MODERATORS, (QUESTION, Field("into", Kind.QUESTION, True))),
-    Command("mute", "muet", MODERATORS, (MEMBER,), Field("length")),
+    Command("mute", "muet", MODERATORS, (replace(MEMBER, required=False),), Field("length"),
+            (replace(QUESTION, required=False),)),
     Command("unmute", "demuet", MODERATORS, (MEMBER,)),
     Command("modlog", "journal", MODERATORS, (RECENT,)),
     # skills members propose

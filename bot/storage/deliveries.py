@@ -77,6 +77,59 @@ class SqlDeliveryRepo:
         )
         return [delivery_from_row(row) for row in result]
 
+    async def due_alike(
+        self, row: Delivery, now: datetime, limit: int, skip: Sequence[int]
+    ) -> list[Delivery]:
+        """More due rows that would share `row`'s message (same kind, place, live and time):
+        a chunk of the ledger must not cut a batch of mentions short."""
+        result = await self._conn.execute(
+            select(*DELIVERY)
+            .where(
+                deliveries.c.status == PENDING,
+                deliveries.c.next_attempt_at <= now,
+                deliveries.c.kind == row.kind,
+                deliveries.c.platform == row.dest.platform,
+                deliveries.c.chat_id == row.dest.chat_id,
+                deliveries.c.private == row.dest.private,
+                deliveries.c.live_id == row.live_id,
+                deliveries.c.due_at == row.due_at,
+                deliveries.c.id.not_in(list(skip)),
+            )
+            .order_by(deliveries.c.id)
+            .limit(limit)
+        )
+        return [delivery_from_row(found) for found in result]
+
+    async def waiting_for(
+        self, row: Delivery, until: datetime, limit: int, skip: Sequence[int]
+    ) -> list[Delivery]:
+        """Rows of `row`'s kind for the same chat, put back in line until `until` at the latest
+        (a moderation space's cards that may join this one's digest)."""
+        result = await self._conn.execute(
+            select(*DELIVERY)
+            .where(
+                deliveries.c.status == PENDING,
+                deliveries.c.next_attempt_at <= until,
+                deliveries.c.kind == row.kind,
+                deliveries.c.platform == row.dest.platform,
+                deliveries.c.chat_id == row.dest.chat_id,
+                deliveries.c.id.not_in(list(skip)),
+            )
+            .order_by(deliveries.c.id)
+            .limit(limit)
+        )
+        return [delivery_from_row(found) for found in result]
+
+    async def defer(self, delivery_ids: Sequence[int], until: datetime) -> None:
+        """Puts waiting rows back in line for `until` (their chat is busy until then): not an
+        attempt, nothing counted."""
+        if delivery_ids:
+            await self._conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id.in_(list(delivery_ids)), deliveries.c.status == PENDING)
+                .values(next_attempt_at=until)
+            )
+
     async def claim(self, delivery_id: int, now: datetime) -> bool:
         """pending -> sending; True only for the one caller that made the change."""
         result = await self._conn.execute(

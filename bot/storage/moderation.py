@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from bot.domain.model import ModAction
 from bot.storage._db import Db
 from bot.storage._sql import AnyRow, upsert
-from bot.storage.tables import modlog, mutes
+from bot.storage.tables import digest_lines, modlog, mutes, questions
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +104,75 @@ class SqlModerationRepo:
             select(*_ACTION).where(wanted).order_by(modlog.c.at, modlog.c.id)
         )
         return [action_from_row(row) for row in result]
+
+    # --- digests: the numbers a moderation space's digests give the questions they list ------
+
+    async def number_questions(
+        self, space_id: int, question_ids: list[int], now: datetime
+    ) -> dict[int, int]:
+        """Each question's number in that space's digests: kept if it has one, else the next."""
+        found = await self._conn.execute(
+            select(digest_lines.c.question_id, digest_lines.c.number).where(
+                digest_lines.c.space_id == space_id,
+                digest_lines.c.question_id.in_(question_ids),
+            )
+        )
+        numbers: dict[int, int] = {row.question_id: row.number for row in found}
+        top = await self._conn.scalar(
+            select(func.max(digest_lines.c.number)).where(digest_lines.c.space_id == space_id)
+        )
+        last = int(top or 0)
+        for question_id in question_ids:
+            if question_id in numbers:
+                continue
+            last += 1
+            numbers[question_id] = last
+            await self._conn.execute(
+                insert(digest_lines).values(
+                    space_id=space_id, number=last, question_id=question_id, listed_at=now
+                )
+            )
+        return numbers
+
+    async def decided_since_listed(self, space_id: int) -> list[tuple[int, int, str, int | None]]:
+        """`(number, question id, status, merged into)` of the questions this space's digests
+        listed and that were decided since, not yet shown as decided there."""
+        result = await self._conn.execute(
+            select(
+                digest_lines.c.number,
+                questions.c.id,
+                questions.c.status,
+                questions.c.merged_into,
+            )
+            .join(questions, questions.c.id == digest_lines.c.question_id)
+            .where(
+                digest_lines.c.space_id == space_id,
+                digest_lines.c.struck_at.is_(None),
+                questions.c.status != "pending",
+            )
+            .order_by(digest_lines.c.number)
+        )
+        return [(row.number, row.id, row.status, row.merged_into) for row in result]
+
+    async def strike(self, space_id: int, numbers: list[int], now: datetime) -> None:
+        if numbers:
+            await self._conn.execute(
+                update(digest_lines)
+                .where(digest_lines.c.space_id == space_id, digest_lines.c.number.in_(numbers))
+                .values(struck_at=now)
+            )
+
+    async def digest_question(self, space_id: int, number: int) -> int | None:
+        """The question that number names in that space's digests (None: never given)."""
+        found: int | None = await self._conn.scalar(
+            select(digest_lines.c.question_id).where(
+                digest_lines.c.space_id == space_id, digest_lines.c.number == number
+            )
+        )
+        return found
+
+    async def has_digests(self, space_id: int) -> bool:
+        found = await self._conn.scalar(
+            select(digest_lines.c.number).where(digest_lines.c.space_id == space_id).limit(1)
+        )
+        return found is not None

@@ -317,3 +317,16 @@ console_sessions = Table(
     Column("revoked_at", UTCDateTime),
     Index("ix_console_sessions_live", "live_id"),
 )
+
+digest_lines = Table(
+    "digest_lines",
+    metadata,
+    # A moderation space's digests number the questions they list, 1, 2, 3...: short to type
+    # (`/approve 3 5 7`) and never reused in that space, so a number always names one question.
+    Column("space_id", ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), nullable=False),
+    Column("listed_at", UTCDateTime, nullable=False),
+    Column("struck_at", UTCDateTime),  # shown as decided in a later digest
+    Index("ix_digest_lines_question", "question_id"),
+)

@@ -7,6 +7,7 @@ These take real time (the limits are in seconds); the slow limits run on a scale
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import replace
 
 from bot.adapters.limits import DISCORD, TELEGRAM, RateLimitedPlatform
@@ -138,3 +139,27 @@ async def test_idle_chats_are_forgotten() -> None:
     await limited.send(private(99), MESSAGE, key="late")
     assert limited.stats().chats == 1
     assert fake.rate_limited == 0
+
+
+async def test_sends_booked_ahead_keep_the_limits_and_get_no_429() -> None:
+    """The sender books a slot before it sends (issue 13): a chat's next free time moves one
+    chat interval on (a group's: 20 a minute), the platform's one global interval; sends made
+    at their booked times all pass, none refused."""
+    fake = StrictTelegram(time_scale=0.01)
+    limited = RateLimitedPlatform(fake, TELEGRAM.scaled(0.01))
+    group = Destination("telegram", "-100", False)
+    assert limited.free_in(group) == 0
+    delays = [limited.book(group) for _ in range(4)]
+    interval = TELEGRAM.scaled(0.01).chat_interval(group)
+    assert delays[0] == 0
+    for before, after in itertools.pairwise(delays):
+        assert abs(after - before - interval) < 0.005, delays  # the loop's clock moved a bit
+    # Another chat waits for the platform's spacing only, not for the group's last booking.
+    assert limited.free_in(private(7)) < delays[1]
+
+    async def at(delay: float, n: int) -> SendResult:
+        await asyncio.sleep(delay)
+        return await limited.send(group, MESSAGE, key=f"g{n}")
+
+    results = await asyncio.gather(*(at(delay, n) for n, delay in enumerate(delays)))
+    assert all(r.delivered for r in results) and fake.rate_limited == 0

@@ -642,6 +642,37 @@ class FakeDiscord:
             raise AssertionError(f"message {message_id} is in guild {msg_guild}, not {guild_id}")
         return self._interact(3, user_id, guild_id, channel_id, data, message=msg)
 
+    def choose(
+        self,
+        user_id: int,
+        channel_id: int,
+        message_id: int,
+        custom_id: str,
+        values: list[str],
+        *,
+        guild_id: int | None,
+    ) -> str:
+        """A member picks `values` in a message's select menu (component type 3), as Discord
+        sends it: refused here when the menu has no such options or takes fewer values."""
+        msg = self.world.store.get(message_id)
+        if msg is None or msg["deleted"] or int(msg["channel_id"]) != channel_id:
+            raise AssertionError(f"no message {message_id} in channel {channel_id}")
+        comp = self.world.find_component(msg["components"], custom_id)
+        if comp is None or comp.get("type") != 3:
+            raise AssertionError(f"message {message_id} has no select menu {custom_id!r}")
+        offered = {str(option["value"]) for option in comp.get("options") or []}
+        low, high = comp.get("min_values", 1), comp.get("max_values", 1)
+        if not set(values) <= offered or not low <= len(values) <= high:
+            raise AssertionError(
+                f"select {custom_id!r} offers {sorted(offered)} ({low}..{high} of them), "
+                f"not {values}"
+            )
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 3, "values": values}
+        msg_guild = int(msg["guild_id"]) if msg.get("guild_id") else None
+        if msg_guild != guild_id:
+            raise AssertionError(f"message {message_id} is in guild {msg_guild}, not {guild_id}")
+        return self._interact(3, user_id, guild_id, channel_id, data, message=msg)
+
     def submit_modal(
         self,
         user_id: int,

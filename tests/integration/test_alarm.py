@@ -5,15 +5,18 @@ whatever is owed meanwhile."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.adapters.limits import LimitProfile, Rate, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
 from bot.core.delivery.payloads import dump_message
 from bot.core.messages import Destination, OutMessage, SendResult, Text
@@ -252,3 +255,67 @@ async def test_under_load_every_row_is_reached_within_a_second_of_its_due_time(
         f"{len(owed)} rows owed: {len(late)} reached late (seconds after due), "
         f"{len(never)} never reached"
     )
+
+
+def paced(bench: Bench, chat_every: float) -> TimedPlatform:
+    """The platform behind a limiter, as in production: one send per `chat_every` seconds in
+    any one chat, 200/s overall (never the bound here)."""
+    inner = timed(bench, slow=0.0)
+    profile = LimitProfile(overall=Rate(200, 1.0), per_chat=Rate(1, chat_every), margin=0.01)
+    bench.outbox.add_platform(RateLimitedPlatform(inner, profile))
+    return inner
+
+
+async def test_a_busy_chat_holds_back_no_other_row_and_keeps_its_limit(bench: Bench) -> None:
+    """Issue 13: the sender held a send slot (and its flush) while a chat's window was closed,
+    so one busy chat made every other row wait for it. Now a row for a busy chat goes back in
+    line for when the chat is free: rows for other chats are reached within the second, and
+    the busy chat's only lateness is its own limit."""
+    every = 0.4
+    platform = paced(bench, chat_every=every)
+    await bench.alarm.start()
+    owed: dict[str, datetime] = {}
+    for n in range(8):  # 3.2 s of sends for one chat, all due now
+        owed[f"busy-{n}"] = bench.clock.now()
+        await bench.owe(f"busy-{n}", owed[f"busy-{n}"], chat="busy")
+    for n in range(20):  # meanwhile, rows for chats that are free
+        await asyncio.sleep(0.1)
+        owed[f"free-{n}"] = bench.clock.now()
+        await bench.owe(f"free-{n}", owed[f"free-{n}"], chat=f"member-{n}")
+    reached = {key: await platform.reach(key) for key in owed}
+
+    late = {
+        key: round((reached[key] - due).total_seconds(), 2)
+        for key, due in owed.items()
+        if key.startswith("free") and reached[key] - due > GUARANTEE + SLACK
+    }
+    assert late == {}, f"rows for free chats reached late (s): {late}"
+    busy = sorted(reached[key] for key in owed if key.startswith("busy"))
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(busy)]
+    assert min(gaps) >= every * 0.9, f"the busy chat's limit was not kept: {gaps}"
+    # Its last row: no later than its chat's limit makes it, plus the guarantee.
+    bound = owed["busy-0"] + timedelta(seconds=every * 1.01 * 7) + GUARANTEE + SLACK
+    assert busy[-1] <= bound, f"the busy chat's last row came {busy[-1] - bound} past its bound"
+
+
+async def test_rows_waiting_for_a_busy_chat_do_not_spin_the_alarm(bench: Bench) -> None:
+    """A row left due while its chat is busy would make the alarm come back every 50 ms (its
+    spacing) for nothing; put back in line for when the chat is free, it costs one pass each."""
+    platform = paced(bench, chat_every=0.3)
+    passes = 0
+    flush = bench.outbox.flush
+
+    async def counted(*args: Any, **kwargs: Any) -> int:
+        nonlocal passes
+        passes += 1
+        return await flush(*args, **kwargs)
+
+    bench.outbox.flush = counted  # type: ignore[method-assign]
+    await bench.alarm.start()
+    rows = 10
+    for n in range(rows):
+        await bench.owe(f"busy-{n}", bench.clock.now(), chat="busy")
+    for n in range(rows):
+        await platform.reach(f"busy-{n}")
+    # About 2.7 s of sends: spinning would be some 50 passes; one per row, and a few, is right.
+    assert passes <= rows + 4, f"{passes} passes of the alarm for {rows} rows to one chat"

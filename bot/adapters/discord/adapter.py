@@ -70,6 +70,11 @@ class DiscordAdapter:
         pressed = self._pressed(interaction, action, name)
         await answer(interaction, pressed, on_own=on_own, commands=self.commands.write)
 
+    async def on_menu(self, interaction: Interaction, command: str, values: list[str]) -> None:
+        """A choice in a digest's pick list: the command on the questions chosen, by id."""
+        chosen = self._chosen(interaction, command, values)
+        await answer(interaction, chosen, commands=self.commands.write)
+
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: that space is inactive, nothing more is sent there."""
         await space_left(self.core.store, "discord", str(guild.id))
@@ -97,6 +102,11 @@ class DiscordAdapter:
         space = await self._space(interaction, name)
         req = replace(self._request(interaction, "", {}, space), raw=action)
         return await self.core.handle_action(req)
+
+    async def _chosen(self, interaction: Interaction, command: str, values: list[str]) -> Reply:
+        ids = " ".join(f"Q{value}" for value in values if value.isdigit())
+        space = await self._space(interaction, command)
+        return await self.core.handle(self._request(interaction, command, {"question": ids}, space))
 
     async def _submitted(self, interaction: Interaction) -> Reply:
         data: dict[str, Any] = dict(interaction.data or {})

@@ -20,7 +20,7 @@ import discord
 from discord import ui
 
 from bot.adapters.text import split
-from bot.core.messages import Attachment, Button, OutMessage, Text
+from bot.core.messages import Attachment, Button, Menu, OutMessage, Text
 from bot.domain.model import UserRef
 from bot.i18n.catalog import CommandWriter, render, typed
 
@@ -29,9 +29,13 @@ LIMIT = 2000  # characters of a message's content
 ROW = 5  # buttons a row
 ROWS = 5  # rows a message
 LABEL = 80  # characters of a button label
+OPTION = 100  # characters of a pick list's option label and placeholder
+OPTIONS = 25  # options a pick list
 # Every action the codec makes: a letter, then `:`-separated word arguments (`j:12`, `x`).
 ACTION_TEMPLATE = r"[a-z](?::[\w.\-]+)*"
 ACTION_EVENT = "solidaire_action"  # the client event a press becomes (see `ActionButton`)
+MENU_EVENT = "solidaire_menu"  # the client event a choice in a pick list becomes (`MenuSelect`)
+MENU_COMMANDS = ("approve", "reject")  # what a pick list may run (a digest's)
 _STYLES = {
     "j": discord.ButtonStyle.success,  # join
     "a": discord.ButtonStyle.success,  # approve
@@ -89,6 +93,31 @@ class ActionButton(ui.DynamicItem[ui.Button[Any]], template=ACTION_TEMPLATE):
         interaction.client.dispatch(ACTION_EVENT, interaction, self.item.custom_id)
 
 
+class MenuSelect(
+    ui.DynamicItem[ui.Select[Any]], template=r"menu:(?P<command>" + "|".join(MENU_COMMANDS) + ")"
+):
+    """A pick list whose custom id names the command it runs (`menu:approve`); the values
+    chosen are question ids. Persistent like `ActionButton`."""
+
+    def __init__(self, command: str, select: ui.Select[Any] | None = None) -> None:
+        super().__init__(select or ui.Select(custom_id=f"menu:{command}"))
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[discord.Client],
+        item: ui.Item[Any],
+        match: re.Match[str],
+    ) -> MenuSelect:
+        return cls(match.group("command"), item if isinstance(item, ui.Select) else None)
+
+    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = [str(value) for value in data.get("values") or []]
+        interaction.client.dispatch(MENU_EVENT, interaction, self.command, values)
+
+
 @dataclass(frozen=True)
 class Part:
     """One Discord message: its content, its buttons and file (on the last part only), who it
@@ -98,9 +127,10 @@ class Part:
     buttons: tuple[tuple[Button, ...], ...]
     allowed: discord.AllowedMentions
     attachment: Attachment | None = None
+    menus: tuple[Menu, ...] = ()
 
     def view(self) -> ui.View | None:
-        return view(self.buttons)
+        return view(self.buttons, self.menus)
 
     def file(self) -> discord.File | None:
         """A fresh file each time: discord.py reads it to the end when it sends it."""
@@ -124,7 +154,9 @@ def parts(message: OutMessage, commands: CommandWriter = typed) -> list[Part]:
         separator = " "
     last = len(chunks) - 1
     return [
-        Part(c, message.buttons, allowed, message.attachment) if i == last else Part(c, (), allowed)
+        Part(c, message.buttons, allowed, message.attachment, message.menus)
+        if i == last
+        else Part(c, (), allowed)
         for i, c in enumerate(chunks)
     ]
 
@@ -134,7 +166,7 @@ def allowed_mentions(mentions: tuple[UserRef, ...]) -> discord.AllowedMentions:
     return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
 
 
-def view(rows: tuple[tuple[Button, ...], ...]) -> ui.View | None:
+def view(rows: tuple[tuple[Button, ...], ...], menus: tuple[Menu, ...] = ()) -> ui.View | None:
     """The buttons as a view that discord.py does not keep: presses are routed by the
     `ActionButton` pattern registered once at start. (A stored view would also unregister
     that pattern when it times out, as ephemeral views do after 15 minutes.)"""
@@ -145,9 +177,12 @@ def view(rows: tuple[tuple[Button, ...], ...]) -> ui.View | None:
         if len(flat) > ROW * ROWS:
             log.info("%d buttons do not fit in one message: the last ones are left out", len(flat))
         lines = [flat[i : i + ROW] for i in range(0, min(len(flat), ROW * ROWS), ROW)]
-    if not lines:
+    lines = lines[: ROWS - len(menus)]  # each pick list takes a row of its own
+    if not lines and not menus:
         return None
     out = ui.View(timeout=None)
+    for index, menu in enumerate(menus, start=len(lines)):
+        out.add_item(_select(menu, index))
     for index, line in enumerate(lines):
         for button in line:
             item = _item(button)
@@ -155,6 +190,22 @@ def view(rows: tuple[tuple[Button, ...], ...]) -> ui.View | None:
             out.add_item(item)
     out.stop()  # finished before sending: serialised, never stored
     return out
+
+
+def _select(menu: Menu, row: int) -> ui.Item[Any]:
+    options = [
+        discord.SelectOption(label=label[:OPTION] or "·", value=value)
+        for label, value in menu.options[:OPTIONS]
+    ]
+    select: ui.Select[Any] = ui.Select(
+        custom_id=f"menu:{menu.command}",
+        placeholder=plain(menu.placeholder)[:OPTION],
+        min_values=1,
+        max_values=len(options) if menu.many else 1,
+        options=options,
+        row=row,
+    )
+    return MenuSelect(menu.command, select)
 
 
 def _item(button: Button) -> ui.Item[Any]:

@@ -19,7 +19,13 @@ from bot.adapters.capabilities import DISCORD_CAPABILITIES
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.commands import sync
 from bot.adapters.discord.platform import DiscordPlatform
-from bot.adapters.discord.render import ACTION_EVENT, ActionButton, CommandMentions
+from bot.adapters.discord.render import (
+    ACTION_EVENT,
+    MENU_EVENT,
+    ActionButton,
+    CommandMentions,
+    MenuSelect,
+)
 from bot.adapters.limits import DISCORD, LimitProfile, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
@@ -76,13 +82,20 @@ class DiscordService:
         ) -> None:
             await adapter.on_action(interaction, action)
 
+        async def on_solidaire_menu(
+            interaction: discord.Interaction[discord.Client], command: str, values: list[str]
+        ) -> None:
+            await adapter.on_menu(interaction, command, values)
+
         async def on_guild_remove(guild: discord.Guild) -> None:
             await adapter.on_guild_remove(guild)
 
         assert on_solidaire_action.__name__ == f"on_{ACTION_EVENT}"
-        for handler in (on_interaction, on_solidaire_action, on_guild_remove):
+        assert on_solidaire_menu.__name__ == f"on_{MENU_EVENT}"
+        for handler in (on_interaction, on_solidaire_action, on_solidaire_menu, on_guild_remove):
             client.event(handler)
-        client.add_dynamic_items(ActionButton)  # buttons of any message, before or after a restart
+        # Buttons and pick lists of any message, before or after a restart.
+        client.add_dynamic_items(ActionButton, MenuSelect)
 
     async def start(self) -> None:
         self._point_at_endpoints()
@@ -166,6 +179,13 @@ class Outbound:
         if self._client.is_ready() and not self._client.is_closed():
             return None
         return SendResult(False, retry_after=NOT_CONNECTED, reason="discord not connected")
+
+    def free_in(self, dest: Destination) -> float:
+        """When the limiter lets a send to `dest` leave (the sender books, see `Paced`)."""
+        return self._limited.free_in(dest)
+
+    def book(self, dest: Destination) -> float:
+        return self._limited.book(dest)
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
         return self._later() or await self._limited.send(dest, message, key=key)

@@ -45,6 +45,22 @@ class DeliveryRepo(Protocol):
     async def due(
         self, now: datetime, limit: int, platforms: Sequence[str] | None = None
     ) -> list[Delivery]: ...
+    async def due_alike(
+        self, row: Delivery, now: datetime, limit: int, skip: Sequence[int]
+    ) -> list[Delivery]:
+        """More due rows that would share `row`'s message (same kind, place, live and time)."""
+        ...
+
+    async def waiting_for(
+        self, row: Delivery, until: datetime, limit: int, skip: Sequence[int]
+    ) -> list[Delivery]:
+        """Rows of `row`'s kind for the same chat, waiting until `until` at the latest."""
+        ...
+
+    async def defer(self, delivery_ids: Sequence[int], until: datetime) -> None:
+        """Puts waiting rows back in line for `until`, without counting an attempt."""
+        ...
+
     async def claim(self, delivery_id: int, now: datetime) -> bool: ...
     async def finish(
         self,

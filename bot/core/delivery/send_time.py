@@ -6,29 +6,68 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.context import reach
 from bot.core.delivery.events import events_of
 from bot.core.delivery.ledger import Delivery
 from bot.core.delivery.payloads import dump_message, is_recipe, load_message, messages_of
 from bot.core.delivery.planning import current_announcement
+from bot.core.delivery.staleness import MENTIONS_PER_MESSAGE
 from bot.core.delivery.vocabulary import Kind, fallback_key
 from bot.core.messages import Destination, OutMessage
 from bot.core.ports import Capabilities, UnitOfWork
 from bot.domain.model import Live
+
+GATHER = timedelta(seconds=1)  # a moderation space's cards due this soon join those due now
+GATHER_MAX = 100  # of them, at most (more than a digest lists: the rest wait for the next)
 
 
 async def due_with_lives(
     uow: UnitOfWork, now: datetime, limit: int, platforms: Sequence[str]
 ) -> tuple[list[Delivery], dict[int, Live]]:
     due = await uow.deliveries.due(now, limit, platforms)
+    if len(due) == limit:
+        due += await _complete_batches(uow, due, now)
+    due += await _gather_cards(uow, due, now)
     lives: dict[int, Live] = {}
     for live_id in {row.live_id for row in due if row.live_id is not None}:
         live = await uow.lives.get(live_id)
         if live is not None:
             lives[live_id] = live
     return due, lives
+
+
+async def _complete_batches(uow: UnitOfWork, due: list[Delivery], now: datetime) -> list[Delivery]:
+    """A full chunk may cut a batch of mentions (a live's reminders in its thread): the rows
+    that would fill each batch up to its 75 mentions are read too, so 2,000 members make
+    27 messages, not one per chunk of 60 rows and a short one each time."""
+    shared: dict[tuple[object, ...], list[Delivery]] = {}
+    for row in due:
+        if row.kind == Kind.REMINDER and not row.dest.private:
+            shared.setdefault((row.dest, row.live_id, row.due_at), []).append(row)
+    skip = [row.id for row in due]
+    more: list[Delivery] = []
+    for rows in shared.values():
+        short = -len(rows) % MENTIONS_PER_MESSAGE
+        if short:
+            more += await uow.deliveries.due_alike(rows[0], now, short, skip)
+    return more
+
+
+async def _gather_cards(uow: UnitOfWork, due: list[Delivery], now: datetime) -> list[Delivery]:
+    """A moderation space's cards put back in line while it was busy fall due a few
+    milliseconds apart (each was put back when it came): the ones due within the next moment
+    join those due now, so the space gets one digest when its window opens, not a card
+    each time (the pacing sends none of them before the space is free)."""
+    spaces = {
+        (row.dest.platform, row.dest.chat_id): row for row in due if row.kind == Kind.MODERATION
+    }
+    skip = [row.id for row in due]
+    more: list[Delivery] = []
+    for row in spaces.values():
+        more += await uow.deliveries.waiting_for(row, now + GATHER, GATHER_MAX, skip)
+    return more
 
 
 async def expire_dropped(

@@ -226,3 +226,12 @@ def parse(key: str) -> KeyParts:
         else:
             raise ValueError(f"not a ledger key: {key!r}")
     return KeyParts(shape, fields, tuple(marks))
+
+
+_CARD = re.compile(r"modcard:q=([0-9]+):space=([0-9]+)\Z")
+
+
+def card_of(key: str) -> tuple[int, int] | None:
+    """`(question id, space id)` of a moderation card's key (`question_card_key`), else None."""
+    found = _CARD.match(key)
+    return (int(found.group(1)), int(found.group(2))) if found else None

@@ -58,7 +58,7 @@ async def approve(ctx: Context) -> Reply:
     refs = dict.fromkeys(ctx.need("question").replace(",", " ").split())
     approved: list[int] = []
     for ref in refs:
-        q, live = await question_ref(ctx, ref)
+        q, live = await question_ref(ctx, ref, numbered=True, pending=True)
         await _decide(ctx, q, live, "approve")
         params: dict[str, Param] = {"id": q.id, "text": q.text}
         await _tell_author(ctx, q, Kind.QUESTION_APPROVED, "question.approved_dm", params)
@@ -71,7 +71,7 @@ async def approve(ctx: Context) -> Reply:
 
 @handles("reject")
 async def reject(ctx: Context) -> Reply:
-    q, live = await question_arg(ctx)
+    q, live = await question_arg(ctx, numbered=True, pending=True)
     reason = ctx.arg("reason")
     if reason is not None and len(reason) > REASON_MAX:
         ctx.refuse("moderation.reason_too_long", max=REASON_MAX)
@@ -141,8 +141,8 @@ async def _tell_author(
 
 @handles("merge")
 async def merge(ctx: Context) -> Reply:
-    q, live = await question_arg(ctx)
-    into, _ = await question_arg(ctx, "into")
+    q, live = await question_arg(ctx, numbered=True, pending=True)
+    into, _ = await question_arg(ctx, "into", numbered=True)
     if into.id == q.id or into.live_id != q.live_id:
         ctx.refuse("merge.not_same_live", id=q.id, into=into.id)
     if into.status not in VISIBLE:
@@ -192,10 +192,14 @@ async def mute(ctx: Context) -> Reply:
 
 async def _mute_target(ctx: Context) -> Member:
     """`Q45` names the question's author, on whichever platform they asked (the console mutes
-    from a question); anything else names a member of the caller's platform."""
-    if not _QUESTION_REF.fullmatch(ctx.need("member")):
+    from a question; on Discord, whose member option only picks its own members, the `question`
+    option does, a digest's number too); anything else names a member of the caller's platform."""
+    if ctx.arg("question") is not None:
+        q, _ = await question_arg(ctx, "question", numbered=True)
+    elif not _QUESTION_REF.fullmatch(ctx.need("member")):
         return await need_member(ctx)
-    q, _ = await question_arg(ctx, "member")
+    else:
+        q, _ = await question_arg(ctx, "member")
     author = await ctx.uow.members.get(q.author_id) if q.author_id is not None else None
     if author is None:
         ctx.refuse("error.unknown_member", member=f"Q{q.id}")

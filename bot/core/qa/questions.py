@@ -37,15 +37,29 @@ def community_of(ctx: Context) -> Community:
     return ctx.community
 
 
-async def question_arg(ctx: Context, name: str = "question") -> tuple[Question, Live]:
+async def question_arg(
+    ctx: Context, name: str = "question", *, numbered: bool = False, pending: bool = False
+) -> tuple[Question, Live]:
     """The question named by `Q45`, `q45` or `45`, and its live; refused when not of this community."""
-    return await question_ref(ctx, ctx.need(name))
+    return await question_ref(ctx, ctx.need(name), numbered=numbered, pending=pending)
 
 
-async def question_ref(ctx: Context, raw: str) -> tuple[Question, Live]:
-    """The question `raw` names (`Q45`), and its live; refused when not of this community."""
+async def question_ref(
+    ctx: Context, raw: str, *, numbered: bool = False, pending: bool = False
+) -> tuple[Question, Live]:
+    """The question `raw` names (`Q45`), and its live; refused when not of this community.
+
+    `numbered` (moderation commands): in a space whose digests numbered questions, a bare
+    number is a digest's number (`/approve 3 5 7`) and `Q45` a question id; elsewhere a bare
+    number is an id, as always. `pending`: a digest's number must still name a question
+    waiting for a decision, else it is refused and nothing changes (an older digest read late).
+    """
     match = _REF.fullmatch(raw)
     number = parse_live_ref(match.group(1)) if match else None  # the same bounded id parser
+    space = ctx.space
+    if numbered and number is not None and raw.isdigit() and space is not None:
+        if await ctx.uow.moderation.has_digests(space.id):
+            return await _numbered(ctx, space.id, number, pending)
     question = await ctx.uow.questions.get(number) if number is not None else None
     live = await ctx.uow.lives.get(question.live_id) if question else None
     if question is None or live is None or live.community_id != ctx.community_id:
@@ -53,6 +67,19 @@ async def question_ref(ctx: Context, raw: str) -> tuple[Question, Live]:
     named = ctx.arg("live")  # a request that names its live (the console) acts on it only
     if named is not None and parse_live_ref(named) != live.id:
         ctx.refuse("question.unknown", question=raw[:20])
+    return question, live
+
+
+async def _numbered(
+    ctx: Context, space_id: int, number: int, pending: bool
+) -> tuple[Question, Live]:
+    found = await ctx.uow.moderation.digest_question(space_id, number)
+    question = await ctx.uow.questions.get(found) if found is not None else None
+    live = await ctx.uow.lives.get(question.live_id) if question else None
+    if question is None or live is None or live.community_id != ctx.community_id:
+        ctx.refuse("digest.unknown_number", number=number)
+    if pending and question.status is not QuestionStatus.PENDING:
+        ctx.refuse("digest.stale_number", number=number, id=question.id)
     return question, live
 
 
