@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -64,6 +65,10 @@ communities = Table(
     Column("premoderation", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("lexicon", Text),  # the community's own terms for auto-moderation, comma-separated
+    # Its public schedule page (issue 15): off until an organizer turns it on; the invite link
+    # the page's Discord button opens when the bot cannot make one itself.
+    Column("public", Boolean, nullable=False, server_default=false()),
+    Column("invite", String(200)),
 )
 
 spaces = Table(
@@ -152,6 +157,10 @@ lives = Table(
     Column("started_at", UTCDateTime),
     Column("ended_at", UTCDateTime),
     Column("cancelled_at", UTCDateTime),  # NULL for lives cancelled before it was kept
+    # Calendars (issue 15): `sequence` rises when the live moves or is cancelled (iCalendar's
+    # SEQUENCE: a calendar takes the change), `revision` on every change (the feeds' caches).
+    Column("sequence", Integer, nullable=False, server_default="0"),
+    Column("revision", Integer, nullable=False, server_default="0"),
     Index("ix_lives_community_start", "community_id", "starts_at"),
     Index("ix_lives_series", "series_id"),
     sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
@@ -316,4 +325,14 @@ console_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Index("ix_console_sessions_live", "live_id"),
+)
+
+# Personal calendar feeds (issue 15): one unguessable token per member, shown again by each
+# `/calendar` (so kept as is, like the console's key); a reset replaces it, /forgetme deletes it.
+calendar_tokens = Table(
+    "calendar_tokens",
+    metadata,
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
 )

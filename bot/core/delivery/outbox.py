@@ -71,6 +71,8 @@ class Outbox:
         self.on_owed: Callable[[datetime], None] | None = None  # the alarm clock listens here
         self._flushing = asyncio.Lock()
         self.inline = True  # send what is due right after the command (the shell, tests)
+        # The bot's web address, when it has public pages to link from announcements.
+        self.public_url: str | None = None
 
     def add_platform(self, platform: ChatPlatform) -> None:
         self._platforms[platform.name] = platform
@@ -212,7 +214,7 @@ class Outbox:
             return 0
         live_id = row.live_id
         message, posted, events, live = await self._store.run(
-            lambda uow: refresh_state(uow, live_id)
+            lambda uow: refresh_state(uow, live_id, self.public_url)
         )
         edited = await self._edit_each(posted, message, row.key)
         synced = await sync_events(self._platforms, events, live, row.key)
