@@ -128,7 +128,7 @@ async def build(
 
         app.web = WebServer(settings.web.listen, fallback=settings.shell_only)
         Console(core, app.web)
-        Calendars(core, app.web)
+        calendars = Calendars(core, app.web)
     if settings.shell_only:
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)
@@ -137,9 +137,10 @@ async def build(
         outbox.inline = False
         from bot.adapters.telegram.service import TelegramService  # only with a token
 
-        app.services.append(
-            TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
-        )
+        telegram = TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
+        app.services.append(telegram)
+        if app.web is not None:  # the public pages' one-tap links name the bot
+            calendars.telegram_bot = lambda: telegram.answers.username if telegram.answers else None
     if settings.discord.token:
         outbox.inline = False
         from bot.adapters.discord.service import DiscordService  # only with a token

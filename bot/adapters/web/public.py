@@ -201,11 +201,11 @@ def live_page(locale: str, found: Public, site: Site) -> web.Response:
         f'<p class="crumbs"><a href="/c/{community.id}">'
         f"{_t(locale, 'web.public.back', name=community.name)}</a></p>",
         f"<h1>{_e(live.title)}</h1>",
-        f'<p class="when">{_when(locale, shown, community.timezone)}'
-        f" · {_t(locale, 'web.public.duration', minutes=live.duration_min)}</p>",
+        f'<p class="when">{_when(locale, shown, community.timezone)}</p>',
     ]
-    if hosts:
-        parts.append(f'<p class="host">{_t(locale, "web.public.by", names=hosts)}</p>')
+    length = _t(locale, "web.public.duration", minutes=live.duration_min)
+    by = f" · {_t(locale, 'web.public.by', names=hosts)}" if hosts else ""
+    parts.append(f'<p class="host">{length}{by}</p>')
     parts.append(_state(locale, shown))
     if live.description:
         paragraphs = "".join(f"<p>{_e(p)}</p>" for p in live.description.split("\n") if p.strip())

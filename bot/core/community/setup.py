@@ -15,7 +15,7 @@ from bot.core.calendar.links import community_page
 from bot.core.community.lookup import need_member
 from bot.core.context import Context
 from bot.core.fields import parse_bool
-from bot.core.messages import OutMessage, Reply
+from bot.core.messages import Reply
 from bot.core.registry import handles
 from bot.domain.model import SpaceRole
 from bot.domain.when import LengthError, format_offset, parse_offsets
@@ -70,9 +70,10 @@ async def setup(ctx: Context) -> Reply:
         premoderation=ctx.t("word.yes" if saved.premoderation else "word.no"),
     )  # fmt: skip
     base = ctx.config.public_url if ctx.config.web else None
-    if saved.public and base is not None:
-        page = OutMessage(ctx.t("setup.public_on", url=community_page(base, saved.id)))
-        said = replace(said, messages=(*said.messages, page))
+    if saved.public and base is not None:  # one message: a platform may show only the first
+        (first,) = said.messages
+        text = ctx.t("setup.public_on", said=first.text, url=community_page(base, saved.id))
+        said = replace(said, messages=(replace(first, text=text),))
     return said
 
 
