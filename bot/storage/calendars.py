@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, select
 
 from bot.core.calendar.repositories import Shown, Version
+from bot.domain.commands import DURATION
 from bot.domain.model import Live, LiveStatus, SignupStatus
 from bot.storage._db import Db
 from bot.storage._sql import upsert
@@ -17,6 +18,7 @@ from bot.storage.lives import LIVE_COLUMNS, live_from_row, not_ended
 from bot.storage.signups import ACTIVE
 from bot.storage.tables import calendar_tokens, live_hosts, lives, members, signups
 
+LONGEST = timedelta(minutes=DURATION.bounds[1])
 PUBLISHED = [str(s) for s in LiveStatus if s is not LiveStatus.DRAFT]
 OPEN = [str(LiveStatus.SCHEDULED), str(LiveStatus.LIVE)]
 
@@ -70,6 +72,27 @@ class SqlCalendarRepo:
             )
         ).one()
         return Version(int(row[0]), int(row[1]), int(row[2]))
+
+    async def member_version(self, member_id: int, since: datetime) -> tuple[Version, ...]:
+        confirmed = case((signups.c.status == str(SignupStatus.CONFIRMED), lives.c.id), else_=0)
+        result = await self._conn.execute(
+            select(
+                lives.c.community_id,
+                func.count(),
+                func.sum(lives.c.id) + 7 * func.sum(confirmed),
+                func.sum(lives.c.revision),
+            )
+            .join_from(lives, signups, signups.c.live_id == lives.c.id)
+            .where(
+                signups.c.member_id == member_id,
+                signups.c.status.in_(ACTIVE),
+                lives.c.status.in_(PUBLISHED),
+                lives.c.starts_at >= since,
+            )
+            .group_by(lives.c.community_id)
+            .order_by(lives.c.community_id)
+        )
+        return tuple(Version(int(n), int(ids), int(revs)) for _, n, ids, revs in result)
 
     async def window(
         self, community_id: int, since: datetime, now: datetime, limit: int
@@ -144,6 +167,9 @@ class SqlCalendarRepo:
         where = and_(
             lives.c.community_id == community_id,
             lives.c.status.in_(OPEN),
+            # No live lasts longer than that: the index on the start bounds the scan, and the
+            # end is computed for the few lives left.
+            lives.c.starts_at > now - LONGEST,
             not_ended(self._conn, now),
         )
         total = await self._conn.scalar(select(func.count()).select_from(lives).where(where))

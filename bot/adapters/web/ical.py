@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar
+from icalendar import Alarm, Calendar, Timezone
 from icalendar import Event as VEvent
 
 from bot.core.calendar.feeds import Event, Feed
@@ -46,14 +46,17 @@ def write(feed: Feed, *, base: str | None, stamp: datetime, public: bool) -> byt
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", feed.name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", "PT1H")  # an X- property: the library writes it as given
     host = uid_host(base)
+    if feed.events:  # each zone's rules over the feed's span (the library's default: 68 years)
+        first = min(e.shown.live.starts_at for e in feed.events).date() - ONE_DAY
+        last = max(e.shown.live.ends_at for e in feed.events).date() + ONE_DAY
+        for zone in sorted({e.zone for e in feed.events}):
+            calendar.add_component(
+                Timezone.from_tzinfo(ZoneInfo(zone), zone, first_date=first, last_date=last)
+            )
     for event in feed.events:
         calendar.add_component(_event(event, feed.locale, host, base, stamp, public))
-    if feed.events:
-        first = min(e.shown.live.starts_at for e in feed.events).date() - timedelta(days=1)
-        last = max(e.shown.live.ends_at for e in feed.events).date() + timedelta(days=1)
-        calendar.add_missing_timezones(first_date=first, last_date=max(last, first + ONE_DAY))
     return bytes(calendar.to_ical())
 
 

@@ -100,13 +100,13 @@ async def member_key(
 
 
 async def _member_key(uow: UnitOfWork, config: CoreConfig, member_id: int, now: datetime) -> str:
+    """One aggregate, not the rows: the key is read at every fetch of the feed. The member's
+    communities' settings (their reminders) count too, through their rows."""
     member = await uow.members.get(member_id)
-    mine = await uow.calendars.signed_up(member_id, now - PAST, LIMIT)
-    rows = tuple((live.id, live.revision, status.value) for live, status in mine)
-    communities = {}
-    for community_id in sorted({live.community_id for live, _ in mine}):
-        communities[community_id] = await uow.communities.get(community_id)
-    return _digest("m", member, rows, communities, config.language, _hour(now))
+    versions = await uow.calendars.member_version(member_id, now - PAST)
+    communities = await uow.communities.communities_of(member_id)
+    rows = [await uow.communities.get(c) for c in communities]
+    return _digest("m", member, versions, rows, config.language, _hour(now))
 
 
 async def member_feed(

@@ -46,6 +46,12 @@ class CalendarRepo(Protocol):
         """Of the community's published lives starting at `since` or later."""
         ...
 
+    async def member_version(self, member_id: int, since: datetime) -> tuple[Version, ...]:
+        """The same summary of the member's active sign-ups to published lives starting at
+        `since` or later, by community (the confirmed ones counted apart: a promotion from the
+        waiting list changes the feed)."""
+        ...
+
     async def window(
         self, community_id: int, since: datetime, now: datetime, limit: int
     ) -> list[Live]:

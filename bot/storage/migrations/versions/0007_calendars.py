@@ -23,6 +23,9 @@ def upgrade() -> None:
     with op.batch_alter_table("lives") as batch:
         batch.add_column(sa.Column("sequence", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
+    op.create_index(
+        "ix_lives_calendar", "lives", ["community_id", "starts_at", "status", "revision"]
+    )
     with op.batch_alter_table("communities") as batch:
         batch.add_column(
             sa.Column("public", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -49,6 +52,7 @@ def downgrade() -> None:
     with op.batch_alter_table("communities") as batch:
         batch.drop_column("invite")
         batch.drop_column("public")
+    op.drop_index("ix_lives_calendar", table_name="lives")
     with op.batch_alter_table("lives") as batch:
         batch.drop_column("revision")
         batch.drop_column("sequence")
