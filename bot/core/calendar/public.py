@@ -49,6 +49,20 @@ async def schedule(store: Store, clock: Clock, community_id: int, page: int) -> 
     return await store.run(work)
 
 
+async def wants_invite(store: Store, community_id: int) -> bool:
+    """A public community whose page has no Discord invite yet: the bot may make one."""
+
+    async def work(uow: UnitOfWork) -> bool:
+        community = await uow.communities.get(community_id)
+        return community is not None and community.public and community.invite is None
+
+    return await store.run(work)
+
+
+async def keep_invite(store: Store, community_id: int, url: str) -> None:
+    await store.run(lambda uow: uow.communities.update(community_id, invite=url))
+
+
 async def one_live(store: Store, community_id: int, live_id: int) -> Public | None:
     async def work(uow: UnitOfWork) -> Public | None:
         found = await _community(uow, community_id)
