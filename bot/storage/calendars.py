@@ -172,7 +172,23 @@ class SqlCalendarRepo:
             lives.c.starts_at > now - LONGEST,
             not_ended(self._conn, now),
         )
-        total = await self._conn.scalar(select(func.count()).select_from(lives).where(where))
+        # Counted in two parts: those not started yet from the index alone (no end to compute),
+        # then the few started less than the longest duration ago that have not ended.
+        mine = (lives.c.community_id == community_id, lives.c.status.in_(OPEN))
+        ahead = select(func.count()).select_from(lives).where(*mine, lives.c.starts_at > now)
+        started = (
+            select(func.count())
+            .select_from(lives)
+            .where(
+                *mine,
+                lives.c.starts_at > now - LONGEST,
+                lives.c.starts_at <= now,
+                not_ended(self._conn, now),
+            )
+        )
+        total = int(await self._conn.scalar(ahead) or 0) + int(
+            await self._conn.scalar(started) or 0
+        )
         result = await self._conn.execute(
             select(*LIVE_COLUMNS)
             .where(where)
@@ -180,4 +196,4 @@ class SqlCalendarRepo:
             .offset(offset)
             .limit(limit)
         )
-        return [live_from_row(row) for row in result], int(total or 0)
+        return [live_from_row(row) for row in result], total
