@@ -12,6 +12,7 @@ from typing import Any
 from tests.adapters.both.world import TG_ANNOUNCE, World, link_both
 from tests.adapters.discord.steps import answered, scheduled
 from tests.adapters.discord.world import OLGA
+from tests.adapters.telegram.world import urls
 
 TIMEOUT = 10_000
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
@@ -83,3 +84,18 @@ async def test_a_reader_opens_the_public_page_and_finds_how_to_join(
         assert path.stat().st_size > 0
     await reader.close()
     await still.close()
+
+    # Zoé's own calendar: the chat's button opens a page that offers the subscription.
+    said = await world.tg.people["Zoé"].says("/calendrier")
+    (link,) = [url for message in said for url in urls(message)]
+    phone = await browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    mine = await phone.new_page()
+    mine.set_default_timeout(TIMEOUT)
+    await mine.goto(link)
+    await mine.locator("h1", has_text="Ton agenda Solidaire").wait_for()
+    webcal = mine.get_by_role("link", name="📅 S’abonner (Apple, Outlook, Thunderbird…)")
+    assert await webcal.get_attribute("href") == "webcal://" + link.split("://")[1] + ".ics"
+    assert await mine.input_value("#feed-url") == link + ".ics"
+    await mine.get_by_role("button", name="Copier").wait_for()  # shown by the script
+    await mine.screenshot(path=str(tmp_path / "calendar-phone.png"), full_page=True)
+    await phone.close()
