@@ -67,6 +67,7 @@ class App:
             if self.core.config.public_url is None and self.settings.shell_only:
                 # The shell's links point at the server itself, whichever port it took.
                 self.core.config = replace(self.core.config, public_url=self.web.url)
+                self.outbox.public_url = self.web.url
         for service in self.services:
             await service.start()
             self._started.append(service)
@@ -119,13 +120,17 @@ async def build(
     script = settings.shell_only and not shell_in.isatty()
     core = Core(store, clock, core_config(settings, script=script), outbox)
     outbox.on_auto_end = core.end_automatically
+    if settings.web.listen is not None:
+        outbox.public_url = settings.web.public_url
     app = App(settings, store, core, outbox, Alarm(outbox, store, clock))
     if settings.web.listen is not None:
+        from bot.adapters.web.calendars import Calendars
         from bot.adapters.web.console import Console  # aiohttp only when the server runs
         from bot.adapters.web.server import WebServer
 
         app.web = WebServer(settings.web.listen, fallback=settings.shell_only)
         Console(core, app.web)
+        calendars = Calendars(core, app.web)
     if settings.shell_only:
         platform = ShellPlatform(out or sys.stdout)
         outbox.add_platform(platform)
@@ -135,9 +140,10 @@ async def build(
         outbox.inline = False
         from bot.adapters.telegram.service import TelegramService  # only with a token
 
-        adapters["telegram"] = TelegramService(
-            settings.telegram, core, outbox, limits=telegram_limits
-        )
+        telegram = TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
+        adapters["telegram"] = telegram
+        if app.web is not None:  # the public pages' one-tap links name the bot
+            calendars.telegram_bot = lambda: telegram.answers.username if telegram.answers else None
     if settings.discord.token:
         outbox.inline = False
         from bot.adapters.discord.service import DiscordService  # only with a token

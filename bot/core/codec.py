@@ -29,6 +29,7 @@ _ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "forgetme": ("f", ("confirm",)),
     "settings": ("s", ("field", "value")),
     "stop": ("x", ()),
+    "calendar": ("y", ()),
 }
 _BY_CODE = {code: (name, names) for name, (code, names) in _ACTIONS.items()}
 # Ids are digits; the few text arguments (a tag, a setting) are word characters. \Z, not `$`,

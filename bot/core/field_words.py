@@ -53,10 +53,13 @@ FRENCH_FIELDS: dict[str, tuple[str, ...]] = {
     "moderator_role": ("rôle_modération",),
     "premoderation": ("prémodération",),
     "lexicon": ("lexique",),
+    "public": ("public", "publique"),
+    "invite": ("invitation",),
+    "action": ("action",),
 }
 
 _YES_NO = {"oui": "yes", "non": "no", "vrai": "true", "faux": "false"}
-_BOOLEAN_FIELDS = ("anonymous", "dms", "premoderation", "confirm")
+_BOOLEAN_FIELDS = ("anonymous", "dms", "premoderation", "confirm", "public")
 _REPEAT = {
     "aucune": "none", "aucun": "none", "non": "none", "une fois": "none",
     "hebdo": "weekly", "hebdomadaire": "weekly", "chaque semaine": "weekly",

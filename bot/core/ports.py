@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
+from bot.core.calendar.repositories import CalendarRepo
 from bot.core.community.repositories import CommunityRepo, MemberRepo
 from bot.core.console.repositories import ConsoleRepo
 from bot.core.delivery.ledger import DeliveryRepo
@@ -107,6 +108,7 @@ class UnitOfWork(Protocol):
     inbox: InboxRepo
     stats: StatsRepo
     console: ConsoleRepo
+    calendars: CalendarRepo
 
 
 T = TypeVar("T")

@@ -19,6 +19,7 @@ MODULES = (
     "bot.core.reports.stats",
     "bot.core.reports.export",
     "bot.core.console.sessions",
+    "bot.core.calendar.personal",
 )
 
 

@@ -190,6 +190,8 @@ SETUP_FIELDS = (
     LANGUAGE, TIMEZONE, REMINDERS,
     Field("premoderation", Kind.BOOLEAN),
     Field("lexicon", source=Source.TYPED),
+    Field("public", Kind.BOOLEAN),  # the community's public schedule page and feed
+    Field("invite", high=200),  # the Discord invite that page offers
 )  # fmt: skip
 SCHEDULE_FORM = (("title", True), ("when", True), ("duration", False),
                  ("description", False), ("link", False), ("capacity", False))  # fmt: skip
@@ -215,6 +217,8 @@ _TABLE = (
     Command("live", "direct", EVERYONE, (UPCOMING,), role_blind=True, private=True),
     Command("myschedule", "mesinscriptions", EVERYONE, role_blind=True, needs_community=False,
             private=True),
+    Command("calendar", "calendrier", EVERYONE, (Field("action", source=Source.TYPED),),
+            role_blind=True, needs_community=False, private=True),
     # the community and its spaces
     Command("setup", "configurer", ORGANIZERS, keys=SETUP_FIELDS, needs_community=False),
     Command("link", "lier", ORGANIZERS, (Field("code"), Field("role", source=Source.TYPED)),

@@ -81,6 +81,8 @@ class Community:
     reminders: tuple[str, ...]
     premoderation: bool
     lexicon: tuple[str, ...] = ()  # its own terms, on top of the shipped lexicons
+    public: bool = False  # its schedule has a public page and feed (`/setup public=yes`)
+    invite: str | None = None  # the Discord invite its public page offers (`/setup invite=`)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ class Live:
     created_by: int
     series_id: int | None = None
     replay: str | None = None
+    sequence: int = 0  # iCalendar's SEQUENCE: raised when it moves or is cancelled
+    revision: int = 0  # raised by every change: what calendars and pages cache by
 
     @property
     def ends_at(self) -> datetime:

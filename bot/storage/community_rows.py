@@ -22,6 +22,8 @@ COMMUNITY = (
     communities.c.reminders,
     communities.c.premoderation,
     communities.c.lexicon,
+    communities.c.public,
+    communities.c.invite,
 )
 SPACE = (
     spaces.c.id,
@@ -36,7 +38,9 @@ SPACE = (
     spaces.c.host_role,
     spaces.c.moderator_role,
 )
-COMMUNITY_FIELDS = ("name", "language", "timezone", "reminders", "premoderation", "lexicon")
+COMMUNITY_FIELDS = (
+    "name", "language", "timezone", "reminders", "premoderation", "lexicon", "public", "invite",
+)  # fmt: skip
 SPACE_FIELDS = (
     "title",
     "external_id",
@@ -63,6 +67,8 @@ def community_from_row(row: AnyRow, prefix: str = "") -> Community:
         reminders=csv_tuple(col("reminders")),
         premoderation=bool(col("premoderation")),
         lexicon=csv_tuple(col("lexicon") or ""),
+        public=bool(col("public")),
+        invite=col("invite"),
     )
 
 

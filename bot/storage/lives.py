@@ -31,6 +31,8 @@ LIVE_COLUMNS = (
     lives.c.created_by,
     lives.c.series_id,
     lives.c.replay,
+    lives.c.sequence,
+    lives.c.revision,
 )
 _FIELDS = (
     "title",
@@ -47,6 +49,7 @@ _FIELDS = (
     "started_at",
     "ended_at",
 )
+MOVES = frozenset({"starts_at", "duration_min"})  # changes RFC 5545 calls significant
 NO_AUTHOR = 0  # `Live.created_by` is an int; a deleted creator (NULL) reads as this non-id
 
 
@@ -70,6 +73,8 @@ def live_from_row(row: AnyRow) -> Live:
         created_by=NO_AUTHOR if row.created_by is None else row.created_by,
         series_id=row.series_id,
         replay=row.replay,
+        sequence=row.sequence,
+        revision=row.revision,
     )
 
 
@@ -140,19 +145,23 @@ class SqlLiveRepo:
     async def update(self, live_id: int, **fields: Any) -> None:
         values = checked_values(fields, _FIELDS, {"tags": tags_text, "status": str})
         if values:
+            values["revision"] = lives.c.revision + 1  # the feeds' caches see every change
+            if MOVES & values.keys():  # calendars take a move only with a higher SEQUENCE
+                values["sequence"] = lives.c.sequence + 1
             await self._conn.execute(update(lives).where(lives.c.id == live_id).values(values))
 
     async def set_status(
         self, live_id: int, from_: Sequence[LiveStatus], to: LiveStatus, now: datetime
     ) -> bool:
         """Conditional transition; the row count says whether this caller won."""
-        values: dict[str, Any] = {"status": str(to)}
+        values: dict[str, Any] = {"status": str(to), "revision": lives.c.revision + 1}
         if to == LiveStatus.LIVE:
             values["started_at"] = now
         elif to == LiveStatus.ENDED:
             values["ended_at"] = now
         elif to == LiveStatus.CANCELLED:
             values["cancelled_at"] = now
+            values["sequence"] = lives.c.sequence + 1  # RFC 5545: STATUS is significant
         result = await self._conn.execute(
             update(lives)
             .where(lives.c.id == live_id, lives.c.status.in_([str(s) for s in from_]))
@@ -162,6 +171,9 @@ class SqlLiveRepo:
 
     async def add_host(self, live_id: int, member_id: int) -> None:
         """Idempotent."""
+        await self._conn.execute(
+            update(lives).where(lives.c.id == live_id).values(revision=lives.c.revision + 1)
+        )
         await self._conn.execute(
             upsert(self._conn, live_hosts)
             .values(live_id=live_id, member_id=member_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.calendar.repositories import CalendarRepo
 from bot.core.community.repositories import CommunityRepo, MemberRepo
 from bot.core.console.repositories import ConsoleRepo
 from bot.core.delivery.ledger import DeliveryRepo
@@ -10,6 +11,7 @@ from bot.core.lives.repositories import LiveRepo, ProposalRepo, SignupRepo
 from bot.core.qa.repositories import ModerationRepo, QuestionRepo
 from bot.core.reports.repositories import StatsRepo
 from bot.storage._db import Db
+from bot.storage.calendars import SqlCalendarRepo
 from bot.storage.communities import SqlCommunityRepo
 from bot.storage.console import SqlConsoleRepo
 from bot.storage.deliveries import SqlDeliveryRepo
@@ -39,3 +41,4 @@ class SqlUnit:
         self.inbox: InboxRepo = SqlInboxRepo(conn)
         self.stats: StatsRepo = SqlStatsRepo(conn)
         self.console: ConsoleRepo = SqlConsoleRepo(conn)
+        self.calendars: CalendarRepo = SqlCalendarRepo(conn)

@@ -77,6 +77,7 @@ class FakeDiscord:
         self.command_ids: dict[tuple[int | None, int, str], int] = {}
         self.sync_count = 0
         self.events: dict[int, dict[str, Any]] = {}
+        self.invites: dict[str, dict[str, Any]] = {}  # code -> the channel and what was asked
         self.threads: dict[int, dict[str, Any]] = {}
         self.dms: dict[int, list[dict[str, Any]]] = {}
         self.interactions: dict[str, InteractionRec] = {}

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from tests.fakes.discord_state import (
     CREATE_EVENTS,
+    CREATE_INSTANT_INVITE,
     CREATE_PUBLIC_THREADS,
     EPHEMERAL,
     INTENT_DIRECT_MESSAGES,
@@ -484,6 +485,7 @@ class Rest:
             ("PATCH", r"/channels/(\d+)/messages/(\d+)", self.edit_message, True),
             ("DELETE", r"/channels/(\d+)/messages/(\d+)", self.delete_message, True),
             ("POST", r"/channels/(\d+)/messages/(\d+)/threads", self.start_thread, True),
+            ("POST", r"/channels/(\d+)/invites", self.create_invite, True),
             ("POST", r"/users/@me/channels", self.open_dm, True),
             ("GET", r"/guilds/(\d+)", self.get_guild, True),
             ("GET", r"/guilds/(\d+)/members/(\d+)", self.get_member, True),
@@ -1089,6 +1091,25 @@ class Rest:
         msg["deleted"] = True
         self.echo("MESSAGE_DELETE", msg)
         return Reply(204)
+
+    async def create_invite(self, req: Req) -> Reply:
+        """An invite to a server's channel (Create Instant Invite); kept in `fake.invites`."""
+        ch = self._channel(req.args[0])
+        assert ch.guild_id is not None
+        self._need(ch.guild_id, CREATE_INSTANT_INVITE)
+        code = f"inv{len(self.fake.invites) + 1}{ch.id % 10_000}"
+        body = req.json or {}
+        self.fake.invites[code] = {"channel_id": ch.id, **body}
+        return Reply(
+            body={
+                "code": code, "type": 0, "expires_at": None,
+                "guild": {"id": str(ch.guild_id), "name": self.world.guilds[ch.guild_id].name},
+                "channel": {"id": str(ch.id), "name": ch.name, "type": ch.type},
+                "uses": 0, "max_uses": body.get("max_uses", 0),
+                "max_age": body.get("max_age", 86400), "temporary": False,
+                "created_at": "2026-11-22T13:00:00+00:00",
+            }
+        )  # fmt: skip
 
     async def start_thread(self, req: Req) -> Reply:
         world = self.world

@@ -19,6 +19,7 @@ from discord import app_commands
 from bot.adapters.discord.answers import answer, interaction_locale
 from bot.adapters.discord.ask import ask_modal, submitted
 from bot.adapters.discord.commands import BY_NAME
+from bot.adapters.discord.invites import offer_invite
 from bot.adapters.discord.render import CommandMentions
 from bot.adapters.discord.roles import member_facts, missing_permissions
 from bot.core import codec
@@ -159,7 +160,8 @@ class DiscordAdapter:
         if space is None:
             return reply
         missing = missing_permissions(guild, space, reply.text.locale)
-        return replace(reply, messages=(*reply.messages, *missing))
+        invite = await offer_invite(self.core, guild, space, reply.text.locale)
+        return replace(reply, messages=(*reply.messages, *missing, *invite))
 
     async def _introduce(
         self, interaction: Interaction, data: dict[str, Any], space: Space | None

@@ -20,6 +20,8 @@ STATIC = {
     "console.css": "text/css",
     "overlay.js": "text/javascript",
     "overlay.css": "text/css",
+    "public.js": "text/javascript",
+    "public.css": "text/css",
 }
 # Words the scripts show, by their short name (`web.ui.approve` -> `approve`); placeholders in
 # braces are filled by the script.

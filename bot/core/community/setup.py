@@ -4,11 +4,14 @@ A community's figures and exports are in `stats` and `export`; `/help` is in the
 
 from __future__ import annotations
 
+import re
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.calendar.links import community_page
 from bot.core.community.lookup import need_member
 from bot.core.context import Context
 from bot.core.fields import parse_bool
@@ -36,8 +39,9 @@ async def setup(ctx: Context) -> Reply:
             cast(tuple[str, ...], settings.get("reminders", ctx.config.reminders)),
             cast(bool, settings.get("premoderation", ctx.config.premoderation)),
         )
-        if "lexicon" in settings:
-            await ctx.uow.communities.update(community.id, lexicon=settings["lexicon"])
+        later = {k: v for k, v in settings.items() if k in ("lexicon", "public", "invite")}
+        if later:  # what `create` does not take
+            await ctx.uow.communities.update(community.id, **later)
         title = ctx.arg("name") or ctx.req.space.id
         space = await ctx.uow.communities.attach_space(
             community.id, ctx.req.space.platform, ctx.req.space.id, SpaceRole.ANNOUNCE, title
@@ -60,11 +64,17 @@ async def setup(ctx: Context) -> Reply:
     saved = await ctx.uow.communities.get(community.id)
     assert saved is not None
     ctx.community = saved
-    return ctx.reply(
+    said = ctx.reply(
         key, name=saved.name, language=saved.language, timezone=saved.timezone,
         reminders=", ".join(saved.reminders),
         premoderation=ctx.t("word.yes" if saved.premoderation else "word.no"),
     )  # fmt: skip
+    base = ctx.config.public_url if ctx.config.web else None
+    if saved.public and base is not None:  # one message: a platform may show only the first
+        (first,) = said.messages
+        text = ctx.t("setup.public_on", said=first.text, url=community_page(base, saved.id))
+        said = replace(said, messages=(replace(first, text=text),))
+    return said
 
 
 def read_community_settings(ctx: Context) -> dict[str, object]:
@@ -83,7 +93,28 @@ def read_community_settings(ctx: Context) -> dict[str, object]:
         out["premoderation"] = value
     if (lexicon := ctx.arg("lexicon")) is not None:
         out["lexicon"] = read_lexicon(ctx, lexicon)
+    if (public := ctx.arg("public")) is not None:
+        value = parse_bool(public)
+        if value is None:
+            ctx.refuse("error.bad_bool", field=ctx.field("public"), value=public[:20])
+        out["public"] = value
+    if (invite := ctx.arg("invite")) is not None:
+        out["invite"] = read_invite(ctx, invite)
     return out
+
+
+INVITES = re.compile(r"https://(discord\.gg|discord\.com/invite)/[A-Za-z0-9-]{2,40}\Z")
+
+
+def read_invite(ctx: Context, raw: str) -> str | None:
+    """`invite=https://discord.gg/abc` for the public page's Discord button; `-` clears it.
+    Only Discord's own invite addresses: the public page must not send readers elsewhere."""
+    value = raw.strip()
+    if value == "-":
+        return None
+    if not INVITES.match(value):
+        ctx.refuse("setup.bad_invite", value=value[:60])
+    return value
 
 
 def read_lexicon(ctx: Context, raw: str) -> tuple[str, ...]:

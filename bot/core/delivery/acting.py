@@ -39,6 +39,7 @@ class Acting:
     # Told of every platform call's outcome (platform, row kind, result): the metrics count
     # them. Must return at once.
     on_sent: Callable[[str, str, SendResult], None] | None
+    public_url: str | None
 
     def _observe(self, platform: str, kind: str, result: SendResult) -> None:
         if self.on_sent is not None:
@@ -84,7 +85,7 @@ class Acting:
             return 0
         live_id = row.live_id
         message, posted, events, live = await self._store.run(
-            lambda uow: refresh_state(uow, live_id)
+            lambda uow: refresh_state(uow, live_id, self.public_url)
         )
         edited = await self._edit_each(posted, message, row.key, row.kind)
         synced = await sync_events(self._platforms, events, live, row.key)

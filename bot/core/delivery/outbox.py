@@ -71,6 +71,8 @@ class Outbox(Acting):
         self._tasks: set[asyncio.Task[int]] = set()  # sends under way
         self._threads: dict[tuple[int | None, Destination], str] = {}  # live's thread by channel
         self.inline = True  # send what is due right after the command (the shell, tests)
+        # The bot's web address, when it has public pages to link from announcements.
+        self.public_url: str | None = None
 
     def add_platform(self, platform: ChatPlatform) -> None:
         self._platforms[platform.name] = platform

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.calendar.links import public_links
 from bot.core.context import CoreConfig, destinations, reach
 from bot.core.delivery.payloads import dump_message, recipe
 from bot.core.delivery.vocabulary import (
@@ -145,15 +146,20 @@ async def refresh_announcements(uow: UnitOfWork, live: Live, now: datetime) -> N
     await uow.deliveries.plan_refresh(live.id, now + EDIT_SPACING)
 
 
-async def current_announcement(uow: UnitOfWork, live_id: int) -> OutMessage | None:
-    """The announcement of a live as it should read now (seats left, status)."""
+async def current_announcement(
+    uow: UnitOfWork, live_id: int, public_url: str | None = None
+) -> OutMessage | None:
+    """The announcement of a live as it should read now (seats left, status); `public_url`:
+    the bot's web address, for a public community's page and calendar links."""
     live = await uow.lives.get(live_id)
     community = await uow.communities.get(live.community_id) if live is not None else None
     if live is None or community is None:
         return None
     counts = await uow.signups.counts(live.id)
     names = await views.host_names(uow, live.id) or "-"
-    return views.announcement(community.language, live, ZoneInfo(community.timezone), counts, names)
+    public = public_links(community.language, public_url, community, live)
+    tz = ZoneInfo(community.timezone)
+    return views.announcement(community.language, live, tz, counts, names, public)
 
 
 async def edit_cards(

@@ -97,12 +97,12 @@ async def claim_worded(
 
 
 async def refresh_state(
-    uow: UnitOfWork, live_id: int
+    uow: UnitOfWork, live_id: int, public_url: str | None = None
 ) -> tuple[
     OutMessage | None, list[tuple[Destination, str]], list[tuple[Destination, str]], Live | None
 ]:
     """The announcement as it should read now, where it was posted, the live's events."""
-    message = await current_announcement(uow, live_id)
+    message = await current_announcement(uow, live_id, public_url)
     posted = await uow.deliveries.posted(live_id, Kind.ANNOUNCEMENT)
     return message, posted, await events_of(uow, live_id), await uow.lives.get(live_id)
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from bot.core import codec
+from bot.core.calendar.feeds import live_file_signature
+from bot.core.calendar.links import live_file, public_links
+from bot.core.calendar.personal import calendar_button
 from bot.core.context import Context
 from bot.core.fields import parse_live_ref
 from bot.core.lives import views
@@ -68,7 +71,10 @@ async def live(ctx: Context) -> Reply:
         ctx.refuse("error.unknown_live", live=str(found.id))
     counts = await ctx.uow.signups.counts(found.id)
     names = await views.host_names(ctx.uow, found.id) or "-"
-    card = views.card(ctx.locale, found, ctx.tz, counts, names)
+    community = await ctx.uow.communities.get(found.community_id)
+    base = ctx.config.public_url if ctx.config.web else None
+    public = public_links(ctx.locale, base, community, found) if community else None
+    card = views.card(ctx.locale, found, ctx.tz, counts, names, public)
     mine = await ctx.uow.signups.get(found.id, ctx.member.id)
     buttons: list[Button] = []
     if found.status is LiveStatus.LIVE:  # as on the "live now" post: check in, ask
@@ -80,7 +86,11 @@ async def live(ctx: Context) -> Reply:
         action = codec.encode("leave" if active else "join", found.id)
         buttons.append(Button(ctx.t("button.leave" if active else "button.join"), action))
         buttons.append(Button(ctx.t("button.ask"), codec.encode("ask", found.id)))
-    return Reply((OutMessage(card, (tuple(buttons),) if buttons else ()),))
+    rows = [tuple(buttons)] if buttons else []
+    if base is not None and found.status is not LiveStatus.DRAFT:  # the live as a file
+        signature = await live_file_signature(ctx.uow, found.id, ctx.clock.now())
+        rows.append((ctx.button("calendar.file", url=live_file(base, found.id, signature)),))
+    return Reply((OutMessage(card, tuple(rows)),))
 
 
 @handles("myschedule")
@@ -91,7 +101,8 @@ async def myschedule(ctx: Context) -> Reply:
     lines = tuple(
         _mine_line(ctx, live, status) for live, status in ((x, s.status) for x, s in mine)
     )
-    return ctx.reply("myschedule.list", lines=lines)
+    calendar = await calendar_button(ctx, ctx.member, ctx.uow)
+    return ctx.reply("myschedule.list", buttons=[[calendar]] if calendar else [], lines=lines)
 
 
 def _mine_line(ctx: Context, live: Live, status: SignupStatus) -> Text:

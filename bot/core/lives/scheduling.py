@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from bot.core.calendar.links import public_links
 from bot.core.community.lookup import need_member
 from bot.core.context import Context
 from bot.core.delivery.planning import plan_all, refresh_announcements, unplan_live
@@ -78,8 +79,11 @@ async def announce_live(ctx: Context, live: Live, count: int = 1) -> None:
     host = await views.host_names(ctx.uow, live.id) or ctx.member.display_name
     tz = ZoneInfo(community.timezone)  # a post for everyone: the community's time, not the host's
 
+    base = ctx.config.public_url if ctx.config.web else None
+
     def build(locale: str) -> OutMessage:
-        message = views.announcement(locale, live, tz, counts, host)
+        public = public_links(locale, base, community, live)
+        message = views.announcement(locale, live, tz, counts, host, public)
         if count > 1:
             text = Text(locale, "live.announce_series", {"post": message.text, "count": count})
             return replace(message, text=text)  # keeps its buttons and thread

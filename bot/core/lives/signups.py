@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.core import codec
 from bot.core.context import Context
 from bot.core.delivery.planning import plan_member, refresh_announcements, unplan_member
 from bot.core.delivery.vocabulary import Kind, promotion_key
@@ -35,7 +36,19 @@ async def join(ctx: Context) -> Reply:
         await owe_reminders(ctx, live, ctx.member)
     await refresh_announcements(ctx.uow, live, ctx.clock.now())
     key = "signup.confirmed" if status is SignupStatus.CONFIRMED else "signup.waitlisted"
-    return ctx.reply(key, id=live.id, title=live.title, when=views.when(ctx.locale, live, ctx.tz))
+    # Their calendar, one press away (a press, not a link: the token is read only if wanted).
+    buttons = [[ctx.button("calendar.add", codec.encode("calendar"))]] if _calendars(ctx) else []
+    return ctx.reply(
+        key,
+        buttons=buttons,
+        id=live.id,
+        title=live.title,
+        when=views.when(ctx.locale, live, ctx.tz),
+    )
+
+
+def _calendars(ctx: Context) -> bool:
+    return ctx.config.web and ctx.config.public_url is not None
 
 
 async def owe_reminders(ctx: Context, live: Live, member: Member | int) -> None:

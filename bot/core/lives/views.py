@@ -49,8 +49,11 @@ def line(locale: str, live: Live, tz: ZoneInfo) -> Text:
     )
 
 
-def card(locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host: str) -> Text:
-    """The full description of a live (announcements and `/live`)."""
+def card(
+    locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host: str, public: Text | None = None
+) -> Text:
+    """The full description of a live (announcements and `/live`); `public`: the lines that
+    give its public page and calendar, when its community has them."""
     status = Text(locale, f"live.status.{live.status.value}")
     if live.status in (LiveStatus.CANCELLED, LiveStatus.ENDED):
         state = status  # seats no longer mean anything
@@ -75,12 +78,16 @@ def card(locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host: str) ->
         extra.append(Text(locale, "live.card.tags", {"tags": ", ".join(live.tags)}))
     if live.replay:
         extra.append(Text(locale, "live.card.replay", {"replay": live.replay}))
+    if public is not None:
+        extra.append(public)
     return Text(locale, "live.card", {**parts, "extra": tuple(extra)})
 
 
-def announcement(locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host: str) -> OutMessage:
+def announcement(
+    locale: str, live: Live, tz: ZoneInfo, counts: SeatCount, host: str, public: Text | None = None
+) -> OutMessage:
     """The post in every announce space, with Join / Ask / Details buttons."""
-    text = Text(locale, "live.announce", {"card": card(locale, live, tz, counts, host)})
+    text = Text(locale, "live.announce", {"card": card(locale, live, tz, counts, host, public)})
     buttons = (
         Button(Text(locale, "button.join"), codec.encode("join", live.id)),
         Button(Text(locale, "button.ask"), codec.encode("ask", live.id)),
