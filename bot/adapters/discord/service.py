@@ -20,6 +20,7 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.commands import sync
 from bot.adapters.discord.platform import DiscordPlatform
 from bot.adapters.discord.render import ACTION_EVENT, ActionButton, CommandMentions
+from bot.adapters.discord.wire import WireGate
 from bot.adapters.limits import DISCORD, LimitProfile, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
@@ -49,15 +50,18 @@ class DiscordService:
         intents = discord.Intents.none()
         intents.guilds = True
         kind = discord.AutoShardedClient if settings.shards else discord.Client
+        gate = WireGate()  # every REST request takes its global slot as it leaves
         self.client = kind(
             intents=intents,
             guild_ready_timeout=GUILD_READY_TIMEOUT,
             allowed_mentions=discord.AllowedMentions.none(),  # each send says whom it pings
+            http_trace=gate.trace,
         )
         self.commands = CommandMentions()  # ids known once synced: see `_connect`
         self.platform = DiscordPlatform(self.client, core.config.language, self.commands)
-        limited = RateLimitedPlatform(self.platform, limits)
-        self.platform.before_request = limited.extra_request
+        limited = RateLimitedPlatform(self.platform, limits, at_wire=True)
+        gate.limited = limited
+        self.limited = limited
         self.outbound = Outbound(self.client, limited, self.platform)
         outbox.add_platform(self.outbound)  # the ledger's sends go through the same limiter
         self.adapter = DiscordAdapter(core, self.commands)
