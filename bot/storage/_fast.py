@@ -10,12 +10,16 @@ on the `sqlite3` cursor. Anything this does not handle (lists bound to IN, calla
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
+
+from bot.storage.tables import UTCDateTime
 
 Processor = Callable[[Any], Any] | None
 _HOT: dict[int, Hot] = {}
@@ -74,7 +78,7 @@ def _compile(statement: Executable, dialect: Dialect) -> tuple[str, Any, Any]:
         bind = by_name[name]
         if bind.expanding or bind.callable is not None or bind.literal_execute:
             raise NotHot(f"bind {name} needs SQLAlchemy")
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        process = _utc_bind if _is_utc(bind.type, dialect) else _bind_processor(bind.type, dialect)
         binds.append((bind.key, bind.value, process))
     shape = None
     columns = list(getattr(statement, "exported_columns", ()) or ())
@@ -86,9 +90,45 @@ def _compile(statement: Executable, dialect: Dialect) -> tuple[str, Any, Any]:
             row_type = namedtuple("Row", names)  # type: ignore[misc]
         except ValueError as bad:
             raise NotHot(str(bad)) from bad
-        processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        processors = [_result_processor(c.type, dialect) for c in columns]
         shape = (_row_class(row_type), processors)
     return compiled.string, binds, shape
+
+
+def _is_utc(kind: Any, dialect: Dialect) -> bool:
+    return isinstance(kind, UTCDateTime) and dialect.name == "sqlite"
+
+
+def _bind_processor(kind: Any, dialect: Dialect) -> Processor:
+    return kind.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+
+
+def _result_processor(kind: Any, dialect: Dialect) -> Processor:
+    if _is_utc(kind, dialect):
+        return functools.partial(
+            _utc_result, kind.dialect_impl(dialect).result_processor(dialect, None)
+        )
+    return kind.dialect_impl(dialect).result_processor(dialect, None)  # type: ignore[no-any-return]
+
+
+def _utc_bind(value: datetime | None) -> str | None:
+    """`UTCDateTime` then SQLite's DATETIME, in one step (the same text: half the time, and a
+    sign-up binds a dozen of them)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _utc_result(slow: Processor, value: Any) -> datetime | None:
+    """SQLite's text back to an aware UTC datetime; anything unusual takes SQLAlchemy's way."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        return slow(value) if slow is not None else value  # type: ignore[no-any-return]
 
 
 def _returns(statement: Executable) -> bool:

@@ -71,6 +71,16 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
 
 
+class Form:
+    """Form parameters already as text, standing for PTB's `RequestData` where only
+    `AiohttpRequest` reads them (the long poll: its own raw `getUpdates`)."""
+
+    contains_files = False
+
+    def __init__(self, parameters: dict[str, str]) -> None:
+        self.json_parameters = parameters
+
+
 def _seconds(given: object, default: float) -> Timeout:
     """PTB passes `DEFAULT_NONE` when the caller set nothing: our default then."""
     if isinstance(given, int | float) or given is None:
