@@ -178,21 +178,22 @@ class OverHttp:
 
     async def __aenter__(self) -> OverHttp:
         from telegram import Bot
-        from telegram.request import HTTPXRequest
 
+        from bot.adapters.telegram.http import AiohttpRequest
         from bot.adapters.telegram.platform import TelegramPlatform
+        from bot.adapters.telegram.service import SEND_POOL
 
         await self.fake.start()
         for chat in self._chats:
             self.fake.add_user(chat, f"m{chat}")
             self.fake.user_starts_bot(chat)
         self.fake.set_latency(self._latency)
-        # As bot/adapters/telegram/service.py builds it (the outbound pool of 64 connections).
+        # As bot/adapters/telegram/service.py builds it (aiohttp, its outbound pool).
         self.bot = Bot(
             self.fake.token,
             base_url=self.fake.base_url,
             base_file_url=self.fake.base_file_url,
-            request=HTTPXRequest(connection_pool_size=64, pool_timeout=30.0),
+            request=AiohttpRequest(connections=SEND_POOL),
         )
         await self.bot.initialize()
         self.platform = TelegramPlatform(self.bot)
