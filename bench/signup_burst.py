@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.measure import Clock, StallMonitor, pct
+from bench.measure import Clock, StallMonitor, pct, thread_cpu
 from bot.core.context import CoreConfig
 from bot.core.dispatcher import Core
 from bot.core.messages import Request
@@ -81,6 +81,7 @@ async def crowd(core: Core, live_id: int, members: int, batch: int, every: float
     store = core.store
     units, commits = _counts(store)
     tasks: list[asyncio.Task[float]] = []
+    cpu_before = thread_cpu()
     with StallMonitor() as stall:
         start = time.perf_counter()
         for first in range(0, members, batch):
@@ -103,6 +104,12 @@ async def crowd(core: Core, live_id: int, members: int, batch: int, every: float
         f"    latency p50 {pct(ms, 0.5):.1f} ms, p99 {pct(ms, 0.99):.1f} ms, max {max(ms):.1f} ms"
     )
     print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in thread_cpu().items()}
+    each = ", ".join(f"{k} {v / members * 1000:.2f}" for k, v in sorted(cpu.items()) if v)
+    print(
+        f"    CPU per sign-up {sum(cpu.values()) / members * 1000:.2f} ms ({each}); the "
+        f"throughput one core allows at that cost: {members / sum(cpu.values()):.0f}/s"
+    )
     after_units, after_commits = _counts(store)
     if after_units:
         print(

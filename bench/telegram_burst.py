@@ -49,11 +49,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -64,7 +62,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fanout import Row, insert
-from bench.measure import StallMonitor, burst_arguments, pct, worst
+from bench.measure import StallMonitor, burst_arguments, pct, thread_cpu, worst
 from bench.measure import rate as per_second
 from bot.adapters.limits import TELEGRAM
 from bot.app import App, build
@@ -164,22 +162,6 @@ def instrument(app: App, marks: Marks) -> None:
     app.core.handle_action = timed_action  # type: ignore[method-assign]
     answers.toast = timed_toast
     app.store.run = timed_run  # type: ignore[method-assign]
-
-
-def thread_cpu() -> dict[str, float]:
-    """CPU seconds used so far by each thread of this process, by thread name (Linux)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    names = {t.native_id: t.name for t in threading.enumerate()}
-    names[threading.main_thread().native_id] = "event loop"
-    used: dict[str, float] = defaultdict(float)
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the thread ended meanwhile
-        name = names.get(int(task.name), "other").rstrip("0123456789_")
-        used[name] += (int(fields[11]) + int(fields[12])) / tick
-    return dict(used)
 
 
 async def set_up(world: World, title: str) -> dict[str, Any]:
