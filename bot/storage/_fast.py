@@ -43,7 +43,7 @@ def plan_of(statement: Executable) -> Hot | None:
 class Hot:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: tuple[str, list[tuple[str, Any, Processor]], Any] | None = None
+        self._compiled: tuple[str, list[tuple[str, str, Any, Processor]], Any] | None = None
         self._refused = False
 
     def run(self, conn: Connection, parameters: Mapping[str, Any] | None) -> FastResult | None:
@@ -59,9 +59,15 @@ class Hot:
         sql, binds, shape = self._compiled
         given = parameters or {}
         values = []
-        for name, default, process in binds:
+        done: dict[str, Any] = {}  # a parameter bound at several places is processed once
+        for position, name, default, process in binds:
+            if position in done:
+                values.append(done[position])
+                continue
             value = given[name] if name in given else default
-            values.append(process(value) if process is not None else value)
+            value = process(value) if process is not None else value
+            done[position] = value
+            values.append(value)
         driver = conn.connection.driver_connection
         assert driver is not None
         cursor = driver.execute(sql, values)
@@ -72,14 +78,14 @@ def _compile(statement: Executable, dialect: Dialect) -> tuple[str, Any, Any]:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if not compiled.positional or compiled.positiontup is None:
         raise NotHot("not positional")
-    binds: list[tuple[str, Any, Processor]] = []
+    binds: list[tuple[str, str, Any, Processor]] = []
     by_name = compiled.binds
     for name in compiled.positiontup:
         bind = by_name[name]
         if bind.expanding or bind.callable is not None or bind.literal_execute:
             raise NotHot(f"bind {name} needs SQLAlchemy")
         process = _utc_bind if _is_utc(bind.type, dialect) else _bind_processor(bind.type, dialect)
-        binds.append((bind.key, bind.value, process))
+        binds.append((name, bind.key, bind.value, process))
     shape = None
     columns = list(getattr(statement, "exported_columns", ()) or ())
     if getattr(statement, "is_select", False) or _returns(statement):
