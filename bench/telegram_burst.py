@@ -44,8 +44,9 @@ statement built and compiled per update: 22 ms of it per batch, ahead of every p
 sender's claim and finish and a community's spaces built per call), the event loop ~0.47 (each
 update parsed by PTB, dumped, parsed again; sends and the long poll over httpx). With those
 statements hot and the updates taken as JSON over aiohttp, CPU per press over the burst went
-from 8.9-9.1 ms to 5.6-5.7 ms. Worst of 3: 1000 in 10 s, end to end p50 50 ms, p99 545 ms (runs
-124, 398, 545), in the bot p99 110-510 ms; 300 in 3 s, end to end p99 276 ms (223-276), in the
+from 8.9-9.1 ms to 5.6-5.7 ms. Worst of 5 (load 2.3-3.1): 1000 in 10 s, end to end p50 147 ms,
+p99 380 ms (runs 97-380), in the bot p99 75-316 ms; worst of 3 at load 4.5-6.7: end to end p99
+545 ms (runs 124, 398, 545), in the bot p99 110-510 ms; 300 in 3 s, end to end p99 276 ms (223-276), in the
 bot 172-238 ms, the whole run 5.4-5.9 s of CPU against 8.4 s with the code before (p99 1.9-2.6 s
 in the same hour). Every press answered after its commit, none missed; 1-4 429s during a burst
 (3-4 over the whole fan-out, 11-12 before).
