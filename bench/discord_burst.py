@@ -27,6 +27,9 @@ Figures after issue 12 (2026-12-02, the machine shared, load 1-5), worst of 5 ru
 in 10 s, p50 7-11 ms, p99 34-76 ms, all answered directly after their commit; 12-26 429s a run,
 all on the DM fan-out (discord.py retries a refused DM opening itself, outside our limiter).
 300 in 3 s: p99 144-455 ms, 0-20 429s.
+After every request took its global slot at the wire (`bot/adapters/discord/wire.py`;
+2026-12-03, load 4.7-6.3, one run each, the same hour): before p50 2509 ms, p99 2992 ms, 40 429s,
+the burst spread over 43 s; after p50 217 ms, p99 830 ms, 0 429s, over 10.7 s.
 
 Figures on the 2-core dev machine before issue 12, default options, one run: 1000 of 1000 answered, all
 directly (kind 4), 0 deferred, late_acks 0, 1000 sign-ups; round trip p50 6 ms, p95 16 ms,

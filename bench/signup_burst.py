@@ -6,7 +6,13 @@
     loop themselves); throughput from the first arrival to the last answer, latency, stall.
 Both print the longest event-loop stall; then the raw `sqlite3` committed-insert rate of this
 machine in the same run, for scale (the machine is shared: only figures of one run compare),
-and how many commits the database thread made for how many units of work (group commit).
+and how many commits the database thread made for how many units of work (group commit), and
+the CPU a sign-up costs by thread (what compares across runs on a shared machine).
+
+Figures (2026-12-03, load 4.5-6.7): (b) 573-730 sign-ups/s, 0.78-1.02 ms of CPU a sign-up
+(the database thread 0.70-0.92 ms); the code before, same hour: 297-330/s, 1.44-1.50 ms (1.28-1.33).
+The aim (2,000/s) needs under 0.5 ms: the database thread runs each unit whole, the dispatcher's
+Python included, and that is now most of it (context, reply, planning).
 
 Run: python bench/signup_burst.py [--members 2000] [--rate 500] [--batch 100] [--every 0.05]
 """
@@ -23,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.measure import Clock, StallMonitor, pct
+from bench.measure import Clock, StallMonitor, pct, thread_cpu
 from bot.core.context import CoreConfig
 from bot.core.dispatcher import Core
 from bot.core.messages import Request
@@ -81,6 +87,7 @@ async def crowd(core: Core, live_id: int, members: int, batch: int, every: float
     store = core.store
     units, commits = _counts(store)
     tasks: list[asyncio.Task[float]] = []
+    cpu_before = thread_cpu()
     with StallMonitor() as stall:
         start = time.perf_counter()
         for first in range(0, members, batch):
@@ -103,6 +110,12 @@ async def crowd(core: Core, live_id: int, members: int, batch: int, every: float
         f"    latency p50 {pct(ms, 0.5):.1f} ms, p99 {pct(ms, 0.99):.1f} ms, max {max(ms):.1f} ms"
     )
     print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in thread_cpu().items()}
+    each = ", ".join(f"{k} {v / members * 1000:.2f}" for k, v in sorted(cpu.items()) if v)
+    print(
+        f"    CPU per sign-up {sum(cpu.values()) / members * 1000:.2f} ms ({each}); the "
+        f"throughput one core allows at that cost: {members / sum(cpu.values()):.0f}/s"
+    )
     after_units, after_commits = _counts(store)
     if after_units:
         print(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from aiolimiter import AsyncLimiter
@@ -39,6 +40,9 @@ from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent
 _WAITED = 0.001  # seconds of waiting that count as a wait in the figures
 _ROUNDING = 1e-9  # keeps a top-up just under a full bucket, so it never has to wait
 _NEGLIGIBLE = 1e-6  # of a slot: a top-up this small is far inside the margin, skipped
+# Seconds the requests of the send under way waited for their global slot at the wire (see
+# `RateLimitedPlatform.wire_slot`): its chat's bucket is topped up by as much afterwards.
+_AT_WIRE: ContextVar[list[float] | None] = ContextVar("waited_at_wire", default=None)
 
 
 @dataclass(frozen=True)
@@ -114,14 +118,16 @@ DISCORD = LimitProfile(
 """50 requests/s global; 5 per 5 s per channel is the message route's usual bucket (discord.py
 also honours the real per-route buckets it reads from the response headers). A margin of 5 %:
 with 1 %, a busy event loop (presses answered during a DM fan-out) let requests granted ~20 ms
-apart reach the server closer together, 51-56 in one second. Not every 429 is gone: discord.py
-retries a refused DM opening on its own, after its own global pause, outside this limiter."""
+apart reach the server closer together, 51-56 in one second. On Discord the global slot is taken
+at the wire (`RateLimitedPlatform(..., at_wire=True)`, see `bot/adapters/discord/wire.py`): every
+request discord.py makes, a DM channel's opening and its own retries included."""
 
 
 @dataclass(frozen=True)
 class LimiterStats:
     """Counters since start, over sends and edits alike: delivered, refused otherwise, 429s
-    seen, requests that had to wait (and for how long in all), chats currently tracked."""
+    seen, requests that had to wait (and for how long in all), chats currently tracked, and
+    (`at_wire` only) HTTP requests that took their global slot at the wire."""
 
     sent: int
     failed: int
@@ -129,6 +135,7 @@ class LimiterStats:
     waits: int
     waited_seconds: float
     chats: int
+    requests: int = 0
 
 
 @dataclass
@@ -147,15 +154,25 @@ class RateLimitedPlatform:
     A 429 (`retry_after` set) pauses that chat, and the whole platform too when the answer says
     the limit was global (`reason == "global"`); the refusal is returned unchanged so the outbox
     reschedules the row. Every other result passes through as is.
+
+    `at_wire`: the inner platform's HTTP client takes the global slot itself, request by
+    request, just before each leaves (`wire_slot`), instead of once per send here. On Discord a
+    send can be several requests the library makes on its own (a member's DM channel opened
+    before the post; a request refused with 429 retried after its own pause): counted once per
+    send, those went out ungated, and after a global pause the sends that had queued inside the
+    library left together, into the next 429 (measured: 260 429s over 2,000 first DMs).
     """
 
-    def __init__(self, inner: ChatPlatform, profile: LimitProfile) -> None:
+    def __init__(
+        self, inner: ChatPlatform, profile: LimitProfile, *, at_wire: bool = False
+    ) -> None:
         self.name = inner.name
         self.capabilities = inner.capabilities
         self._inner = inner
         self._profile = profile
         self._global = AsyncLimiter(*profile.global_bucket())
         self._global_paused_until = 0.0
+        self._at_wire = at_wire
         self._chats: dict[str, _Chat] = {}
         self._last_sweep = 0.0
         self._booked: dict[str, float] = {}  # chat key -> when its next send may leave
@@ -165,6 +182,7 @@ class RateLimitedPlatform:
         self._rate_limited = 0
         self._waits = 0
         self._waited = 0.0
+        self._requests = 0  # gated at the wire
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
         return await self._gated(dest, lambda: self._inner.send(dest, message, key=key))
@@ -198,13 +216,17 @@ class RateLimitedPlatform:
                 await _sleep_until(chat.paused_until)
                 await chat.limiter.acquire()
                 took_chat_slot = _now()
-                await self._acquire_global()
-                await _top_up(chat.limiter, _now() - took_chat_slot)
+                if not self._at_wire:
+                    await self._acquire_global()
+                    await _top_up(chat.limiter, _now() - took_chat_slot)
                 waited = _now() - started
                 if waited > _WAITED:
                     self._waits += 1
                     self._waited += waited
-                result = await call()
+                if self._at_wire:
+                    result = await self._call_at_wire(chat, call)
+                else:
+                    result = await call()
                 self._count(result, chat)
         finally:
             chat.users -= 1
@@ -247,6 +269,7 @@ class RateLimitedPlatform:
             waits=self._waits,
             waited_seconds=self._waited,
             chats=len(self._chats),
+            requests=self._requests,
         )
 
     def _chat(self, chat_key: str, dest: Destination) -> _Chat:
@@ -256,10 +279,42 @@ class RateLimitedPlatform:
             self._chats[chat_key] = chat
         return chat
 
-    async def extra_request(self) -> None:
-        """Waits for a global slot for a request the platform makes on its own before a send
-        (Discord opening a member's DM channel), so both together stay within the limit."""
+    async def _call_at_wire(
+        self, chat: _Chat, call: Callable[[], Awaitable[SendResult]]
+    ) -> SendResult:
+        """The call, its requests gated at the wire; the chat's bucket is then topped up by
+        the time they waited there (the next request to the chat is spaced from when this one
+        really left, as when the global slot is taken here)."""
+        waited = [0.0]
+        token = _AT_WIRE.set(waited)
+        try:
+            result = await call()
+        finally:
+            _AT_WIRE.reset(token)
+        await _top_up(chat.limiter, waited[0])
+        return result
+
+    async def wire_slot(self) -> None:
+        """`at_wire`: called by the HTTP client just before each request leaves (in the task
+        that makes it); waits for its global slot and for any global pause."""
+        started = _now()
         await self._acquire_global()
+        self._requests += 1
+        spent = _now() - started
+        if spent > _WAITED:
+            self._waits += 1
+            self._waited += spent
+        waited = _AT_WIRE.get()
+        if waited is not None:
+            waited[0] += spent
+
+    def refused_at_wire(self, retry_after: float, *, is_global: bool) -> None:
+        """A 429 seen at the wire, which the library will wait out and retry on its own: a
+        global one pauses every request here too, so none queues up to leave with its retry."""
+        self._rate_limited += 1
+        if is_global:
+            until = _now() + retry_after
+            self._global_paused_until = max(self._global_paused_until, until)
 
     async def _acquire_global(self) -> None:
         """The global slot, taken again if a global 429 arrived while this send queued for it."""
@@ -273,7 +328,8 @@ class RateLimitedPlatform:
         if result.delivered:
             self._sent += 1
         elif result.retry_after is not None:
-            self._rate_limited += 1
+            if not self._at_wire:  # else counted as it came (`refused_at_wire`)
+                self._rate_limited += 1
             until = _now() + result.retry_after
             chat.paused_until = max(chat.paused_until, until)
             if result.reason == "global":

@@ -10,12 +10,16 @@ on the `sqlite3` cursor. Anything this does not handle (lists bound to IN, calla
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
+
+from bot.storage.tables import UTCDateTime
 
 Processor = Callable[[Any], Any] | None
 _HOT: dict[int, Hot] = {}
@@ -39,7 +43,7 @@ def plan_of(statement: Executable) -> Hot | None:
 class Hot:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: tuple[str, list[tuple[str, Any, Processor]], Any] | None = None
+        self._compiled: tuple[str, list[tuple[str, str, Any, Processor]], Any] | None = None
         self._refused = False
 
     def run(self, conn: Connection, parameters: Mapping[str, Any] | None) -> FastResult | None:
@@ -55,9 +59,15 @@ class Hot:
         sql, binds, shape = self._compiled
         given = parameters or {}
         values = []
-        for name, default, process in binds:
+        done: dict[str, Any] = {}  # a parameter bound at several places is processed once
+        for position, name, default, process in binds:
+            if position in done:
+                values.append(done[position])
+                continue
             value = given[name] if name in given else default
-            values.append(process(value) if process is not None else value)
+            value = process(value) if process is not None else value
+            done[position] = value
+            values.append(value)
         driver = conn.connection.driver_connection
         assert driver is not None
         cursor = driver.execute(sql, values)
@@ -68,14 +78,14 @@ def _compile(statement: Executable, dialect: Dialect) -> tuple[str, Any, Any]:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if not compiled.positional or compiled.positiontup is None:
         raise NotHot("not positional")
-    binds: list[tuple[str, Any, Processor]] = []
+    binds: list[tuple[str, str, Any, Processor]] = []
     by_name = compiled.binds
     for name in compiled.positiontup:
         bind = by_name[name]
         if bind.expanding or bind.callable is not None or bind.literal_execute:
             raise NotHot(f"bind {name} needs SQLAlchemy")
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        binds.append((bind.key, bind.value, process))
+        process = _utc_bind if _is_utc(bind.type, dialect) else _bind_processor(bind.type, dialect)
+        binds.append((name, bind.key, bind.value, process))
     shape = None
     columns = list(getattr(statement, "exported_columns", ()) or ())
     if getattr(statement, "is_select", False) or _returns(statement):
@@ -86,9 +96,45 @@ def _compile(statement: Executable, dialect: Dialect) -> tuple[str, Any, Any]:
             row_type = namedtuple("Row", names)  # type: ignore[misc]
         except ValueError as bad:
             raise NotHot(str(bad)) from bad
-        processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        processors = [_result_processor(c.type, dialect) for c in columns]
         shape = (_row_class(row_type), processors)
     return compiled.string, binds, shape
+
+
+def _is_utc(kind: Any, dialect: Dialect) -> bool:
+    return isinstance(kind, UTCDateTime) and dialect.name == "sqlite"
+
+
+def _bind_processor(kind: Any, dialect: Dialect) -> Processor:
+    return kind.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+
+
+def _result_processor(kind: Any, dialect: Dialect) -> Processor:
+    if _is_utc(kind, dialect):
+        return functools.partial(
+            _utc_result, kind.dialect_impl(dialect).result_processor(dialect, None)
+        )
+    return kind.dialect_impl(dialect).result_processor(dialect, None)  # type: ignore[no-any-return]
+
+
+def _utc_bind(value: datetime | None) -> str | None:
+    """`UTCDateTime` then SQLite's DATETIME, in one step (the same text: half the time, and a
+    sign-up binds a dozen of them)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _utc_result(slow: Processor, value: Any) -> datetime | None:
+    """SQLite's text back to an aware UTC datetime; anything unusual takes SQLAlchemy's way."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        return slow(value) if slow is not None else value  # type: ignore[no-any-return]
 
 
 def _returns(statement: Executable) -> bool:

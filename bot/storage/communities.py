@@ -22,6 +22,8 @@ from bot.storage.community_rows import (
     SPACE,
     SPACE_BY_REF,
     SPACE_FIELDS,
+    SPACES,
+    SPACES_OF_ROLE,
     community_from_row,
     membership_statement,
     space_from_row,
@@ -114,11 +116,11 @@ class SqlCommunityRepo:
             await self._conn.execute(update(spaces).where(spaces.c.id == space_id).values(values))
 
     async def spaces(self, community_id: int, role: SpaceRole | None = None) -> list[Space]:
-        """The active spaces of a community, oldest first."""
-        query = select(*SPACE).where(spaces.c.community_id == community_id, spaces.c.active)
-        if role is not None:
-            query = query.where(spaces.c.role == str(role))
-        result = await self._conn.execute(query.order_by(spaces.c.id))
+        """The active spaces of a community, oldest first (read by every reminder sent and
+        every sign-up: a statement built once, run hot)."""
+        query = SPACES_OF_ROLE if role is not None else SPACES
+        params = {"community_id": community_id, "role": str(role) if role is not None else None}
+        result = await self._conn.execute(query, params)
         return [space_from_row(row) for row in result]
 
     async def all_spaces(self, platform: str) -> list[tuple[int, str]]:

@@ -89,6 +89,20 @@ def space_from_row(row: AnyRow) -> Space:
 
 
 COMMUNITY_BY_ID = select(*COMMUNITY).where(communities.c.id == bindparam("id"))
+SPACES = hot(
+    select(*SPACE)
+    .where(spaces.c.community_id == bindparam("community_id"), spaces.c.active)
+    .order_by(spaces.c.id)
+)
+SPACES_OF_ROLE = hot(
+    select(*SPACE)
+    .where(
+        spaces.c.community_id == bindparam("community_id"),
+        spaces.c.active,
+        spaces.c.role == bindparam("role"),
+    )
+    .order_by(spaces.c.id)
+)
 SPACE_BY_REF = select(*SPACE).where(
     spaces.c.platform == bindparam("platform"), spaces.c.external_id == bindparam("id")
 )

@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Integer, bindparam, case, delete, func, select, update
 from sqlalchemy.sql import ColumnElement
 
 from bot.core.delivery.ledger import Delivery
 from bot.core.delivery.vocabulary import refresh_key
 from bot.core.messages import Destination
 from bot.storage._db import Db
+from bot.storage._fast import hot
 from bot.storage.delivery_rows import (
     AGAIN,
     DELIVERY,
@@ -28,9 +29,50 @@ from bot.storage.delivery_rows import (
     refresh_statement,
     row_values,
 )
-from bot.storage.tables import deliveries
+from bot.storage.tables import UTCDateTime, deliveries
 
 log = logging.getLogger(__name__)
+
+# The sender's statements, run for every send (claimed, then finished): built once and run hot.
+_NOW = bindparam("now", type_=UTCDateTime)
+_CLAIM = hot(
+    update(deliveries)
+    .where(
+        deliveries.c.id == bindparam("delivery_id", type_=Integer), deliveries.c.status == PENDING
+    )
+    .values(status=SENDING, updated_at=_NOW)
+)
+
+
+def _finish_statement(shape: str) -> Any:
+    """`finish` in its three shapes: back in line ("pending"), "sent" (a refresh asked again
+    while in flight goes once more), any other final status."""
+    values: dict[str, Any] = {
+        "status": bindparam("status", type_=deliveries.c.status.type),
+        "attempts": deliveries.c.attempts + 1,
+        "message_id": bindparam("message_id", type_=deliveries.c.message_id.type),
+        "reason": bindparam("reason", type_=deliveries.c.reason.type),
+        "updated_at": _NOW,
+    }
+    retry_at = bindparam("retry_at", type_=UTCDateTime)
+    if shape == PENDING:
+        values["next_attempt_at"] = retry_at
+    elif shape == "sent":
+        again = deliveries.c.reason == AGAIN
+        values["status"] = case((again, PENDING), else_="sent")
+        values["next_attempt_at"] = case((again, retry_at), else_=deliveries.c.next_attempt_at)
+        values["reason"] = None
+    return hot(
+        update(deliveries)
+        .where(
+            deliveries.c.id == bindparam("delivery_id", type_=Integer),
+            deliveries.c.status == SENDING,
+        )
+        .values(values)
+    )
+
+
+_FINISH = {shape: _finish_statement(shape) for shape in (PENDING, "sent", "other")}
 
 
 class SqlDeliveryRepo:
@@ -132,11 +174,7 @@ class SqlDeliveryRepo:
 
     async def claim(self, delivery_id: int, now: datetime) -> bool:
         """pending -> sending; True only for the one caller that made the change."""
-        result = await self._conn.execute(
-            update(deliveries)
-            .where(deliveries.c.id == delivery_id, deliveries.c.status == PENDING)
-            .values(status=SENDING, updated_at=now)
-        )
+        result = await self._conn.execute(_CLAIM, {"delivery_id": delivery_id, "now": now})
         return result.rowcount == 1
 
     async def finish(
@@ -149,27 +187,16 @@ class SqlDeliveryRepo:
         retry_at: datetime | None = None,
     ) -> None:
         """Records an attempt's outcome; "pending" puts the row back in line for `retry_at`."""
-        values: dict[str, Any] = {
+        params = {
+            "delivery_id": delivery_id,
             "status": status,
-            "attempts": deliveries.c.attempts + 1,
             "message_id": message_id,
             "reason": None if reason is None else reason[:200],
-            "updated_at": now,
+            "now": now,
+            "retry_at": retry_at or now,
         }
-        if status == PENDING:
-            values["next_attempt_at"] = retry_at or now
-        elif status == "sent":  # a refresh asked again while in flight goes once more, spaced
-            again = deliveries.c.reason == AGAIN
-            values["status"] = case((again, PENDING), else_="sent")
-            values["next_attempt_at"] = case(
-                (again, retry_at or now), else_=deliveries.c.next_attempt_at
-            )
-            values["reason"] = None
-        result = await self._conn.execute(
-            update(deliveries)
-            .where(deliveries.c.id == delivery_id, deliveries.c.status == SENDING)
-            .values(values)
-        )
+        shape = status if status in (PENDING, "sent") else "other"
+        result = await self._conn.execute(_FINISH[shape], params)
         if result.rowcount != 1:
             log.warning("delivery %s finished as %s but was not being sent", delivery_id, status)
 

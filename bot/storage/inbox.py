@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Executable, bindparam, delete, select, update
 
 from bot.core.inbox import InboxItem
 from bot.storage._db import Db
 from bot.storage._fast import hot
-from bot.storage._sql import upsert
+from bot.storage._sql import insert_for
 from bot.storage.tables import UTCDateTime, inbox
 
 _DONE = hot(
@@ -18,6 +19,21 @@ _DONE = hot(
     .where(inbox.c.id == bindparam("item_id"), inbox.c.handled_at.is_(None))
     .values(handled_at=bindparam("now", type_=UTCDateTime))
 )
+
+
+@functools.cache
+def _add_statement(dialect: str) -> Executable:
+    """Built once per dialect and run hot: a batch of a hundred updates was a hundred
+    statements built and compiled by SQLAlchemy, ~0.2 ms each in the database thread, and the
+    batch's unit goes ahead of every press (measured under a press burst: 22 ms a batch)."""
+    stmt = insert_for(dialect, inbox).values(
+        platform=bindparam("platform"),
+        external_id=bindparam("external_id"),
+        payload=bindparam("payload"),
+        received_at=bindparam("now", type_=UTCDateTime),
+    )
+    stmt = stmt.on_conflict_do_nothing(index_elements=[inbox.c.platform, inbox.c.external_id])
+    return hot(stmt.returning(inbox.c.id))
 
 
 class SqlInboxRepo:
@@ -32,16 +48,15 @@ class SqlInboxRepo:
         """Stores (external id, payload) pairs; one already there (sent twice) is skipped.
         Returns (external id, row id) of the rows added."""
         added = []
+        stmt = _add_statement(self._conn.dialect.name)
         for external_id, payload in items:
-            stmt = upsert(self._conn, inbox).values(
-                platform=platform, external_id=external_id, payload=payload, received_at=now
-            )
-            result = await self._conn.execute(
-                stmt.on_conflict_do_nothing(
-                    index_elements=[inbox.c.platform, inbox.c.external_id]
-                ).returning(inbox.c.id)
-            )
-            row = result.first()
+            params = {
+                "platform": platform,
+                "external_id": external_id,
+                "payload": payload,
+                "now": now,
+            }
+            row = (await self._conn.execute(stmt, params)).first()
             if row is not None:
                 added.append((external_id, int(row.id)))
         return added

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.messages import Destination
 from bot.core.ports import UnitOfWork
 from bot.domain.model import LiveStatus, QuestionStatus, SignupStatus, SpaceRole, UserRef
 from bot.storage.database import SqlStore, open_store
@@ -169,3 +170,43 @@ async def test_the_hot_statements_answer_as_sqlalchemy_does(store: SqlStore) -> 
     assert place.community.premoderation is False
     assert read == live and read.starts_at.tzinfo is UTC
     assert status is SignupStatus.CONFIRMED
+
+
+async def test_the_sender_and_inbox_statements_answer_as_sqlalchemy_does(store: SqlStore) -> None:
+    """The statements run for every send (claim, finish), every update stored (the inbox) and
+    every reminder's destination (a community's spaces) are hot in the threaded store too:
+    the same answers on both stores."""
+    async with store.unit() as uow:
+        community = await a_community(uow)
+        announce = await uow.communities.attach_space(
+            community.id, "telegram", "-1001", SpaceRole.ANNOUNCE, "Makers"
+        )
+        chat = await uow.communities.attach_space(
+            community.id, "telegram", "-1002", SpaceRole.MODERATION, "Mods"
+        )
+
+    async def work(uow: UnitOfWork) -> tuple[Any, ...]:
+        every = await uow.communities.spaces(community.id)
+        announcing = await uow.communities.spaces(community.id, SpaceRole.ANNOUNCE)
+        added = await uow.inbox.add("telegram", [("1", "{}"), ("2", "{}")], NOW)
+        again = await uow.inbox.add("telegram", [("2", "{}"), ("3", "{}")], NOW)
+        dest = Destination("telegram", "42", private=True)
+        keys = ("a", "b", "c")
+        for key in keys:
+            await uow.deliveries.add(key, "reminder", NOW, dest, {}, None, None)
+        ids = {d.key: d.id for d in await uow.deliveries.due(NOW + timedelta(seconds=1), 10)}
+        claimed = [await uow.deliveries.claim(ids[key], NOW) for key in keys]
+        twice = await uow.deliveries.claim(ids["a"], NOW)
+        later = NOW + timedelta(minutes=5)
+        await uow.deliveries.finish(ids["a"], "sent", NOW, message_id="m1")
+        await uow.deliveries.finish(ids["b"], "pending", NOW, reason="429", retry_at=later)
+        await uow.deliveries.finish(ids["c"], "failed", NOW, reason="403 blocked")
+        due = [d.key for d in await uow.deliveries.due(later, 10)]
+        return every, announcing, added, again, claimed, twice, due, await uow.deliveries.counts()
+
+    every, announcing, added, again, claimed, twice, due, counts = await store.run(work)
+    assert every == [announce, chat] and announcing == [announce]
+    assert [external for external, _ in added] == ["1", "2"]
+    assert [external for external, _ in again] == ["3"] and all(type(i) is int for _, i in again)
+    assert claimed == [True, True, True] and twice is False
+    assert due == ["b"] and counts == {"sent": 1, "pending": 1, "failed": 1}

@@ -44,10 +44,9 @@ class DiscordPlatform:
         self.client = client
         self.default_locale = default_locale
         self.commands = commands or CommandMentions()
-        # Opening a DM channel is a request of its own: it waits for a slot of the same global
-        # limit as the sends (set by the service). Channels opened are kept for the process's
-        # life (discord.py keeps only the last 128), so a fan-out opens each member's once.
-        self.before_request: Callable[[], Awaitable[None]] | None = None
+        # Opening a DM channel is a request of its own (its global slot is taken at the wire,
+        # see `wire.py`). Channels opened are kept for the process's life (discord.py keeps
+        # only the last 128), so a fan-out opens each member's once.
         self._dm_channels: dict[int, int] = {}
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
@@ -100,8 +99,6 @@ class DiscordPlatform:
         known = self._dm_channels.get(user_id)
         if known is not None:
             return self.client.get_partial_messageable(known, type=discord.ChannelType.private)
-        if self.before_request is not None:
-            await self.before_request()
         channel = await self.client.create_dm(discord.Object(user_id))
         self._dm_channels[user_id] = channel.id
         return channel

@@ -26,6 +26,7 @@ from bot.adapters.discord.render import (
     CommandMentions,
     MenuSelect,
 )
+from bot.adapters.discord.wire import WireGate
 from bot.adapters.limits import DISCORD, LimitProfile, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
@@ -55,15 +56,18 @@ class DiscordService:
         intents = discord.Intents.none()
         intents.guilds = True
         kind = discord.AutoShardedClient if settings.shards else discord.Client
+        gate = WireGate()  # every REST request takes its global slot as it leaves
         self.client = kind(
             intents=intents,
             guild_ready_timeout=GUILD_READY_TIMEOUT,
             allowed_mentions=discord.AllowedMentions.none(),  # each send says whom it pings
+            http_trace=gate.trace,
         )
         self.commands = CommandMentions()  # ids known once synced: see `_connect`
         self.platform = DiscordPlatform(self.client, core.config.language, self.commands)
-        self.limited = limited = RateLimitedPlatform(self.platform, limits)
-        self.platform.before_request = limited.extra_request
+        limited = RateLimitedPlatform(self.platform, limits, at_wire=True)
+        gate.limited = limited
+        self.limited = limited
         self.outbound = Outbound(self.client, limited, self.platform)
         outbox.add_platform(self.outbound)  # the ledger's sends go through the same limiter
         self.adapter = DiscordAdapter(core, self.commands)

@@ -7,7 +7,6 @@ import logging
 from urllib.parse import urlsplit
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.adapters.limits import TELEGRAM, LimitProfile, RateLimitedPlatform
 from bot.adapters.telegram.adapter import TelegramAdapter
@@ -46,8 +45,9 @@ class TelegramService:
             settings.token,
             base_url=base,
             base_file_url=files,
-            request=HTTPXRequest(connection_pool_size=SEND_POOL, pool_timeout=30.0),
-            get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10.0),
+            request=AiohttpRequest(connections=SEND_POOL),
+            # Not used for updates (the poller asks for them itself), only given to PTB.
+            get_updates_request=AiohttpRequest(connections=1, read_timeout=poll_timeout + 10.0),
         )
         # Presses are answered on connections of their own, never queued behind the sends of
         # a fan-out for a free one, and through aiohttp: a fifth of httpx's CPU a call.

@@ -55,8 +55,10 @@ CORE_PLATFORM = "core"
 
 
 def _start(starts_at: datetime) -> str:
-    """The live's start in the keys it owes: moving a live owes fresh rows."""
-    return starts_at.strftime("%Y%m%dT%H%MZ")
+    """The live's start in the keys it owes: moving a live owes fresh rows (`%Y%m%dT%H%MZ`,
+    formatted directly: every sign-up makes one per reminder)."""
+    d = starts_at
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}T{d.hour:02d}{d.minute:02d}Z"
 
 
 # -- a live's posts, one per announce space -----------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import timedelta
@@ -40,6 +41,7 @@ def _span(text: str) -> timedelta | None:
     return timedelta(minutes=minutes) if s else None
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_length(text: str) -> timedelta:
     """Mute length like ``30m``, ``2h``, ``7j``, ``7d``, ``90min``, ``1h30``: > 0 and ≤ 365 days."""
     td = _span(unicodedata.normalize("NFKC", text).lower())

@@ -99,6 +99,40 @@ async def test_a_member_refusing_dms_is_a_permanent_refusal(world: World) -> Non
     assert sent.delivered and [m["content"] for m in world.fake.dms[CHLOE]] == ["C’est fait."]
 
 
+async def test_every_request_of_a_first_dm_takes_its_slot_of_the_global_limit(
+    world: World,
+) -> None:
+    """A first DM is two requests (the DM channel opened, then the post), and discord.py sends
+    a request refused with 429 again on its own: each takes its global slot at the wire. Before,
+    the limiter counted the send and the opening but not discord.py's retries (260 429s over
+    2,000 first DMs in `bench/fanout.py --via discord`)."""
+    out, limited = world.service.outbound, world.service.limited
+    before, calls = limited.stats(), len(world.fake.calls)
+    world.fake.fail_next("POST", r"^/channels/\d+/messages$", status=429, body={}, retry_after=0.05)
+    note = OutMessage(Text("fr", "discord.done"))
+    sent = await out.send(Destination("discord", str(CHLOE), True), note, key="dm:chloe")
+    assert sent.delivered and [m["content"] for m in world.fake.dms[CHLOE]] == ["C’est fait."]
+    made = [f"{c.method} {c.path.split('/')[1]}" for c in world.fake.calls[calls:]]
+    assert made == ["POST users", "POST channels", "POST channels"]  # opened, 429, again
+    after = limited.stats()
+    assert (after.requests - before.requests, after.rate_limited - before.rate_limited) == (3, 1)
+    # The DM channel is kept: the next DM to Chloé is one request.
+    again = await out.send(Destination("discord", str(CHLOE), True), note, key="dm:chloe:2")
+    assert again.delivered and limited.stats().requests - after.requests == 1
+
+
+async def test_a_press_answer_never_takes_a_slot_of_the_global_limit(world: World) -> None:
+    """Interaction callbacks are outside Discord's global limit: a press's answer must never
+    queue behind a fan-out's requests."""
+    await set_up(world)
+    await scheduled(world)
+    limited = world.service.limited
+    before = limited.stats().requests
+    said = await world.person(BOB).types("live", live=1)
+    assert "Atelier vélo" in said.text
+    assert limited.stats().requests == before
+
+
 async def test_a_ledger_row_sent_twice_is_shown_once(world: World) -> None:
     out, dest = world.service.outbound, Destination("discord", str(GENERAL), False)
     note = OutMessage(Text("fr", "discord.done"))

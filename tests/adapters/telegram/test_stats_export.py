@@ -14,6 +14,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
+from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.platform import TelegramPlatform
 from bot.core.messages import Attachment, Destination, OutMessage, Raw, Text
 from tests.adapters.telegram.test_first_steps import set_up
@@ -120,7 +121,10 @@ async def test_figures_with_nothing_to_count_come_as_plain_text(world: World) ->
 async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
     fake.add_user(7, "Lou")
     fake.user_starts_bot(7)
-    async with Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url) as made:
+    request = AiohttpRequest()  # the service's HTTP client: files go as multipart
+    async with Bot(
+        fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request
+    ) as made:
         yield made
 
 

@@ -1,0 +1,71 @@
+"""Discord's global limit kept at the wire: every request discord.py makes takes its slot.
+
+Why: a send is not always one request. A member's first DM opens the DM channel first
+(`POST /users/@me/channels`), and discord.py waits out a 429 and sends the request again on its
+own; neither passes through a limiter that gates the send as a whole. Measured with
+`bench/fanout.py --via discord` (2,000 first DMs, fake latency 0): 260 429s, 248 of them on DM
+openings. Gating each HTTP request just before it leaves (aiohttp's request-start signal, which
+discord.py lets a client install with `http_trace`) counts both requests of a first DM and every
+retry, after discord.py's own per-route waits. A global 429 seen on the way back pauses our
+limiter for its `Retry-After`, the same pause discord.py observes, so the sends queued meanwhile
+do not all leave together when it ends.
+
+Interaction callbacks and webhooks (answers to presses and commands) are outside Discord's
+global limit: they never wait here, so a press's answer never queues behind a fan-out.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import aiohttp
+
+from bot.adapters.limits import RateLimitedPlatform
+
+_EXEMPT = ("/interactions/", "/webhooks/")  # not bound to the bot's global rate limit
+
+
+def counted(url: str) -> bool:
+    """A request to the REST API that counts toward the bot's global limit."""
+    path = url.split("?", 1)[0]
+    return "/api/" in path and not any(part in path for part in _EXEMPT)
+
+
+class WireGate:
+    """An aiohttp trace for discord.py's session, gating its REST requests on `limited`
+    (set once the limiter exists: the client is built first)."""
+
+    def __init__(self) -> None:
+        self.limited: RateLimitedPlatform | None = None
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_start.append(self._start)
+        self.trace.on_request_end.append(self._end)
+
+    async def _start(
+        self,
+        _session: aiohttp.ClientSession,
+        _ctx: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        if self.limited is not None and counted(str(params.url)):
+            await self.limited.wire_slot()
+
+    async def _end(
+        self,
+        _session: aiohttp.ClientSession,
+        _ctx: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        response = params.response
+        if self.limited is None or response.status != 429 or not counted(str(params.url)):
+            return
+        headers = response.headers
+        try:
+            retry_after = float(headers.get("Retry-After", "1"))
+        except ValueError:
+            retry_after = 1.0
+        is_global = (
+            headers.get("X-RateLimit-Global", "").lower() == "true"
+            or headers.get("X-RateLimit-Scope") == "global"
+        )
+        self.limited.refused_at_wire(retry_after, is_global=is_global)
