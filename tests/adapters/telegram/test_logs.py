@@ -1,19 +1,25 @@
 """The log lines of a real `solidaire` process on the fake Telegram: JSON lines when asked for
 (in the settings file or the environment), readable text otherwise, and never the bot's token in
-either, although httpx writes every request's URL (which holds it) at INFO."""
+either, even at DEBUG. The Telegram calls no longer go through httpx (which wrote every request's
+URL, token included, at INFO), so the masking itself is also checked on lines that hold it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 
+from bot.logs import JsonFormatter, TextFormatter, secrets_of
+from bot.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "7654321:AAE-super-secret_token"
@@ -79,9 +85,6 @@ async def test_json_lines_from_the_settings_file_and_no_token(tmp_path: Path) ->
         assert {"time", "level", "logger", "message"} <= set(entry), entry
     messages = [e["message"] for e in entries]
     assert any("Telegram adapter started as @" in m for m in messages), messages
-    # httpx's request lines are there, with the token masked.
-    requests = [m for m in messages if "getMe" in m and "HTTP Request" in m]
-    assert requests and all("/bot***/getMe" in m for m in requests), requests
     assert TOKEN not in err
     assert TOKEN.split(":")[1] not in err
 
@@ -99,3 +102,17 @@ async def test_text_lines_by_default_from_the_environment_too(tmp_path: Path) ->
     assert code == 0, err
     assert all(json.loads(line)["level"] for line in err.splitlines() if line.strip())
     assert TOKEN not in err
+
+
+def test_a_line_holding_the_token_is_masked_in_both_formats() -> None:
+    settings = replace(Settings(), telegram=replace(Settings().telegram, token=TOKEN))
+    url = f"https://api.telegram.org/bot{quote(TOKEN, safe='')}/getMe"
+    try:
+        raise RuntimeError(f"refused: {TOKEN}")
+    except RuntimeError:
+        record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "GET %s", (url,), None)
+        record.exc_info = sys.exc_info()
+    for formatter in (JsonFormatter(secrets_of(settings)), TextFormatter(secrets_of(settings))):
+        line = formatter.format(record)
+        assert "/bot***/getMe" in line and "refused: ***" in line, line
+        assert TOKEN.split(":")[1] not in line
