@@ -39,11 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     # Imported late so that a settings error is reported without loading the whole stack.
     from bot.adapters.web.server import StartError
     from bot.app import run
+    from bot.storage.database import DatabaseUnavailable
 
     demo = bool(getattr(args, "demo", False))
     try:
         return asyncio.run(run(settings, demo=demo))
-    except StartError as cannot:  # a port taken: the operator's to fix, not a crash
+    except (StartError, DatabaseUnavailable) as cannot:  # the operator's to fix, not a crash
         print(f"solidaire: {cannot}", file=sys.stderr)
         return 1
 

@@ -214,6 +214,16 @@ def _check_database_url(value: str, where: str, problems: list[str]) -> str:
         # sqlite:// runs units whole in one database thread (the fast default);
         # sqlite+aiosqlite:// runs them on the event loop through the async driver.
         problems.append(f"{where}: SQLite URLs are sqlite:// or sqlite+aiosqlite://")
+    elif scheme in ("postgresql", "postgres"):
+        # Managed databases hand out postgres:// URLs; asyncpg is the driver shipped.
+        return "postgresql+asyncpg://" + value.partition("://")[2]
+    elif scheme.startswith("postgres") and scheme != "postgresql+asyncpg":
+        problems.append(f"{where}: PostgreSQL URLs are postgresql+asyncpg://user:password@host/db")
+    elif not scheme.startswith(("sqlite", "postgresql")):
+        problems.append(
+            f"{where}: the database is SQLite (sqlite:///file) or PostgreSQL"
+            f" (postgresql+asyncpg://user:password@host/db), got {scheme}://"
+        )
     return value
 
 

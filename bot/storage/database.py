@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.core.ports import Store, UnitOfWork
@@ -48,6 +50,7 @@ class AsyncEngineStore:
         self._lock = asyncio.Lock()
         self._kept: AsyncConnection | None = None
         self._holder: asyncio.Task[Any] | None = None
+        self._inside: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
         """`first` changes nothing here: units take the lock in the order they ask."""
@@ -57,13 +60,20 @@ class AsyncEngineStore:
     @contextlib.asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        if not self._serial:
-            async with self.engine.begin() as conn:
-                yield SqlUnit(AsyncDb(conn))
-            return
         task = asyncio.current_task()
-        if task is not None and task is self._holder:
+        if task is not None and (task is self._holder or task in self._inside):
+            # On SQLite it would wait for its own lock; on PostgreSQL it would see another
+            # transaction than its caller's and could wait on the caller's row locks.
             raise RuntimeError("a unit of work opened inside another one would wait forever")
+        if not self._serial:
+            if task is not None:
+                self._inside.add(task)
+            try:
+                async with self.engine.begin() as conn:
+                    yield SqlUnit(AsyncDb(conn))
+            finally:
+                self._inside.discard(task)  # type: ignore[arg-type]
+            return
         async with self._lock:
             self._holder = task
             try:
@@ -91,17 +101,40 @@ class AsyncEngineStore:
 SqlStore = AsyncEngineStore | ThreadedSqliteStore
 
 
+class DatabaseUnavailable(Exception):
+    """The database could not be opened: the operator's to fix (URL, server, password, rights),
+    said in one line that names the database without its password."""
+
+
 async def open_store(url: str) -> SqlStore:
-    """Connects, migrates the schema to head and returns the store (close it when done)."""
+    """Connects, migrates the schema to head and returns the store (close it when done).
+
+    Raises DatabaseUnavailable when the database cannot be reached or opened."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        _ensure_folder(parsed.database)
-    if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
-        store: SqlStore = await _open_threaded(url)
-    else:
-        store = await _open_async(url)
-    log.info("store open on %s", parsed.render_as_string(hide_password=True))
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            _ensure_folder(parsed.database)
+        if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
+            store: SqlStore = await _open_threaded(url)
+        else:
+            store = await _open_async(url)
+    except (OSError, DBAPIError, ImportError) as error:
+        raise DatabaseUnavailable(f"cannot open the database {shown}: {_cause(error)}") from error
+    log.info("store open on %s", shown)
     return store
+
+
+def _cause(error: BaseException) -> str:
+    """The driver's own words, first line only (SQLAlchemy adds the statement and a link)."""
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        error = error.orig
+    if isinstance(error, ImportError):
+        return f"its driver is not installed ({error.name})"
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
 
 
 async def _open_threaded(url: str) -> ThreadedSqliteStore:
@@ -118,7 +151,7 @@ async def _open_threaded(url: str) -> ThreadedSqliteStore:
 
 
 async def _open_async(url: str) -> AsyncEngineStore:
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, **_engine_options(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     try:
@@ -127,6 +160,14 @@ async def _open_async(url: str) -> AsyncEngineStore:
         await engine.dispose()
         raise
     return AsyncEngineStore(engine)
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    """On PostgreSQL: give up connecting after 10 s (asyncpg waits 60: a bot starting against
+    a wrong host would look hung)."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    return {"connect_args": {"timeout": 10}}
 
 
 def sqlite_file(url: str) -> str | None:

@@ -233,9 +233,12 @@ def test_repr_hides_secrets() -> None:
         ("sqlite:///data/x.sqlite3", "sqlite:///data/x.sqlite3"),
         ("sqlite:////abs/x.sqlite3", "sqlite:////abs/x.sqlite3"),
         ("sqlite+aiosqlite:///x.sqlite3", "sqlite+aiosqlite:///x.sqlite3"),
+        ("postgresql+asyncpg://u:p@db/solidaire", "postgresql+asyncpg://u:p@db/solidaire"),
+        ("postgresql://u:p@db/solidaire", "postgresql+asyncpg://u:p@db/solidaire"),
+        ("postgres://u:p@db:5433/solidaire", "postgresql+asyncpg://u:p@db:5433/solidaire"),
     ],
 )
-def test_both_sqlite_drivers_are_accepted_as_given(url: str, expected: str) -> None:
+def test_the_sqlite_drivers_and_postgresql_are_accepted(url: str, expected: str) -> None:
     assert load_settings(env={"SOLIDAIRE_DATABASE_URL": url}).database_url == expected
 
 
@@ -314,3 +317,16 @@ def test_the_webhook_and_the_web_server_cannot_share_an_address() -> None:
         "[web] listen: the web server and the Telegram webhook both listen on 127.0.0.1:8080;"
         " give them different ports (TELEGRAM_WEBHOOK_LISTEN)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql+psycopg2://u:p@db/x", "PostgreSQL URLs are postgresql+asyncpg://"),
+        ("mysql://u:p@db/x", "SQLite (sqlite:///file) or PostgreSQL"),
+    ],
+)
+def test_a_database_the_bot_cannot_drive_is_refused_at_load(url: str, said: str) -> None:
+    with pytest.raises(SettingsError) as bad:
+        load_settings(env={"SOLIDAIRE_DATABASE_URL": url})
+    assert any(said in problem for problem in bad.value.problems), bad.value.problems

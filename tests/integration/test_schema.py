@@ -50,8 +50,8 @@ async def test_opening_again_is_a_no_op(db_path: Path) -> None:
         await again.close()
 
 
-async def test_every_connection_gets_the_sqlite_pragmas(store: SqlStore) -> None:
-    pragmas = await store.run_sync(
+async def test_every_connection_gets_the_sqlite_pragmas(sqlite_store: SqlStore) -> None:
+    pragmas = await sqlite_store.run_sync(
         lambda c: {
             name: c.execute(text(f"PRAGMA {name}")).scalar()
             for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
