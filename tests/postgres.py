@@ -133,12 +133,15 @@ def postgres_server() -> Iterator[Server]:
 
 
 @contextlib.asynccontextmanager
-async def store_for(request: pytest.FixtureRequest, sqlite_path: Path) -> AsyncIterator[SqlStore]:
-    """The store a parametrized fixture asked for: "sqlite" and "sqlite+aiosqlite" on
-    `sqlite_path`, "postgresql" on a fresh database of the session's server."""
+async def store_for(
+    request: pytest.FixtureRequest, sqlite_path: Path, kind: str | None = None
+) -> AsyncIterator[SqlStore]:
+    """The store `kind` names (else the parametrized fixture's param): "sqlite" and
+    "sqlite+aiosqlite" on `sqlite_path`, "postgresql" on a fresh database of the session's
+    server."""
     from bot.storage.database import open_store
 
-    kind = request.param
+    kind = kind or request.param
     if kind != "postgresql":
         opened = await open_store(f"{kind}:///{sqlite_path}")
         try:

@@ -53,9 +53,20 @@ class AsyncEngineStore:
         self._inside: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
-        """`first` changes nothing here: units take the lock in the order they ask."""
-        async with self.unit() as uow:
-            return await work(uow)
+        """`first` changes nothing here: units take the lock in the order they ask.
+
+        On PostgreSQL a unit the server chose to abort (a deadlock between two units, a
+        serialization failure) was rolled back whole, so it is run again, a few times at most."""
+        for attempt in range(_RETRIES):
+            try:
+                async with self.unit() as uow:
+                    return await work(uow)
+            except DBAPIError as error:
+                if self._serial or not _retryable(error) or attempt == _RETRIES - 1:
+                    raise
+                log.warning("unit aborted by the database (%s), run again", _sqlstate(error))
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     @contextlib.asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
@@ -99,6 +110,20 @@ class AsyncEngineStore:
 
 
 SqlStore = AsyncEngineStore | ThreadedSqliteStore
+
+_RETRIES = 4
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction is rolled back and
+# running it again is the documented answer.
+_RETRY_STATES = frozenset({"40001", "40P01"})
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def _retryable(error: DBAPIError) -> bool:
+    return _sqlstate(error) in _RETRY_STATES
 
 
 class DatabaseUnavailable(Exception):

@@ -36,6 +36,13 @@ async def sqlite_store(db_path: Path, request: pytest.FixtureRequest) -> AsyncIt
         yield opened
 
 
+@pytest.fixture
+async def postgres_store(db_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[SqlStore]:
+    """PostgreSQL only, for what only a database with several writers does (row locks)."""
+    async with store_for(request, db_path, "postgresql") as opened:
+        yield opened
+
+
 async def a_member(uow: UnitOfWork, name: str, platform: str = "telegram") -> Member:
     return await uow.members.upsert(UserRef(platform, f"id-{name}"), name.title(), name, None, NOW)
 
