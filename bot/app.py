@@ -22,6 +22,7 @@ from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings
 from bot.storage.database import SqlStore, open_store, sqlite_file
+from bot.storage.lease import Lease, default_holder
 
 if TYPE_CHECKING:
     from bot.adapters.web.server import WebServer
@@ -110,7 +111,8 @@ async def build(
 ) -> App:
     """Opens the database (migrating it), then wires the core, the outbox and the shell."""
     load_all()
-    store = await open_store(settings.database_url)
+    lease = Lease(default_holder(settings.process_name))
+    store = await open_store(settings.database_url, lease)
     clock = SystemClock()
     outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
     shell_in = stdin or sys.stdin

@@ -28,6 +28,7 @@ _SECRET_KEYS = frozenset({"token", "webhook_secret"})
 _SCHEMA: dict[str, dict[str, type]] = {
     "community": {"language": str, "timezone": str, "reminders": list, "premoderation": bool},
     "database": {"url": str},
+    "process": {"name": str},
     "logging": {"level": str},
     "telegram": {"api_base_url": str, "webhook_url": str, "webhook_listen": str},
     "discord": {"api_base_url": str, "gateway_url": str, "shards": bool},
@@ -36,6 +37,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
 # (section, key) -> environment variable overriding it
 _ENV_OVERRIDES = {
     ("database", "url"): "SOLIDAIRE_DATABASE_URL",
+    ("process", "name"): "SOLIDAIRE_PROCESS_NAME",
     ("telegram", "api_base_url"): "TELEGRAM_API_BASE_URL",
     ("telegram", "webhook_url"): "TELEGRAM_WEBHOOK_URL",
     ("telegram", "webhook_listen"): "TELEGRAM_WEBHOOK_LISTEN",
@@ -75,6 +77,9 @@ class WebSettings:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    # This process's name in the claims it holds (storage/lease.py); None: the host's name.
+    # Processes running at once on one database need different names.
+    process_name: str | None = None
     language: str = "fr"
     timezone: str = "Europe/Paris"
     reminders: tuple[str, ...] = ("24h", "15m")
@@ -305,10 +310,14 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
             f"{listen_where}: the web server and the Telegram webhook both listen on "
             f"{listen[0]}:{listen[1]}; give them different ports (TELEGRAM_WEBHOOK_LISTEN)"
         )
+    process_name = get("process", "name")[0]
+    if process_name is not None and not 0 < len(str(process_name).strip()) <= 64:
+        problems.append(f"{get('process', 'name')[1]}: a name of 1 to 64 characters")
     if problems:
         raise SettingsError(problems)
     return Settings(
         database_url=database_url,
+        process_name=str(process_name).strip() if process_name is not None else None,
         language=language,
         timezone=timezone,
         reminders=reminders,

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.core.ports import Store, UnitOfWork
 from bot.storage._db import AsyncDb
+from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.migrate import upgrade_to_head, upgrade_to_head_sync
 from bot.storage.threaded import ThreadedSqliteStore, explicit_transactions
 from bot.storage.unit import SqlUnit
@@ -44,8 +45,9 @@ class AsyncEngineStore:
     and keeping the connection saves a pool checkout and a reset per unit.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, lease: Lease = DEFAULT_LEASE) -> None:
         self.engine = engine
+        self.lease = lease  # this process's name in the claims it holds
         self._serial = engine.dialect.name == "sqlite"
         self._lock = asyncio.Lock()
         self._kept: AsyncConnection | None = None
@@ -81,7 +83,7 @@ class AsyncEngineStore:
                 self._inside.add(task)
             try:
                 async with self.engine.begin() as conn:
-                    yield SqlUnit(AsyncDb(conn))
+                    yield SqlUnit(AsyncDb(conn), self.lease)
             finally:
                 self._inside.discard(task)  # type: ignore[arg-type]
             return
@@ -91,7 +93,7 @@ class AsyncEngineStore:
                 if self._kept is None or self._kept.closed:
                     self._kept = await self.engine.connect()
                 async with self._kept.begin():
-                    yield SqlUnit(AsyncDb(self._kept))
+                    yield SqlUnit(AsyncDb(self._kept), self.lease)
             finally:
                 self._holder = None
 
@@ -131,19 +133,21 @@ class DatabaseUnavailable(Exception):
     said in one line that names the database without its password."""
 
 
-async def open_store(url: str) -> SqlStore:
+async def open_store(url: str, lease: Lease | None = None) -> SqlStore:
     """Connects, migrates the schema to head and returns the store (close it when done).
+    `lease`: this process's name and lease length in its claims (storage/lease.py).
 
     Raises DatabaseUnavailable when the database cannot be reached or opened."""
+    lease = lease or DEFAULT_LEASE
     parsed = make_url(url)
     shown = parsed.render_as_string(hide_password=True)
     try:
         if parsed.get_backend_name() == "sqlite":
             _ensure_folder(parsed.database)
         if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
-            store: SqlStore = await _open_threaded(url)
+            store: SqlStore = await _open_threaded(url, lease)
         else:
-            store = await _open_async(url)
+            store = await _open_async(url, lease)
     except (OSError, DBAPIError, ImportError) as error:
         raise DatabaseUnavailable(f"cannot open the database {shown}: {_cause(error)}") from error
     log.info("store open on %s", shown)
@@ -162,11 +166,11 @@ def _cause(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
-async def _open_threaded(url: str) -> ThreadedSqliteStore:
+async def _open_threaded(url: str, lease: Lease) -> ThreadedSqliteStore:
     engine: Engine = create_engine(url)
     event.listen(engine, "connect", _sqlite_pragmas)
     explicit_transactions(engine)
-    store = ThreadedSqliteStore(engine)
+    store = ThreadedSqliteStore(engine, lease)
     try:
         await store.run_sync(upgrade_to_head_sync)
     except BaseException:
@@ -175,7 +179,7 @@ async def _open_threaded(url: str) -> ThreadedSqliteStore:
     return store
 
 
-async def _open_async(url: str) -> AsyncEngineStore:
+async def _open_async(url: str, lease: Lease) -> AsyncEngineStore:
     engine = create_async_engine(url, **_engine_options(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -184,7 +188,7 @@ async def _open_async(url: str) -> AsyncEngineStore:
     except BaseException:
         await engine.dispose()
         raise
-    return AsyncEngineStore(engine)
+    return AsyncEngineStore(engine, lease)
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from bot.core.delivery.ledger import Delivery
@@ -28,6 +28,7 @@ from bot.storage.delivery_rows import (
     refresh_statement,
     row_values,
 )
+from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.tables import deliveries
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ log = logging.getLogger(__name__)
 class SqlDeliveryRepo:
     """DeliveryRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: Db) -> None:
+    def __init__(self, conn: Db, lease: Lease = DEFAULT_LEASE) -> None:
         self._conn = conn
+        self._lease = lease
         self.earliest: datetime | None = None  # of the rows owed in this unit: wake up by then
 
     def _owed(self, due_at: datetime) -> None:
@@ -78,11 +80,17 @@ class SqlDeliveryRepo:
         return [delivery_from_row(row) for row in result]
 
     async def claim(self, delivery_id: int, now: datetime) -> bool:
-        """pending -> sending; True only for the one caller that made the change."""
+        """pending -> sending, leased to this process; True only for the one caller (of any
+        process) that made the change."""
         result = await self._conn.execute(
             update(deliveries)
             .where(deliveries.c.id == delivery_id, deliveries.c.status == PENDING)
-            .values(status=SENDING, updated_at=now)
+            .values(
+                status=SENDING,
+                updated_at=now,
+                lease_holder=self._lease.holder,
+                lease_until=self._lease.until(now),
+            )
         )
         return result.rowcount == 1
 
@@ -112,9 +120,15 @@ class SqlDeliveryRepo:
                 (again, retry_at or now), else_=deliveries.c.next_attempt_at
             )
             values["reason"] = None
+        values.update(lease_holder=None, lease_until=None)
         result = await self._conn.execute(
             update(deliveries)
-            .where(deliveries.c.id == delivery_id, deliveries.c.status == SENDING)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.status == SENDING,
+                # Taken over meanwhile (this process stalled past its lease): the other's now.
+                deliveries.c.lease_holder == self._lease.holder,
+            )
             .values(values)
         )
         if result.rowcount != 1:
@@ -194,12 +208,33 @@ class SqlDeliveryRepo:
             return None
         return value if isinstance(value, datetime) and value.tzinfo else aware(value)
 
-    async def recover(self, now: datetime) -> int:
-        """After a crash: rows left "sending" go back in line (at most those were sent twice)."""
+    async def recover(self, now: datetime, *, mine: bool = True) -> int:
+        """Rows left "sending" by a process that died go back in line (at most those were sent
+        twice): those whose lease expired, and with `mine` (at start) this process's own from
+        before it stopped. Another live process's rows are left to it."""
+        taken = or_(deliveries.c.lease_holder.is_(None), deliveries.c.lease_until < now)
+        if mine:
+            taken = or_(taken, deliveries.c.lease_holder == self._lease.holder)
         result = await self._conn.execute(
             update(deliveries)
-            .where(deliveries.c.status == SENDING)
-            .values(status=PENDING, next_attempt_at=now, updated_at=now, reason="recovered")
+            .where(deliveries.c.status == SENDING, taken)
+            .values(
+                status=PENDING,
+                next_attempt_at=now,
+                updated_at=now,
+                reason="recovered",
+                lease_holder=None,
+                lease_until=None,
+            )
+        )
+        return result.rowcount
+
+    async def renew(self, now: datetime) -> int:
+        """Extends this process's leases on the rows it is sending (it is alive)."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(deliveries.c.status == SENDING, deliveries.c.lease_holder == self._lease.holder)
+            .values(lease_until=self._lease.until(now))
         )
         return result.rowcount
 

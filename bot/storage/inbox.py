@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from bot.core.inbox import InboxItem
 from bot.storage._db import Db
 from bot.storage._fast import hot
 from bot.storage._sql import upsert
+from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.tables import UTCDateTime, inbox
 
 _DONE = hot(
@@ -21,10 +22,12 @@ _DONE = hot(
 
 
 class SqlInboxRepo:
-    """InboxRepo on SQLAlchemy Core."""
+    """InboxRepo on SQLAlchemy Core. An update stored is leased to the process that stored it
+    (it hands it on at once); one that process never handled is taken over after the lease."""
 
-    def __init__(self, conn: Db) -> None:
+    def __init__(self, conn: Db, lease: Lease = DEFAULT_LEASE) -> None:
         self._conn = conn
+        self._lease = lease
 
     async def add(
         self, platform: str, items: Sequence[tuple[str, str]], now: datetime
@@ -34,7 +37,12 @@ class SqlInboxRepo:
         added = []
         for external_id, payload in items:
             stmt = upsert(self._conn, inbox).values(
-                platform=platform, external_id=external_id, payload=payload, received_at=now
+                platform=platform,
+                external_id=external_id,
+                payload=payload,
+                received_at=now,
+                lease_holder=self._lease.holder,
+                lease_until=self._lease.until(now),
             )
             result = await self._conn.execute(
                 stmt.on_conflict_do_nothing(
@@ -54,6 +62,38 @@ class SqlInboxRepo:
             .limit(limit)
         )
         return [InboxItem(row.id, row.payload, row.received_at) for row in result]
+
+    async def take(
+        self, platform: str, now: datetime, limit: int, *, mine: bool = True
+    ) -> list[InboxItem]:
+        """Leases to this process the unhandled updates nobody holds: never leased, lease
+        expired, and with `mine` (at start) this process's own from before it stopped. In
+        order. On PostgreSQL rows another process is taking at this instant are skipped
+        (FOR UPDATE SKIP LOCKED); the condition, repeated in the UPDATE, stays the arbiter."""
+        free = or_(inbox.c.lease_holder.is_(None), inbox.c.lease_until < now)
+        if mine:
+            free = or_(free, inbox.c.lease_holder == self._lease.holder)
+        waiting = (inbox.c.platform == platform, inbox.c.handled_at.is_(None), free)
+        chosen = select(inbox.c.id).where(*waiting).order_by(inbox.c.id).limit(limit)
+        if self._conn.dialect.name == "postgresql":
+            chosen = chosen.with_for_update(skip_locked=True)
+        result = await self._conn.execute(
+            update(inbox)
+            .where(inbox.c.id.in_(chosen.scalar_subquery()), *waiting)
+            .values(lease_holder=self._lease.holder, lease_until=self._lease.until(now))
+            .returning(inbox.c.id, inbox.c.payload, inbox.c.received_at)
+        )
+        items = [InboxItem(row.id, row.payload, row.received_at) for row in result]
+        return sorted(items, key=lambda item: item.id)
+
+    async def renew(self, now: datetime) -> int:
+        """Extends this process's leases on the updates it has not handled yet."""
+        result = await self._conn.execute(
+            update(inbox)
+            .where(inbox.c.handled_at.is_(None), inbox.c.lease_holder == self._lease.holder)
+            .values(lease_until=self._lease.until(now))
+        )
+        return result.rowcount
 
     async def done(self, item_id: int, now: datetime) -> bool:
         """Marks the item handled; False when it was already (a second handling must not act)."""

@@ -330,3 +330,16 @@ def test_a_database_the_bot_cannot_drive_is_refused_at_load(url: str, said: str)
     with pytest.raises(SettingsError) as bad:
         load_settings(env={"SOLIDAIRE_DATABASE_URL": url})
     assert any(said in problem for problem in bad.value.problems), bad.value.problems
+
+
+def test_the_process_name_in_its_leases_comes_from_the_environment_or_the_file(
+    tmp_path: Path,
+) -> None:
+    assert load_settings(env={}).process_name is None  # the host's name then
+    named = load_settings(env={"SOLIDAIRE_PROCESS_NAME": "worker-2"})
+    assert named.process_name == "worker-2"
+    from_file = load_settings(write(tmp_path, '[process]\nname = "worker-1"\n'), env={})
+    assert from_file.process_name == "worker-1"
+    with pytest.raises(SettingsError) as bad:
+        load_settings(env={"SOLIDAIRE_PROCESS_NAME": "x" * 65})
+    assert any("SOLIDAIRE_PROCESS_NAME" in p for p in bad.value.problems)
