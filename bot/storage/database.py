@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from bot.core.ports import Store, UnitOfWork
 from bot.storage._db import AsyncDb
 from bot.storage.lease import DEFAULT_LEASE, Lease
+from bot.storage.locks import AdvisoryLock, Granted, try_hold
 from bot.storage.migrate import upgrade_to_head, upgrade_to_head_sync
 from bot.storage.threaded import ThreadedSqliteStore, explicit_transactions
 from bot.storage.unit import SqlUnit
@@ -96,6 +97,10 @@ class AsyncEngineStore:
                     yield SqlUnit(AsyncDb(self._kept), self.lease)
             finally:
                 self._holder = None
+
+    async def try_hold(self, name: str) -> AdvisoryLock | Granted | None:
+        """See Store.try_hold (storage/locks.py)."""
+        return await try_hold(self.engine, name)
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:
         """`fn` on a sync view of a connection, in one transaction (schema checks, tools)."""

@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.core.ports import UnitOfWork
 from bot.storage._db import Buffered, HopDb, ThreadDb
 from bot.storage.lease import DEFAULT_LEASE, Lease
+from bot.storage.locks import Granted
 from bot.storage.unit import SqlUnit
 
 log = logging.getLogger(__name__)
@@ -226,6 +227,10 @@ class ThreadedSqliteStore:
         """A unit opened inside another would wait for the thread its parent holds: forever."""
         if threading.get_ident() == self._thread_id or asyncio.current_task() in self._holders:
             raise RuntimeError("a unit of work opened inside another one would wait forever")
+
+    async def try_hold(self, name: str) -> Granted:
+        """One process per SQLite database: always granted (storage/locks.py)."""
+        return Granted()
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:
         """`fn` on the plain connection in one transaction (migrations, schema checks, tools)."""

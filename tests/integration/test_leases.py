@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.core.messages import Destination
 from bot.storage.database import SqlStore, open_store
@@ -169,3 +170,42 @@ async def test_two_processes_taking_over_at_once_share_the_updates_without_overl
     by_a, by_b = await asyncio.gather(takes(a), takes(b))
     assert not set(by_a) & set(by_b)
     assert sorted(by_a + by_b) == sorted(f"u{i}" for i in range(200))
+
+
+async def test_the_poller_lock_is_one_process_s_until_its_connection_dies(
+    postgres_store: SqlStore,
+) -> None:
+    """PostgreSQL lets a session lock go when the holder's connection drops, as it does when
+    its process is killed: here the server ends the holder's backend."""
+    url = postgres_store.engine.url.render_as_string(hide_password=False)
+    other = await open_store(url, Lease("proc-b"))
+    try:
+        held = await postgres_store.try_hold("telegram-poller:1")
+        assert held is not None
+        assert await other.try_hold("telegram-poller:1") is None
+        another_bot = await other.try_hold("telegram-poller:2")
+        assert another_bot is not None
+        await another_bot.release()
+        async with other.unit() as uow:
+            await uow.connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND objid = hashtext('telegram-poller:1')::oid"
+                )
+            )
+        for _ in range(50):
+            if (taken := await other.try_hold("telegram-poller:1")) is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert taken is not None
+        await taken.release()
+        await held.release()  # its connection is gone: says so, raises nothing
+    finally:
+        await other.close()
+
+
+async def test_on_sqlite_the_poller_lock_is_always_granted(sqlite_store: SqlStore) -> None:
+    """One process per SQLite database: nobody else could hold it."""
+    first = await sqlite_store.try_hold("telegram-poller:1")
+    second = await sqlite_store.try_hold("telegram-poller:1")
+    assert first is not None and second is not None
