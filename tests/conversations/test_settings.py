@@ -343,3 +343,34 @@ def test_the_process_name_in_its_leases_comes_from_the_environment_or_the_file(
     with pytest.raises(SettingsError) as bad:
         load_settings(env={"SOLIDAIRE_PROCESS_NAME": "x" * 65})
     assert any("SOLIDAIRE_PROCESS_NAME" in p for p in bad.value.problems)
+
+
+def test_a_process_runs_the_discord_shards_it_is_given(tmp_path: Path) -> None:
+    from_file = load_settings(
+        write(tmp_path, "[discord]\nshard_count = 4\nshard_ids = [2, 3]\n"), env={}
+    )
+    assert (from_file.discord.shard_count, from_file.discord.shard_ids) == (4, (2, 3))
+    from_env = load_settings(env={"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1"})
+    assert (from_env.discord.shard_count, from_env.discord.shard_ids) == (2, (1,))
+    assert load_settings(env={}).discord.shard_ids is None
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT: expected a whole number"),
+        ({"DISCORD_SHARD_IDS": "0,1"}, "DISCORD_SHARD_IDS: needs shard_count"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1,2"}, "from 0 to shard_count - 1"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "one"}, "shard numbers such as 0,1"),
+    ],
+)
+def test_shard_settings_that_cannot_work_are_refused(env: dict[str, str], said: str) -> None:
+    with pytest.raises(SettingsError) as bad:
+        load_settings(env=env)
+    assert any(said in problem for problem in bad.value.problems), bad.value.problems
+
+
+def test_shard_ids_in_the_file_are_integers(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as bad:
+        load_settings(write(tmp_path, '[discord]\nshard_count = 2\nshard_ids = ["0"]\n'), env={})
+    assert any("expected an array of integers" in p for p in bad.value.problems)
