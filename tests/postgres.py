@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import URL, make_url
 
@@ -55,6 +54,8 @@ def _dsn(url: URL, database: str | None = None) -> str:
 
 async def admin(url: URL, *statements: str) -> None:
     """Runs statements outside a transaction (CREATE/DROP DATABASE refuse one)."""
+    import asyncpg  # here: without the driver, the tests that need it say so, the rest run
+
     conn = await asyncpg.connect(_dsn(url), timeout=5)
     try:
         for statement in statements:
@@ -91,19 +92,31 @@ def server() -> Server:
         try:
             _run_aside(_make_template(url, template))
             _server = Server(url, template)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        except ImportError as error:
+            _problem = f"the asyncpg driver is not installed ({error})"
+        except _Unreachable as error:
             shown = url.render_as_string(hide_password=True)
-            _problem = f"{shown} did not answer ({type(error).__name__}: {error})"
+            _problem = f"{shown} could not be used ({error})"
+        # Anything else (a migration failing on PostgreSQL) is a failure, not a skip.
     if _server is None:
         unavailable(_problem or "unknown")
     assert _server is not None
     return _server
 
 
+class _Unreachable(Exception):
+    """The server did not answer or refused the role: no PostgreSQL for these tests."""
+
+
 async def _make_template(url: URL, template: str) -> None:
     from bot.storage.database import open_store  # the bot's own migration path
 
-    await admin(url, f'CREATE DATABASE "{template}"')
+    try:
+        await admin(url, f'CREATE DATABASE "{template}"')
+    except ImportError:
+        raise
+    except Exception as error:  # OSError, a timeout, asyncpg's refusals (password, role)
+        raise _Unreachable(f"{type(error).__name__}: {error}") from error
     store = await open_store(url.set(database=template).render_as_string(hide_password=False))
     await store.close()
 
