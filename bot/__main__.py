@@ -72,10 +72,11 @@ def _run(settings: Settings, *, demo: bool) -> int:
     # Imported late so that a settings error is reported without loading the whole stack.
     from bot.adapters.web.server import StartError
     from bot.app import run
+    from bot.storage.database import DatabaseUnavailable
 
     try:
         return asyncio.run(run(settings, demo=demo))
-    except StartError as cannot:  # a port taken, a database unreachable: the operator's to fix
+    except (StartError, DatabaseUnavailable) as cannot:  # the operator's to fix, not a crash
         print(f"solidaire: {cannot}", file=sys.stderr)
         return 1
 

@@ -21,7 +21,8 @@ from bot.core.dispatcher import Core
 from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings
-from bot.storage.database import SqlStore, open_store, sqlite_file
+from bot.storage.database import DatabaseUnavailable, SqlStore, open_store, sqlite_file
+from bot.storage.lease import Lease, default_holder
 
 if TYPE_CHECKING:
     from bot.adapters.web.ops import Adapter, Operations
@@ -113,7 +114,8 @@ async def build(
 ) -> App:
     """Opens the database (migrating it), then wires the core, the outbox and the shell."""
     load_all()
-    store = await _open(settings.database_url)
+    lease = Lease(default_holder(settings.process_name))
+    store = await _open(settings.database_url, lease)
     clock = SystemClock()
     outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
     shell_in = stdin or sys.stdin
@@ -157,7 +159,7 @@ async def build(
     return app
 
 
-async def _open(url: str) -> SqlStore:
+async def _open(url: str, lease: Lease) -> SqlStore:
     """The store, or one clear message for the operator: a wrong or unreachable database is
     theirs to fix, not a crash to read a traceback of."""
     from sqlalchemy.engine import make_url
@@ -166,7 +168,12 @@ async def _open(url: str) -> SqlStore:
     from bot.adapters.web.server import StartError
 
     try:
-        return await open_store(url)
+        return await open_store(url, lease)
+    except DatabaseUnavailable as error:
+        raise StartError(
+            f"{error}; check SOLIDAIRE_DATABASE_URL (or [database] url), and that the database"
+            " server is running"
+        ) from None
     except (SQLAlchemyError, OSError, ImportError, TimeoutError) as error:
         try:
             shown = make_url(url).render_as_string(hide_password=True)

@@ -36,9 +36,10 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.core.delivery.outbox import Outbox
-from bot.core.ports import Clock, Store
+from bot.core.ports import Clock, Store, UnitOfWork
 
 log = logging.getLogger(__name__)
 # Passes start at most this often: a row the sender leaves due (a bug) must not spin the loop;
@@ -47,13 +48,24 @@ log = logging.getLogger(__name__)
 # takes as long as reading and claiming a chunk, never as long as its slowest send.
 SPACING = timedelta(seconds=0.05)
 AGAIN_AFTER = timedelta(seconds=1)  # after a failed pass (the database, a send that raised)
+# How often a live process renews its leases on the rows it sends and takes over those of a
+# process that died: a third of the lease (storage/lease.py), so one late renewal loses nothing.
+KEEP_LEASES = 10.0
 
 
 class Alarm:
     def __init__(
-        self, outbox: Outbox, store: Store, clock: Clock, *, idle: timedelta = timedelta(minutes=5)
+        self,
+        outbox: Outbox,
+        store: Store,
+        clock: Clock,
+        *,
+        idle: timedelta = timedelta(minutes=5),
+        keep_leases: float = KEEP_LEASES,
     ) -> None:
         self._outbox, self._store, self._clock, self._idle = outbox, store, clock, idle
+        self._keep_leases = keep_leases
+        self._keeper: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._asked: datetime | None = None  # the earliest wake-up asked for during this pass
         self._sleeping_until: datetime | None = None  # None while a pass runs
@@ -61,8 +73,9 @@ class Alarm:
         self._stopping = False
 
     async def start(self) -> None:
-        """Puts back in line what a crash left half-sent, sends what is due (before returning,
-        so the shell's greeting comes first), then keeps waking up for what falls due."""
+        """Puts back in line what a crash left half-sent (this process's own, and any other's
+        whose lease expired), sends what is due (before returning, so the shell's greeting
+        comes first), then keeps waking up for what falls due, and keeps its leases."""
         recovered = await self._store.run(lambda uow: uow.deliveries.recover(self._clock.now()))
         if recovered:
             log.warning(
@@ -71,6 +84,22 @@ class Alarm:
         self._outbox.on_owed = self.wake_at
         wake = await self._pass()
         self._task = asyncio.create_task(self._run(wake), name="solidaire alarm clock")
+        self._keeper = asyncio.create_task(self._keep(), name="solidaire leases")
+
+    async def _keep(self) -> None:
+        """Renews this process's leases; takes over, and sends again, the rows of a process
+        that died (their leases expired)."""
+        while not self._stopping:
+            await asyncio.sleep(self._keep_leases)
+            now = self._clock.now()
+            try:
+                taken = await self._store.run(partial(_renew_and_take_over, now=now))
+            except Exception:
+                log.exception("keeping the leases failed; trying again in a moment")
+                continue
+            if taken:
+                log.warning("%d deliveries of a stopped process: sending them", taken)
+                self.wake_at(now)
 
     def wake_at(self, when: datetime) -> None:
         """Makes sure a pass starts by `when` (a row owed then was written just before)."""
@@ -126,6 +155,9 @@ class Alarm:
         it sent) before it is cancelled, so the database closes after it."""
         self._stopping = True
         self._woken.set()  # a sleep ends at once
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
         task = self._task
         if task is not None and not task.done():
             _, pending = await asyncio.wait({task}, timeout=grace)
@@ -135,3 +167,8 @@ class Alarm:
                 late.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         await self._outbox.drain(grace)  # the sends the passes started
+
+
+async def _renew_and_take_over(uow: UnitOfWork, *, now: datetime) -> int:
+    await uow.deliveries.renew(now)
+    return await uow.deliveries.recover(now, mine=False)

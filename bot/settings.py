@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,14 +30,22 @@ _SECRET_KEYS = frozenset({"token", "webhook_secret"})
 _SCHEMA: dict[str, dict[str, type]] = {
     "community": {"language": str, "timezone": str, "reminders": list, "premoderation": bool},
     "database": {"url": str},
+    "process": {"name": str},
     "logging": {"level": str, "format": str},
     "telegram": {"api_base_url": str, "webhook_url": str, "webhook_listen": str},
-    "discord": {"api_base_url": str, "gateway_url": str, "shards": bool},
+    "discord": {
+        "api_base_url": str,
+        "gateway_url": str,
+        "shards": bool,
+        "shard_count": int,
+        "shard_ids": tuple,  # an array of integers (the only one: see _read_file)
+    },
     "web": {"listen": str, "public_url": str},
 }
 # (section, key) -> environment variable overriding it
 _ENV_OVERRIDES = {
     ("database", "url"): "SOLIDAIRE_DATABASE_URL",
+    ("process", "name"): "SOLIDAIRE_PROCESS_NAME",
     ("logging", "level"): "SOLIDAIRE_LOG_LEVEL",
     ("logging", "format"): "SOLIDAIRE_LOG_FORMAT",
     ("telegram", "api_base_url"): "TELEGRAM_API_BASE_URL",
@@ -44,6 +53,8 @@ _ENV_OVERRIDES = {
     ("telegram", "webhook_listen"): "TELEGRAM_WEBHOOK_LISTEN",
     ("discord", "api_base_url"): "DISCORD_API_BASE_URL",
     ("discord", "gateway_url"): "DISCORD_GATEWAY_URL",
+    ("discord", "shard_count"): "DISCORD_SHARD_COUNT",
+    ("discord", "shard_ids"): "DISCORD_SHARD_IDS",
     ("web", "listen"): "SOLIDAIRE_WEB_LISTEN",
     ("web", "public_url"): "SOLIDAIRE_PUBLIC_URL",
 }
@@ -68,6 +79,10 @@ class DiscordSettings:
     api_base_url: str | None = None
     gateway_url: str | None = None
     shards: bool = False  # use AutoShardedClient
+    # Several processes on one bot: each runs some of the shards (AutoShardedClient then).
+    # None: discord.py asks Discord for the count and runs them all.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,9 @@ class WebSettings:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    # This process's name in the claims it holds (storage/lease.py); None: the host's name.
+    # Processes running at once on one database need different names.
+    process_name: str | None = None
     language: str = "fr"
     timezone: str = "Europe/Paris"
     reminders: tuple[str, ...] = ("24h", "15m")
@@ -163,6 +181,11 @@ def _read_file(path: str, problems: list[str]) -> dict[tuple[str, str], object]:
             where = f"[{section}] {key}"
             if expected is None:
                 problems.append(f"unknown key {key!r} in [{section}] (known: {', '.join(schema)})")
+            elif expected is tuple:
+                if isinstance(value, list) and all(type(v) is int for v in value):
+                    values[(section, key)] = value
+                else:
+                    problems.append(f"{where}: expected an array of integers, got {value!r}")
             elif type(value) is not expected or (
                 isinstance(value, list) and not all(isinstance(v, str) for v in value)
             ):
@@ -222,7 +245,45 @@ def _check_database_url(value: str, where: str, problems: list[str]) -> str:
         # sqlite:// runs units whole in one database thread (the fast default);
         # sqlite+aiosqlite:// runs them on the event loop through the async driver.
         problems.append(f"{where}: SQLite URLs are sqlite:// or sqlite+aiosqlite://")
+    elif scheme in ("postgresql", "postgres"):
+        # Managed databases hand out postgres:// URLs; asyncpg is the driver shipped.
+        return "postgresql+asyncpg://" + value.partition("://")[2]
+    elif scheme.startswith("postgres") and scheme != "postgresql+asyncpg":
+        problems.append(f"{where}: PostgreSQL URLs are postgresql+asyncpg://user:password@host/db")
+    elif not scheme.startswith(("sqlite", "postgresql")):
+        problems.append(
+            f"{where}: the database is SQLite (sqlite:///file) or PostgreSQL"
+            f" (postgresql+asyncpg://user:password@host/db), got {scheme}://"
+        )
     return value
+
+
+def _shard_settings(
+    count: tuple[object, str], ids: tuple[object, str], problems: list[str]
+) -> dict[str, Any]:
+    """`shard_count` and `shard_ids` from the file (an integer, an array of integers) or the
+    environment ("4", "0,1"); ids need the count, and each is below it."""
+    found: dict[str, Any] = {}
+    value, where = count
+    if value is not None:
+        text = str(value).strip()
+        if not text.isdigit() or int(text) < 1:
+            problems.append(f"{where}: expected a whole number of shards (1 or more), got {text!r}")
+        else:
+            found["shard_count"] = int(text)
+    value, where = ids
+    if value is not None:
+        parts = value if isinstance(value, list) else str(value).split(",")
+        texts = [str(part).strip() for part in parts]
+        if not texts or not all(t.isdigit() for t in texts):
+            problems.append(f"{where}: expected shard numbers such as 0,1, got {value!r}")
+        elif "shard_count" not in found:
+            problems.append(f"{where}: needs shard_count (DISCORD_SHARD_COUNT), the total")
+        elif any(int(t) >= found["shard_count"] for t in texts):
+            problems.append(f"{where}: shard numbers run from 0 to shard_count - 1")
+        else:
+            found["shard_ids"] = tuple(sorted({int(t) for t in texts}))
+    return found
 
 
 def load_settings(config_path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -298,6 +359,7 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
         api_base_url=url("discord", "api_base_url", ("http", "https"))[0],
         gateway_url=url("discord", "gateway_url", ("ws", "wss"))[0],
         shards=get("discord", "shards", False)[0] is True,
+        **_shard_settings(get("discord", "shard_count"), get("discord", "shard_ids"), problems),
     )
     listen_value, listen_where = get("web", "listen")
     web = _web_settings(
@@ -309,10 +371,14 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
             f"{listen_where}: the web server and the Telegram webhook both listen on "
             f"{listen[0]}:{listen[1]}; give them different ports (TELEGRAM_WEBHOOK_LISTEN)"
         )
+    process_name = get("process", "name")[0]
+    if process_name is not None and not 0 < len(str(process_name).strip()) <= 64:
+        problems.append(f"{get('process', 'name')[1]}: a name of 1 to 64 characters")
     if problems:
         raise SettingsError(problems)
     return Settings(
         database_url=database_url,
+        process_name=str(process_name).strip() if process_name is not None else None,
         language=language,
         timezone=timezone,
         reminders=reminders,

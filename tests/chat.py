@@ -94,12 +94,18 @@ class Chat:
 
     @classmethod
     async def open(
-        cls, folder: Path, *, platform: FakePlatform | None = None, **config: object
+        cls,
+        folder: Path,
+        *,
+        platform: FakePlatform | None = None,
+        url: str | None = None,
+        **config: object,
     ) -> Chat:
-        """`platform`: the people and spaces live on that fake platform (default: "shell")."""
+        """`platform`: the people and spaces live on that fake platform (default: "shell");
+        `url`: another database than a SQLite file in `folder`."""
         load_all()
         clock = FakeClock()
-        store = await open_store(f"sqlite:///{folder / 'test.sqlite3'}")
+        store = await open_store(url or f"sqlite:///{folder / 'test.sqlite3'}")
         platform = platform or FakePlatform()
         # As the composition root does: each platform's capabilities by its name.
         offered = {**DECLARED, platform.name: platform.capabilities}

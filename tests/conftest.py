@@ -53,3 +53,6 @@ def missing_messages() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(handler)
     assert handler.keys == [], f"message keys missing from a catalog: {sorted(set(handler.keys))}"
+
+
+from tests.postgres import postgres_server  # noqa: E402, F401  (a session fixture, shared)

@@ -158,11 +158,15 @@ class Context:
             )
         return value
 
-    async def live_arg(self, name: str = "live") -> Live:
-        """The live named by the argument, refused as unknown when absent or of another community."""
+    async def live_arg(self, name: str = "live", *, lock: bool = False) -> Live:
+        """The live named by the argument, refused as unknown when absent or of another community.
+
+        `lock`: for a use case that changes the live, its seats, waitlist or questions: the row
+        is locked first (see LiveRepo.lock), and what is read is what the others committed."""
         raw = self.need(name)
         live_id = parse_live_ref(raw)
-        live = await self.uow.lives.get(live_id) if live_id is not None else None
+        repo = self.uow.lives
+        live = await (repo.lock if lock else repo.get)(live_id) if live_id is not None else None
         if live is None or (self.community is not None and live.community_id != self.community.id):
             self.refuse("error.unknown_live", live=raw)
         return live

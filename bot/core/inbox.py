@@ -25,6 +25,17 @@ class InboxRepo(Protocol):
         ...
 
     async def pending(self, platform: str, limit: int) -> list[InboxItem]: ...
+    async def take(
+        self, platform: str, now: datetime, limit: int, *, mine: bool = True
+    ) -> list[InboxItem]:
+        """Leases to this process the unhandled updates nobody alive holds (`mine`: its own
+        from before a restart too), in order."""
+        ...
+
+    async def renew(self, now: datetime) -> int:
+        """This process is alive: extends its leases on the updates it has not handled."""
+        ...
+
     async def done(self, item_id: int, now: datetime) -> bool:
         """Marks it handled; False when it already was."""
         ...

@@ -114,6 +114,12 @@ class UnitOfWork(Protocol):
 T = TypeVar("T")
 
 
+class HeldLock(Protocol):
+    """A lock this process holds until it releases it or dies."""
+
+    async def release(self) -> None: ...
+
+
 class Store(Protocol):
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
         """Runs `work` in one transaction: committed when it returns, rolled back if it raises.
@@ -127,4 +133,9 @@ class Store(Protocol):
 
     def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """One transaction as a block, driven from the caller (tests and tools)."""
+        ...
+
+    async def try_hold(self, name: str) -> HeldLock | None:
+        """The lock `name` for this process (one Telegram poller among several processes),
+        or None while another process holds it. A process that dies lets it go."""
         ...

@@ -10,16 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.core.ports import Store, UnitOfWork
 from bot.storage._db import AsyncDb
+from bot.storage.lease import DEFAULT_LEASE, Lease
+from bot.storage.locks import AdvisoryLock, Granted, try_hold
 from bot.storage.migrate import upgrade_to_head, upgrade_to_head_sync
 from bot.storage.threaded import ThreadedSqliteStore, explicit_transactions
 from bot.storage.unit import SqlUnit
@@ -42,37 +46,61 @@ class AsyncEngineStore:
     and keeping the connection saves a pool checkout and a reset per unit.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, lease: Lease = DEFAULT_LEASE) -> None:
         self.engine = engine
+        self.lease = lease  # this process's name in the claims it holds
         self._serial = engine.dialect.name == "sqlite"
         self._lock = asyncio.Lock()
         self._kept: AsyncConnection | None = None
         self._holder: asyncio.Task[Any] | None = None
+        self._inside: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
-        """`first` changes nothing here: units take the lock in the order they ask."""
-        async with self.unit() as uow:
-            return await work(uow)
+        """`first` changes nothing here: units take the lock in the order they ask.
+
+        On PostgreSQL a unit the server chose to abort (a deadlock between two units, a
+        serialization failure) was rolled back whole, so it is run again, a few times at most."""
+        for attempt in range(_RETRIES):
+            try:
+                async with self.unit() as uow:
+                    return await work(uow)
+            except DBAPIError as error:
+                if self._serial or not _retryable(error) or attempt == _RETRIES - 1:
+                    raise
+                log.warning("unit aborted by the database (%s), run again", _sqlstate(error))
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     @contextlib.asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        if not self._serial:
-            async with self.engine.begin() as conn:
-                yield SqlUnit(AsyncDb(conn))
-            return
         task = asyncio.current_task()
-        if task is not None and task is self._holder:
+        if task is not None and (task is self._holder or task in self._inside):
+            # On SQLite it would wait for its own lock; on PostgreSQL it would see another
+            # transaction than its caller's and could wait on the caller's row locks.
             raise RuntimeError("a unit of work opened inside another one would wait forever")
+        if not self._serial:
+            if task is not None:
+                self._inside.add(task)
+            try:
+                async with self.engine.begin() as conn:
+                    yield SqlUnit(AsyncDb(conn), self.lease)
+            finally:
+                self._inside.discard(task)  # type: ignore[arg-type]
+            return
         async with self._lock:
             self._holder = task
             try:
                 if self._kept is None or self._kept.closed:
                     self._kept = await self.engine.connect()
                 async with self._kept.begin():
-                    yield SqlUnit(AsyncDb(self._kept))
+                    yield SqlUnit(AsyncDb(self._kept), self.lease)
             finally:
                 self._holder = None
+
+    async def try_hold(self, name: str) -> AdvisoryLock | Granted | None:
+        """See Store.try_hold (storage/locks.py)."""
+        return await try_hold(self.engine, name)
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:
         """`fn` on a sync view of a connection, in one transaction (schema checks, tools)."""
@@ -90,25 +118,64 @@ class AsyncEngineStore:
 
 SqlStore = AsyncEngineStore | ThreadedSqliteStore
 
+_RETRIES = 4
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction is rolled back and
+# running it again is the documented answer.
+_RETRY_STATES = frozenset({"40001", "40P01"})
 
-async def open_store(url: str) -> SqlStore:
-    """Connects, migrates the schema to head and returns the store (close it when done)."""
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def _retryable(error: DBAPIError) -> bool:
+    return _sqlstate(error) in _RETRY_STATES
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be opened: the operator's to fix (URL, server, password, rights),
+    said in one line that names the database without its password."""
+
+
+async def open_store(url: str, lease: Lease | None = None) -> SqlStore:
+    """Connects, migrates the schema to head and returns the store (close it when done).
+    `lease`: this process's name and lease length in its claims (storage/lease.py).
+
+    Raises DatabaseUnavailable when the database cannot be reached or opened."""
+    lease = lease or DEFAULT_LEASE
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        _ensure_folder(parsed.database)
-    if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
-        store: SqlStore = await _open_threaded(url)
-    else:
-        store = await _open_async(url)
-    log.info("store open on %s", parsed.render_as_string(hide_password=True))
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            _ensure_folder(parsed.database)
+        if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
+            store: SqlStore = await _open_threaded(url, lease)
+        else:
+            store = await _open_async(url, lease)
+    except (OSError, DBAPIError, ImportError) as error:
+        raise DatabaseUnavailable(f"cannot open the database {shown}: {_cause(error)}") from error
+    log.info("store open on %s", shown)
     return store
 
 
-async def _open_threaded(url: str) -> ThreadedSqliteStore:
+def _cause(error: BaseException) -> str:
+    """The driver's own words, first line only (SQLAlchemy adds the statement and a link)."""
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        error = error.orig
+    if isinstance(error, ImportError):
+        return f"its driver is not installed ({error.name})"
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+async def _open_threaded(url: str, lease: Lease) -> ThreadedSqliteStore:
     engine: Engine = create_engine(url)
     event.listen(engine, "connect", _sqlite_pragmas)
     explicit_transactions(engine)
-    store = ThreadedSqliteStore(engine)
+    store = ThreadedSqliteStore(engine, lease)
     try:
         await store.run_sync(upgrade_to_head_sync)
     except BaseException:
@@ -117,8 +184,8 @@ async def _open_threaded(url: str) -> ThreadedSqliteStore:
     return store
 
 
-async def _open_async(url: str) -> AsyncEngineStore:
-    engine = create_async_engine(url)
+async def _open_async(url: str, lease: Lease) -> AsyncEngineStore:
+    engine = create_async_engine(url, **_engine_options(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     try:
@@ -126,7 +193,15 @@ async def _open_async(url: str) -> AsyncEngineStore:
     except BaseException:
         await engine.dispose()
         raise
-    return AsyncEngineStore(engine)
+    return AsyncEngineStore(engine, lease)
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    """On PostgreSQL: give up connecting after 10 s (asyncpg waits 60: a bot starting against
+    a wrong host would look hung)."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    return {"connect_args": {"timeout": 10}}
 
 
 def sqlite_file(url: str) -> str | None:

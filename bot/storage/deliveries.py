@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, delete, func, select, update
+from sqlalchemy import Integer, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from bot.core.delivery.ledger import Delivery
@@ -29,6 +29,7 @@ from bot.storage.delivery_rows import (
     refresh_statement,
     row_values,
 )
+from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.tables import UTCDateTime, deliveries
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,12 @@ _CLAIM = hot(
     .where(
         deliveries.c.id == bindparam("delivery_id", type_=Integer), deliveries.c.status == PENDING
     )
-    .values(status=SENDING, updated_at=_NOW)
+    .values(
+        status=SENDING,
+        updated_at=_NOW,
+        lease_holder=bindparam("holder", type_=deliveries.c.lease_holder.type),
+        lease_until=bindparam("until", type_=UTCDateTime),
+    )
 )
 
 
@@ -53,6 +59,8 @@ def _finish_statement(shape: str) -> Any:
         "message_id": bindparam("message_id", type_=deliveries.c.message_id.type),
         "reason": bindparam("reason", type_=deliveries.c.reason.type),
         "updated_at": _NOW,
+        "lease_holder": None,
+        "lease_until": None,
     }
     retry_at = bindparam("retry_at", type_=UTCDateTime)
     if shape == PENDING:
@@ -67,6 +75,8 @@ def _finish_statement(shape: str) -> Any:
         .where(
             deliveries.c.id == bindparam("delivery_id", type_=Integer),
             deliveries.c.status == SENDING,
+            # Taken over meanwhile (this process stalled past its lease): the other's now.
+            deliveries.c.lease_holder == bindparam("holder", type_=deliveries.c.lease_holder.type),
         )
         .values(values)
     )
@@ -78,8 +88,9 @@ _FINISH = {shape: _finish_statement(shape) for shape in (PENDING, "sent", "other
 class SqlDeliveryRepo:
     """DeliveryRepo on SQLAlchemy Core."""
 
-    def __init__(self, conn: Db) -> None:
+    def __init__(self, conn: Db, lease: Lease = DEFAULT_LEASE) -> None:
         self._conn = conn
+        self._lease = lease
         self.earliest: datetime | None = None  # of the rows owed in this unit: wake up by then
 
     def _owed(self, due_at: datetime) -> None:
@@ -173,8 +184,17 @@ class SqlDeliveryRepo:
             )
 
     async def claim(self, delivery_id: int, now: datetime) -> bool:
-        """pending -> sending; True only for the one caller that made the change."""
-        result = await self._conn.execute(_CLAIM, {"delivery_id": delivery_id, "now": now})
+        """pending -> sending, leased to this process; True only for the one caller (of any
+        process) that made the change."""
+        result = await self._conn.execute(
+            _CLAIM,
+            {
+                "delivery_id": delivery_id,
+                "now": now,
+                "holder": self._lease.holder,
+                "until": self._lease.until(now),
+            },
+        )
         return result.rowcount == 1
 
     async def finish(
@@ -196,6 +216,7 @@ class SqlDeliveryRepo:
             "retry_at": retry_at or now,
         }
         shape = status if status in (PENDING, "sent") else "other"
+        params["holder"] = self._lease.holder
         result = await self._conn.execute(_FINISH[shape], params)
         if result.rowcount != 1:
             log.warning("delivery %s finished as %s but was not being sent", delivery_id, status)
@@ -274,12 +295,33 @@ class SqlDeliveryRepo:
             return None
         return value if isinstance(value, datetime) and value.tzinfo else aware(value)
 
-    async def recover(self, now: datetime) -> int:
-        """After a crash: rows left "sending" go back in line (at most those were sent twice)."""
+    async def recover(self, now: datetime, *, mine: bool = True) -> int:
+        """Rows left "sending" by a process that died go back in line (at most those were sent
+        twice): those whose lease expired, and with `mine` (at start) this process's own from
+        before it stopped. Another live process's rows are left to it."""
+        taken = or_(deliveries.c.lease_holder.is_(None), deliveries.c.lease_until < now)
+        if mine:
+            taken = or_(taken, deliveries.c.lease_holder == self._lease.holder)
         result = await self._conn.execute(
             update(deliveries)
-            .where(deliveries.c.status == SENDING)
-            .values(status=PENDING, next_attempt_at=now, updated_at=now, reason="recovered")
+            .where(deliveries.c.status == SENDING, taken)
+            .values(
+                status=PENDING,
+                next_attempt_at=now,
+                updated_at=now,
+                reason="recovered",
+                lease_holder=None,
+                lease_until=None,
+            )
+        )
+        return result.rowcount
+
+    async def renew(self, now: datetime) -> int:
+        """Extends this process's leases on the rows it is sending (it is alive)."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(deliveries.c.status == SENDING, deliveries.c.lease_holder == self._lease.holder)
+            .values(lease_until=self._lease.until(now))
         )
         return result.rowcount
 

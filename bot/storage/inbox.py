@@ -6,12 +6,13 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Executable, bindparam, delete, select, update
+from sqlalchemy import Executable, bindparam, delete, or_, select, update
 
 from bot.core.inbox import InboxItem
 from bot.storage._db import Db
 from bot.storage._fast import hot
 from bot.storage._sql import insert_for
+from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.tables import UTCDateTime, inbox
 
 _DONE = hot(
@@ -31,16 +32,20 @@ def _add_statement(dialect: str) -> Executable:
         external_id=bindparam("external_id"),
         payload=bindparam("payload"),
         received_at=bindparam("now", type_=UTCDateTime),
+        lease_holder=bindparam("holder", type_=inbox.c.lease_holder.type),
+        lease_until=bindparam("until", type_=UTCDateTime),
     )
     stmt = stmt.on_conflict_do_nothing(index_elements=[inbox.c.platform, inbox.c.external_id])
     return hot(stmt.returning(inbox.c.id))
 
 
 class SqlInboxRepo:
-    """InboxRepo on SQLAlchemy Core."""
+    """InboxRepo on SQLAlchemy Core. An update stored is leased to the process that stored it
+    (it hands it on at once); one that process never handled is taken over after the lease."""
 
-    def __init__(self, conn: Db) -> None:
+    def __init__(self, conn: Db, lease: Lease = DEFAULT_LEASE) -> None:
         self._conn = conn
+        self._lease = lease
 
     async def add(
         self, platform: str, items: Sequence[tuple[str, str]], now: datetime
@@ -55,6 +60,8 @@ class SqlInboxRepo:
                 "external_id": external_id,
                 "payload": payload,
                 "now": now,
+                "holder": self._lease.holder,
+                "until": self._lease.until(now),
             }
             row = (await self._conn.execute(stmt, params)).first()
             if row is not None:
@@ -69,6 +76,38 @@ class SqlInboxRepo:
             .limit(limit)
         )
         return [InboxItem(row.id, row.payload, row.received_at) for row in result]
+
+    async def take(
+        self, platform: str, now: datetime, limit: int, *, mine: bool = True
+    ) -> list[InboxItem]:
+        """Leases to this process the unhandled updates nobody holds: never leased, lease
+        expired, and with `mine` (at start) this process's own from before it stopped. In
+        order. On PostgreSQL rows another process is taking at this instant are skipped
+        (FOR UPDATE SKIP LOCKED); the condition, repeated in the UPDATE, stays the arbiter."""
+        free = or_(inbox.c.lease_holder.is_(None), inbox.c.lease_until < now)
+        if mine:
+            free = or_(free, inbox.c.lease_holder == self._lease.holder)
+        waiting = (inbox.c.platform == platform, inbox.c.handled_at.is_(None), free)
+        chosen = select(inbox.c.id).where(*waiting).order_by(inbox.c.id).limit(limit)
+        if self._conn.dialect.name == "postgresql":
+            chosen = chosen.with_for_update(skip_locked=True)
+        result = await self._conn.execute(
+            update(inbox)
+            .where(inbox.c.id.in_(chosen.scalar_subquery()), *waiting)
+            .values(lease_holder=self._lease.holder, lease_until=self._lease.until(now))
+            .returning(inbox.c.id, inbox.c.payload, inbox.c.received_at)
+        )
+        items = [InboxItem(row.id, row.payload, row.received_at) for row in result]
+        return sorted(items, key=lambda item: item.id)
+
+    async def renew(self, now: datetime) -> int:
+        """Extends this process's leases on the updates it has not handled yet."""
+        result = await self._conn.execute(
+            update(inbox)
+            .where(inbox.c.handled_at.is_(None), inbox.c.lease_holder == self._lease.holder)
+            .values(lease_until=self._lease.until(now))
+        )
+        return result.rowcount
 
     async def done(self, item_id: int, now: datetime) -> bool:
         """Marks the item handled; False when it was already (a second handling must not act)."""

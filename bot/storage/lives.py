@@ -94,6 +94,7 @@ def _escape_like(text: str) -> str:
 
 
 _LIVE_BY_ID = hot(select(*LIVE_COLUMNS).where(lives.c.id == bindparam("id")))  # hot path
+_LOCKED_LIVE = select(*LIVE_COLUMNS).where(lives.c.id == bindparam("id")).with_for_update()
 
 
 class SqlLiveRepo:
@@ -140,6 +141,14 @@ class SqlLiveRepo:
     async def get(self, live_id: int) -> Live | None:
         result = await self._conn.execute(_LIVE_BY_ID, {"id": live_id})
         row = result.first()
+        return None if row is None else live_from_row(row)
+
+    async def lock(self, live_id: int) -> Live | None:
+        """SELECT ... FOR UPDATE on PostgreSQL; on SQLite the unit already holds the only write
+        lock there is, so it is the plain (hot) read."""
+        if self._conn.dialect.name != "postgresql":
+            return await self.get(live_id)
+        row = (await self._conn.execute(_LOCKED_LIVE, {"id": live_id})).first()
         return None if row is None else live_from_row(row)
 
     async def update(self, live_id: int, **fields: Any) -> None:

@@ -286,6 +286,9 @@ deliveries = Table(
     Column("message_id", String(64)),
     Column("reason", String(200)),
     Column("updated_at", UTCDateTime, nullable=False),
+    # While "sending": the process sending it and until when (storage/lease.py)
+    Column("lease_holder", String(64)),
+    Column("lease_until", UTCDateTime),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_member", "member_id"),
     Index("ix_deliveries_live", "live_id"),
@@ -302,6 +305,9 @@ inbox = Table(
     Column("payload", Text, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Column("handled_at", UTCDateTime),
+    # While unhandled: the process handling it and until when (storage/lease.py)
+    Column("lease_holder", String(64)),
+    Column("lease_until", UTCDateTime),
     UniqueConstraint("platform", "external_id"),
     Index("ix_inbox_pending", "platform", "handled_at"),
 )

@@ -34,6 +34,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.core.ports import UnitOfWork
 from bot.storage._db import Buffered, HopDb, ThreadDb
+from bot.storage.lease import DEFAULT_LEASE, Lease
+from bot.storage.locks import Granted
 from bot.storage.unit import SqlUnit
 
 log = logging.getLogger(__name__)
@@ -75,8 +77,9 @@ class _Outcome:
 
 
 class ThreadedSqliteStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lease: Lease = DEFAULT_LEASE) -> None:
         self.engine = engine
+        self.lease = lease  # this process's name in the claims it holds
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solidaire-db")
         self._conn: Connection | None = None
         self._thread_id: int | None = None
@@ -140,7 +143,7 @@ class ThreadedSqliteStore:
                     break
                 raw.execute("SAVEPOINT unit")
                 try:
-                    result: Any = drive(item.work(SqlUnit(ThreadDb(conn))))  # type: ignore[arg-type]
+                    result: Any = drive(item.work(SqlUnit(ThreadDb(conn), self.lease)))  # type: ignore[arg-type]
                 except BaseException as failed:  # its caller gets it; the others go on
                     raw.execute("ROLLBACK TO unit")
                     raw.execute("RELEASE unit")
@@ -156,7 +159,7 @@ class ThreadedSqliteStore:
         conn = self._connection()
         try:
             with conn.begin():
-                result: Any = drive(item.work(SqlUnit(ThreadDb(conn))))  # type: ignore[arg-type]
+                result: Any = drive(item.work(SqlUnit(ThreadDb(conn), self.lease)))  # type: ignore[arg-type]
         except BaseException as failed:
             return _Outcome(item, failed=failed)
         finally:
@@ -211,7 +214,7 @@ class ThreadedSqliteStore:
         if task is not None:
             self._holders.add(task)
         try:
-            yield SqlUnit(HopDb(requests, self.engine.dialect))
+            yield SqlUnit(HopDb(requests, self.engine.dialect), self.lease)
             ok = True
         finally:
             if task is not None:
@@ -224,6 +227,10 @@ class ThreadedSqliteStore:
         """A unit opened inside another would wait for the thread its parent holds: forever."""
         if threading.get_ident() == self._thread_id or asyncio.current_task() in self._holders:
             raise RuntimeError("a unit of work opened inside another one would wait forever")
+
+    async def try_hold(self, name: str) -> Granted:
+        """One process per SQLite database: always granted (storage/locks.py)."""
+        return Granted()
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:
         """`fn` on the plain connection in one transaction (migrations, schema checks, tools)."""

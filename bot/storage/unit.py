@@ -16,6 +16,7 @@ from bot.storage.communities import SqlCommunityRepo
 from bot.storage.console import SqlConsoleRepo
 from bot.storage.deliveries import SqlDeliveryRepo
 from bot.storage.inbox import SqlInboxRepo
+from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.lives import SqlLiveRepo
 from bot.storage.members import SqlMemberRepo
 from bot.storage.moderation import SqlModerationRepo
@@ -28,7 +29,7 @@ from bot.storage.stats import SqlStatsRepo
 class SqlUnit:
     """Every repository of one unit, all on the same connection and so the same transaction."""
 
-    def __init__(self, conn: Db) -> None:
+    def __init__(self, conn: Db, lease: Lease = DEFAULT_LEASE) -> None:
         self.connection = conn
         self.communities: CommunityRepo = SqlCommunityRepo(conn)
         self.members: MemberRepo = SqlMemberRepo(conn)
@@ -37,8 +38,8 @@ class SqlUnit:
         self.questions: QuestionRepo = SqlQuestionRepo(conn)
         self.moderation: ModerationRepo = SqlModerationRepo(conn)
         self.proposals: ProposalRepo = SqlProposalRepo(conn)
-        self.deliveries: DeliveryRepo = SqlDeliveryRepo(conn)
-        self.inbox: InboxRepo = SqlInboxRepo(conn)
+        self.deliveries: DeliveryRepo = SqlDeliveryRepo(conn, lease)
+        self.inbox: InboxRepo = SqlInboxRepo(conn, lease)
         self.stats: StatsRepo = SqlStatsRepo(conn)
         self.console: ConsoleRepo = SqlConsoleRepo(conn)
         self.calendars: CalendarRepo = SqlCalendarRepo(conn)

@@ -233,9 +233,12 @@ def test_repr_hides_secrets() -> None:
         ("sqlite:///data/x.sqlite3", "sqlite:///data/x.sqlite3"),
         ("sqlite:////abs/x.sqlite3", "sqlite:////abs/x.sqlite3"),
         ("sqlite+aiosqlite:///x.sqlite3", "sqlite+aiosqlite:///x.sqlite3"),
+        ("postgresql+asyncpg://u:p@db/solidaire", "postgresql+asyncpg://u:p@db/solidaire"),
+        ("postgresql://u:p@db/solidaire", "postgresql+asyncpg://u:p@db/solidaire"),
+        ("postgres://u:p@db:5433/solidaire", "postgresql+asyncpg://u:p@db:5433/solidaire"),
     ],
 )
-def test_both_sqlite_drivers_are_accepted_as_given(url: str, expected: str) -> None:
+def test_the_sqlite_drivers_and_postgresql_are_accepted(url: str, expected: str) -> None:
     assert load_settings(env={"SOLIDAIRE_DATABASE_URL": url}).database_url == expected
 
 
@@ -327,3 +330,60 @@ def test_the_log_format_is_text_unless_json_is_asked_for(tmp_path: Path) -> None
     assert problems_of(env={"SOLIDAIRE_LOG_FORMAT": "yaml"}) == [
         "SOLIDAIRE_LOG_FORMAT: log format must be one of text, json, got 'yaml'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql+psycopg2://u:p@db/x", "PostgreSQL URLs are postgresql+asyncpg://"),
+        ("mysql://u:p@db/x", "SQLite (sqlite:///file) or PostgreSQL"),
+    ],
+)
+def test_a_database_the_bot_cannot_drive_is_refused_at_load(url: str, said: str) -> None:
+    with pytest.raises(SettingsError) as bad:
+        load_settings(env={"SOLIDAIRE_DATABASE_URL": url})
+    assert any(said in problem for problem in bad.value.problems), bad.value.problems
+
+
+def test_the_process_name_in_its_leases_comes_from_the_environment_or_the_file(
+    tmp_path: Path,
+) -> None:
+    assert load_settings(env={}).process_name is None  # the host's name then
+    named = load_settings(env={"SOLIDAIRE_PROCESS_NAME": "worker-2"})
+    assert named.process_name == "worker-2"
+    from_file = load_settings(write(tmp_path, '[process]\nname = "worker-1"\n'), env={})
+    assert from_file.process_name == "worker-1"
+    with pytest.raises(SettingsError) as bad:
+        load_settings(env={"SOLIDAIRE_PROCESS_NAME": "x" * 65})
+    assert any("SOLIDAIRE_PROCESS_NAME" in p for p in bad.value.problems)
+
+
+def test_a_process_runs_the_discord_shards_it_is_given(tmp_path: Path) -> None:
+    from_file = load_settings(
+        write(tmp_path, "[discord]\nshard_count = 4\nshard_ids = [2, 3]\n"), env={}
+    )
+    assert (from_file.discord.shard_count, from_file.discord.shard_ids) == (4, (2, 3))
+    from_env = load_settings(env={"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1"})
+    assert (from_env.discord.shard_count, from_env.discord.shard_ids) == (2, (1,))
+    assert load_settings(env={}).discord.shard_ids is None
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT: expected a whole number"),
+        ({"DISCORD_SHARD_IDS": "0,1"}, "DISCORD_SHARD_IDS: needs shard_count"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1,2"}, "from 0 to shard_count - 1"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "one"}, "shard numbers such as 0,1"),
+    ],
+)
+def test_shard_settings_that_cannot_work_are_refused(env: dict[str, str], said: str) -> None:
+    with pytest.raises(SettingsError) as bad:
+        load_settings(env=env)
+    assert any(said in problem for problem in bad.value.problems), bad.value.problems
+
+
+def test_shard_ids_in_the_file_are_integers(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as bad:
+        load_settings(write(tmp_path, '[discord]\nshard_count = 2\nshard_ids = ["0"]\n'), env={})
+    assert any("expected an array of integers" in p for p in bad.value.problems)

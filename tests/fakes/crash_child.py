@@ -1,8 +1,13 @@
-"""A sender process for the crash test: `python tests/fakes/crash_child.py DBPATH SENTLOG`.
+"""A sender process for the crash test: `python tests/fakes/crash_child.py DB SENTLOG [NAME
+LEASE_SECONDS]`, DB a SQLite file or a database URL.
 
 It does what the bot does when it starts (`Alarm.start`): puts back in line what a crash left
 half-sent, then flushes the outbox until nothing is due, and exits 0. Its platform appends each
 sent key to SENTLOG, synced to disk before the send counts as done, so a SIGKILL loses no line.
+
+With a NAME (several processes on one database), it holds its claims as leases of LEASE_SECONDS
+and does what the alarm clock does while it runs: renews them, and takes over the rows of a
+process that died once their leases expire; it exits when nothing is pending or being sent.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # Run as a script, Python puts this folder first on the path, where `platform.py` would hide the
@@ -21,6 +27,7 @@ from bot.core.delivery.outbox import Outbox  # noqa: E402
 from bot.core.messages import Destination, OutMessage, SendResult  # noqa: E402
 from bot.core.ports import Capabilities  # noqa: E402
 from bot.storage.database import open_store  # noqa: E402
+from bot.storage.lease import Lease  # noqa: E402
 
 PLATFORM = "telegram"
 CONCURRENCY = 8
@@ -58,23 +65,35 @@ class LoggingPlatform:
         return SendResult(True, message_id=message_id)
 
 
-async def main(db_path: str, sent_log: str) -> int:
+async def main(db: str, sent_log: str, name: str | None = None, lease: float = 30.0) -> int:
     clock = SystemClock()
-    store = await open_store(f"sqlite:///{db_path}")
+    url = db if "://" in db else f"sqlite:///{db}"
+    store = await open_store(url, Lease(name, timedelta(seconds=lease)) if name else None)
     try:
         outbox = Outbox(
             store, clock, {PLATFORM: LoggingPlatform(sent_log)}, concurrency=CONCURRENCY
         )
         await store.run(lambda uow: uow.deliveries.recover(clock.now()))
+        kept = time.monotonic()
         while True:
             await outbox.flush()
+            if name is not None and time.monotonic() - kept > lease / 3:
+                kept = time.monotonic()
+                await store.run(lambda uow: uow.deliveries.renew(clock.now()))
+                await store.run(lambda uow: uow.deliveries.recover(clock.now(), mine=False))
             due = await store.run(lambda uow: uow.deliveries.due(clock.now(), 1))
             if not due:
-                return 0
+                if name is None:
+                    return 0
+                counts = await store.run(lambda uow: uow.deliveries.counts())
+                if not counts.get("pending") and not counts.get("sending"):
+                    return 0
             await asyncio.sleep(0.01)
     finally:
         await store.close()
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2])))
+    named = sys.argv[3] if len(sys.argv) > 3 else None
+    lease = float(sys.argv[4]) if len(sys.argv) > 4 else 30.0
+    sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2], named, lease)))

@@ -10,7 +10,8 @@ import pytest
 
 from bot.core.ports import UnitOfWork
 from bot.domain.model import Community, Live, LiveStatus, Member, UserRef
-from bot.storage.database import SqlStore, open_store
+from bot.storage.database import SqlStore
+from tests.postgres import store_for
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 
@@ -20,14 +21,26 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "solidaire.db"
 
 
-@pytest.fixture(params=["sqlite", "sqlite+aiosqlite"])
+@pytest.fixture(params=["sqlite", "sqlite+aiosqlite", "postgresql"])
 async def store(db_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[SqlStore]:
-    """Every repository test runs on both stores: the threaded default and the async driver."""
-    opened = await open_store(f"{request.param}:///{db_path}")
-    try:
+    """Every repository test runs on the three stores: the threaded SQLite default, the async
+    SQLite driver and a real PostgreSQL (a fresh database per test, see tests/postgres.py)."""
+    async with store_for(request, db_path) as opened:
         yield opened
-    finally:
-        await opened.close()
+
+
+@pytest.fixture(params=["sqlite", "sqlite+aiosqlite"])
+async def sqlite_store(db_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[SqlStore]:
+    """The two SQLite stores only, for what only SQLite has (pragmas, its database thread)."""
+    async with store_for(request, db_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def postgres_store(db_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[SqlStore]:
+    """PostgreSQL only, for what only a database with several writers does (row locks)."""
+    async with store_for(request, db_path, "postgresql") as opened:
+        yield opened
 
 
 async def a_member(uow: UnitOfWork, name: str, platform: str = "telegram") -> Member:

@@ -23,6 +23,7 @@ from bot.core.messages import Destination, OutMessage, SendResult, Text
 from bot.core.ports import UnitOfWork
 from bot.scheduling import Alarm
 from bot.storage.database import SqlStore, open_store
+from bot.storage.lease import Lease
 from tests.fakes.platform import FakePlatform
 
 WAIT = 5.0  # seconds a wait for a send may take before the test fails
@@ -319,3 +320,32 @@ async def test_rows_waiting_for_a_busy_chat_do_not_spin_the_alarm(bench: Bench) 
         await platform.reach(f"busy-{n}")
     # About 2.7 s of sends: spinning would be some 50 passes; one per row, and a few, is right.
     assert passes <= rows + 4, f"{passes} passes of the alarm for {rows} rows to one chat"
+
+
+async def test_a_running_alarm_takes_over_a_dead_process_s_sends_once_their_lease_expired(
+    tmp_path: Path,
+) -> None:
+    """Another process claimed a row, then died: its lease expires, and this process's alarm,
+    renewing and looking every `keep_leases` seconds, sends the row without any restart."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    dead = await open_store(url, Lease("proc-dead", timedelta(seconds=0.5)))
+    store = await open_store(url, Lease("proc-alive"))
+    platform = FakePlatform(name="telegram")
+    clock = SystemClock()
+    outbox = Outbox(store, clock, {"telegram": platform})
+    alarm = Alarm(outbox, store, clock, keep_leases=0.1)
+    bench = Bench(store, clock, platform, outbox, alarm)
+    try:
+        await bench.owe("orphan", clock.now() - timedelta(seconds=1), tell=False)
+        async with dead.unit() as uow:
+            (row,) = await uow.deliveries.due(clock.now(), 10)
+            assert await uow.deliveries.claim(row.id, clock.now())
+        await alarm.start()
+        assert platform.sent == []  # at start the other process's lease still runs
+        assert await bench.sent("orphan"), "the dead process's row was never taken over"
+        async with store.unit() as uow:
+            assert await uow.deliveries.counts() == {"sent": 1}
+    finally:
+        await alarm.stop()
+        await store.close()
+        await dead.close()

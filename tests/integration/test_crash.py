@@ -40,10 +40,11 @@ def keys_sent(log: Path) -> list[str]:
     return [line for line in text.split("\n")[:-1] if line]
 
 
-def start_child(db: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_child(db: Path | str, log: Path, *more: str) -> subprocess.Popen[bytes]:
+    """`more`: the process's name and lease length, for several processes on one database."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, str(CHILD), str(db), str(log)],
+        [sys.executable, str(CHILD), str(db), str(log), *more],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -57,11 +58,15 @@ def stop(child: subprocess.Popen[bytes]) -> None:
     child.wait(timeout=10)
 
 
-async def owe_a_fan_out(db: Path) -> list[str]:
-    """A live starting tomorrow, 500 members confirmed, and a reminder to each already due, each
-    to their own private chat."""
+def url_of(db: Path | str) -> str:
+    return db if isinstance(db, str) else f"sqlite:///{db}"
+
+
+async def owe_a_fan_out(db: Path | str, recipients: int = RECIPIENTS) -> list[str]:
+    """A live starting tomorrow, `recipients` members confirmed, and a reminder to each already
+    due, each to their own private chat."""
     now = datetime.now(UTC)
-    store = await open_store(f"sqlite:///{db}")
+    store = await open_store(url_of(db))
     try:
         async with store.unit() as uow:
             community = await a_community(uow)
@@ -81,7 +86,7 @@ async def owe_a_fan_out(db: Path) -> list[str]:
                 now,
             )
             keys = []
-            for i in range(RECIPIENTS):
+            for i in range(recipients):
                 member = await a_member(uow, f"member{i}")
                 await uow.signups.join(live.id, member.id, None, now)
                 key = f"reminder:live={live.id}:member={member.id}:offset=24h"
@@ -103,8 +108,8 @@ async def owe_a_fan_out(db: Path) -> list[str]:
         await store.close()
 
 
-async def ledger(db: Path) -> Counter[str]:
-    store = await open_store(f"sqlite:///{db}")
+async def ledger(db: Path | str) -> Counter[str]:
+    store = await open_store(url_of(db))
     try:
         async with store.unit() as uow:
             return Counter(await uow.deliveries.counts())

@@ -28,7 +28,7 @@ async def test_an_empty_database_is_migrated_to_head_in_a_new_folder(db_path: Pa
             lambda c: c.execute(text("SELECT version_num FROM alembic_version")).scalar()
         )
         names = await store.run_sync(lambda c: set(inspect(c).get_table_names()))
-        assert version == "0007"
+        assert version == "0008"
         assert set(tables.metadata.tables) <= names
     finally:
         await store.close()
@@ -50,8 +50,8 @@ async def test_opening_again_is_a_no_op(db_path: Path) -> None:
         await again.close()
 
 
-async def test_every_connection_gets_the_sqlite_pragmas(store: SqlStore) -> None:
-    pragmas = await store.run_sync(
+async def test_every_connection_gets_the_sqlite_pragmas(sqlite_store: SqlStore) -> None:
+    pragmas = await sqlite_store.run_sync(
         lambda c: {
             name: c.execute(text(f"PRAGMA {name}")).scalar()
             for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")

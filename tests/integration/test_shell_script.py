@@ -33,9 +33,9 @@ SCRIPT = """\
 """
 
 
-def run_shell(folder: Path, script: str, *options: str) -> str:
+def run_shell(folder: Path, script: str, *options: str, url: str | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
-    env["SOLIDAIRE_DATABASE_URL"] = f"sqlite:///{folder / 'shell.sqlite3'}"
+    env["SOLIDAIRE_DATABASE_URL"] = url or f"sqlite:///{folder / 'shell.sqlite3'}"
     env["SOLIDAIRE_WEB_LISTEN"] = "127.0.0.1:0"  # any free port: tests never fight over one
     env.pop("SOLIDAIRE_CONFIG", None)
     done = subprocess.run(

@@ -210,3 +210,39 @@ async def test_the_sender_and_inbox_statements_answer_as_sqlalchemy_does(store: 
     assert [external for external, _ in again] == ["3"] and all(type(i) is int for _, i in again)
     assert claimed == [True, True, True] and twice is False
     assert due == ["b"] and counts == {"sent": 1, "pending": 1, "failed": 1}
+
+
+async def test_a_unit_the_server_aborts_on_a_deadlock_is_run_again(
+    postgres_store: SqlStore,
+) -> None:
+    """Two units lock two lives in opposite orders: PostgreSQL aborts one of them (deadlock
+    detected, after its deadlock_timeout of 1 s); `run` runs it again, and both land."""
+    async with postgres_store.unit() as uow:
+        alice = await a_member(uow, "alice")
+        community = await a_community(uow)
+        one = await a_live(uow, community, alice, title="One")
+        two = await a_live(uow, community, alice, title="Two")
+    both_hold_one = asyncio.Barrier(2)
+    runs: list[str] = []
+
+    def locking(first: int, then: int, name: str) -> Any:
+        async def work(uow: UnitOfWork) -> str:
+            runs.append(name)
+            await uow.lives.lock(first)
+            if runs.count(name) == 1:
+                await both_hold_one.wait()  # the first time only: each holds its first live
+            await uow.lives.lock(then)
+            await uow.lives.update(then, title=f"{name} was here")
+            return name
+
+        return work
+
+    done = await asyncio.gather(
+        postgres_store.run(locking(one.id, two.id, "a")),
+        postgres_store.run(locking(two.id, one.id, "b")),
+    )
+    assert done == ["a", "b"]
+    assert sorted(runs) in (["a", "a", "b"], ["a", "b", "b"])  # one of them ran twice
+    async with postgres_store.unit() as uow:
+        titles = {(await uow.lives.get(i)).title for i in (one.id, two.id)}  # type: ignore[union-attr]
+    assert titles == {"a was here", "b was here"}

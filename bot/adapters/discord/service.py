@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -55,9 +56,18 @@ class DiscordService:
         self.core = core
         intents = discord.Intents.none()
         intents.guilds = True
-        kind = discord.AutoShardedClient if settings.shards else discord.Client
+        sharded = settings.shards or settings.shard_count is not None
+        kind = discord.AutoShardedClient if sharded else discord.Client
+        # This process's range of shards, when several processes share the bot (the others
+        # run theirs; every process sends through the ledger whichever shard a guild is on).
+        shard: dict[str, Any] = {}
+        if settings.shard_count is not None:
+            shard["shard_count"] = settings.shard_count
+        if settings.shard_ids is not None:
+            shard["shard_ids"] = list(settings.shard_ids)
         gate = WireGate()  # every REST request takes its global slot as it leaves
         self.client = kind(
+            **shard,
             intents=intents,
             guild_ready_timeout=GUILD_READY_TIMEOUT,
             allowed_mentions=discord.AllowedMentions.none(),  # each send says whom it pings

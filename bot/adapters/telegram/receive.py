@@ -34,6 +34,7 @@ PLATFORM = "telegram"
 ALLOWED = ["message", "callback_query", "my_chat_member", "chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 KEEP_HANDLED = timedelta(days=2)
+KEEP_LEASES = 10.0  # seconds: a third of a lease (storage/lease.py), as the alarm clock's
 Handle = Callable[[InboxItem], Awaitable[None]]
 
 
@@ -46,29 +47,50 @@ class Inbox:
     reminders share among them (measured: three quarters of a press's 1.3 s under a fan-out).
     """
 
-    def __init__(self, store: Store, clock: Clock, handle: Handle) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, handle: Handle, *, keep_leases: float = KEEP_LEASES
+    ) -> None:
         self._store, self._clock, self._handle = store, clock, handle
+        self._keep_leases = keep_leases
+        self._keeper: asyncio.Task[None] | None = None
         self._chains: dict[str, deque[InboxItem]] = {}  # a member's updates not yet handled
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
 
     def start(self) -> None:
-        """Nothing to start: a member's updates get a task when they come."""
+        """A member's updates get a task when they come; one more keeps the leases."""
+        self._keeper = asyncio.create_task(self._keep(), name="telegram inbox leases")
 
-    async def resume(self) -> int:
-        """At start: what an earlier run stored but never handled goes first, in order."""
+    async def resume(self, *, mine: bool = True) -> int:
+        """At start: what this process stored before it stopped but never handled goes first,
+        in order, with what any other process left unhandled when it died (lease expired).
+        Another live process's updates are its own to handle."""
         # Handled updates older than Telegram's 24 h of redelivery can never come again.
-        forget = self._clock.now() - KEEP_HANDLED
-        await self._store.run(lambda uow: uow.inbox.prune(forget))
-        items = await self._store.run(lambda uow: uow.inbox.pending(PLATFORM, 100_000))
+        now = self._clock.now()
+        await self._store.run(lambda uow: uow.inbox.prune(now - KEEP_HANDLED))
+        items = await self._store.run(lambda uow: uow.inbox.take(PLATFORM, now, 100_000, mine=mine))
         for item in items:
             self._dispatch(item, _who(json.loads(item.payload)))
         if items:
             log.warning(
-                "%d updates stored before a stop were not handled yet: handling them", len(items)
+                "%d updates stored before a stop were not handled yet: handling them"
+                if mine
+                else "%d updates of a process that stopped were not handled yet: handling them",
+                len(items),
             )
         return len(items)
+
+    async def _keep(self) -> None:
+        """Renews the leases on the updates this process holds; takes over those of a process
+        that died. An update handled twice is not acted on twice (`done` is conditional)."""
+        while True:
+            await asyncio.sleep(self._keep_leases)
+            try:
+                await self._store.run(lambda uow: uow.inbox.renew(self._clock.now()))
+                await self.resume(mine=False)
+            except Exception:
+                log.exception("keeping the inbox's leases failed; trying again in a moment")
 
     async def keep(self, updates: Sequence[dict[str, Any]]) -> None:
         """Commits the updates (one transaction) and only then hands them on."""
@@ -115,6 +137,9 @@ class Inbox:
             await self._idle.wait()
 
     async def stop(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
         await self.drain()
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import urlsplit
 
@@ -19,10 +20,12 @@ from bot.adapters.telegram.roles import Roles
 from bot.core.community.spaces import display_names
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
+from bot.core.ports import HeldLock
 from bot.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
+POLL_LOCK_RETRY = 3.0  # seconds between a waiting process's asks for the poller's lock
 SEND_POOL = 32  # connections for sends and edits (the outbox sends 8 at a time per platform)
 ANSWER_POOL = 16  # connections for answerCallbackQuery only
 
@@ -72,6 +75,8 @@ class TelegramService:
         self.inbox = Inbox(store, core.clock, self._handle)
         self.receipts = Receipts(core)
         self.poller: Poller | None = None
+        self._polling: asyncio.Task[None] | None = None
+        self._poll_lock: HeldLock | None = None
         self.webhook: WebhookServer | None = None
         self._poll_timeout = poll_timeout
 
@@ -95,8 +100,7 @@ class TelegramService:
             await self._start_webhook(self.settings.webhook_url)
         else:
             await self.bot.delete_webhook()  # getUpdates answers 409 while a webhook is set
-            self.poller = Poller(self.bot, self.inbox, timeout=self._poll_timeout)
-            self.poller.start()
+            self._polling = asyncio.create_task(self._poll_once_held(), name="telegram poll lock")
         log.info(
             "Telegram adapter started as @%s (%s)",
             username,
@@ -125,10 +129,39 @@ class TelegramService:
             url, secret_token=self.settings.webhook_secret, allowed_updates=ALLOWED
         )
 
+    async def _poll_once_held(self) -> None:
+        """Long polling by exactly one process per bot: the one holding the database lock
+        (Telegram answers 409 to a second reader). The others wait here and one takes over
+        within POLL_LOCK_RETRY seconds of the poller's death; they still send and handle."""
+        name = f"telegram-poller:{self.bot.id}"
+        waiting_said = False
+        while (held := await self._try_hold(name)) is None:
+            if not waiting_said:
+                log.info("another process polls Telegram for this bot; ready to take over")
+                waiting_said = True
+            await asyncio.sleep(POLL_LOCK_RETRY)
+        self._poll_lock = held
+        if waiting_said:
+            log.warning("the process that polled Telegram stopped: polling here now")
+        self.poller = Poller(self.bot, self.inbox, timeout=self._poll_timeout)
+        self.poller.start()
+
+    async def _try_hold(self, name: str) -> HeldLock | None:
+        try:
+            return await self.core.store.try_hold(name)
+        except Exception:
+            log.exception("could not ask the database for the poller's lock")
+            return None
+
     async def stop(self) -> None:
         """Stops taking updates first; what is stored and not handled waits for the next start."""
+        if self._polling is not None:
+            self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
         if self.poller is not None:
             await self.poller.stop()
+        if self._poll_lock is not None:
+            await self._poll_lock.release()
         if self.webhook is not None:
             await self.webhook.stop()
         await self.inbox.stop()

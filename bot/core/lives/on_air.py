@@ -17,7 +17,7 @@ from bot.domain.model import Live, LiveStatus, QuestionStatus, SignupStatus
 
 @handles("golive")
 async def golive(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     await ctx.require_host_of(live)
     if live.status is not LiveStatus.SCHEDULED:
         ctx.refuse(
@@ -49,7 +49,7 @@ async def golive(ctx: Context) -> Reply:
 
 @handles("end")
 async def end(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     await ctx.require_host_of(live)
     replay = read_link(ctx, REPLAY)
     if live.status is not LiveStatus.LIVE:

@@ -101,7 +101,7 @@ async def check_schedule(ctx: Context) -> None:
 
 @handles("publish")
 async def publish(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     await ctx.require_host_of(live)
     if live.status is not LiveStatus.DRAFT:
         ctx.refuse("live.not_draft", id=live.id)
@@ -122,7 +122,7 @@ async def publish(ctx: Context) -> Reply:
 
 @handles("edit")
 async def edit(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     await ctx.require_host_of(live)
     if live.status not in EDITABLE:
         ctx.refuse("live.not_editable", id=live.id)
@@ -248,7 +248,7 @@ def _moved(live: Live, new: datetime) -> Live:
 
 @handles("cancel")
 async def cancel(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     await ctx.require_host_of(live)
     reason = ctx.arg("reason")
     if reason is not None and len(reason) > REASON.bounds[1]:

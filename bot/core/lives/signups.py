@@ -27,7 +27,7 @@ def refuse_closed(ctx: Context, live: Live) -> None:
 
 @handles("join")
 async def join(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     refuse_closed(ctx, live)
     status = await ctx.uow.signups.join(live.id, ctx.member.id, live.capacity, ctx.clock.now())
     if status is None:
@@ -59,7 +59,7 @@ async def owe_reminders(ctx: Context, live: Live, member: Member | int) -> None:
 
 @handles("leave")
 async def leave(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     now = ctx.clock.now()
     if live.status in (LiveStatus.ENDED, LiveStatus.CANCELLED):
         ctx.refuse(
@@ -109,7 +109,7 @@ async def member_tz(ctx: Context, member_id: int) -> ZoneInfo:
 async def here(ctx: Context) -> Reply:
     """The "I'm here" check-in (button or command), for anyone while the live is on air: someone
     who never signed up is signed up as they come."""
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     if live.status is not LiveStatus.LIVE:
         ctx.refuse("attend.not_live", live=live.id)
     await ctx.uow.signups.join(live.id, ctx.member.id, None, ctx.clock.now())

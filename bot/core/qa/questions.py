@@ -157,7 +157,7 @@ def anonymous_arg(ctx: Context) -> bool:
 
 @handles("ask")
 async def ask(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     refuse_closed(ctx, live)
     now, community = ctx.clock.now(), community_of(ctx)
     until = await ctx.uow.moderation.muted_until(community.id, ctx.member.id, now)
@@ -241,7 +241,7 @@ async def _root(ctx: Context, question_id: int) -> tuple[Question, Live]:
 
 @handles("next")
 async def next_question(ctx: Context) -> Reply:
-    live = await ctx.live_arg()
+    live = await ctx.live_arg(lock=True)
     if not ctx.has(Role.MODERATOR):
         await ctx.require_host_of(live)
     if live.status is not LiveStatus.LIVE:

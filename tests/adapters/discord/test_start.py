@@ -99,6 +99,25 @@ async def test_a_sharded_client_is_an_option(
         await app.stop()
 
 
+async def test_a_process_runs_only_the_shards_it_is_given(
+    fake: FakeDiscord, tmp_path: Path, quiet: None
+) -> None:
+    """Several processes on one bot: this one runs shard 0 of 1 here (the fake has one)."""
+    config = settings(fake, tmp_path)
+    config = replace(config, discord=replace(config.discord, shard_count=1, shard_ids=(0,)))
+    app = await build(config, discord_limits=FAST)
+    await app.start()
+    try:
+        world = World(fake, app, tmp_path)
+        client = world.service.client
+        assert isinstance(client, discord.AutoShardedClient)
+        assert (client.shard_count, client.shard_ids) == (1, [0])
+        said = await Person(world, OLGA).types("setup")
+        answered(said, "Communauté « Atelier » créée")
+    finally:
+        await app.stop()
+
+
 async def test_a_refused_token_stops_the_start_and_leaves_discord_py_as_it_was(
     fake: FakeDiscord, tmp_path: Path, quiet: None
 ) -> None:
