@@ -81,3 +81,18 @@ def test_a_missing_password_is_a_clear_compose_error() -> None:
         assert "POSTGRES_PASSWORD is required: set POSTGRES_PASSWORD in .env" in str(refused)
     else:
         raise AssertionError("a missing POSTGRES_PASSWORD went unnoticed")
+
+
+def test_the_processes_hold_leases_under_their_own_names_and_split_the_discord_shards() -> None:
+    """Two processes under one name would take each other's work at start; two on the same
+    Discord shards would both receive every interaction."""
+    names, shards, counts = [], [], set()
+    for bot in bots().values():
+        environment = {k: interpolate(str(v), GIVEN) for k, v in bot["environment"].items()}
+        settings = load_settings(env=environment)
+        names.append(settings.process_name)
+        counts.add(settings.discord.shard_count)
+        shards.extend(settings.discord.shard_ids or ())
+    assert None not in names and len(set(names)) == len(names), names
+    (count,) = counts
+    assert count is not None and sorted(shards) == list(range(count)), (count, shards)
