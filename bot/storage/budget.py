@@ -2,11 +2,12 @@
 
 Each process paces its own sends in memory (`bot/adapters/limits.py`); two processes fanning out
 at once would each keep the platform's limits and together pass them. So on PostgreSQL a send
-also reserves its slots here first: one row per (token, window), the platform's overall window
-and the chat's, holding the time the window's next send may leave. One atomic statement
-(`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`) takes the next slot, `max(next_at, now)`,
-moves `next_at` one interval on and says how long to wait for the slot taken: the row's lock is
-the arbiter between processes, no other protocol, no Redis, one round trip a gate.
+also takes its slots here: one row per (token, window), the platform's overall window and the
+chat's, holding the time the window's next send may leave. For the platform's window one atomic
+statement (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, `reserve`) takes the next slot,
+`max(next_at, now)`, moves `next_at` one interval on and says how long to wait for it; a chat's
+window is taken only when free now (`take`, just before the send) or else says when it frees.
+The row's lock is the arbiter between processes: no other protocol, no Redis, one round trip.
 
 Why a "next free time" and not a count per fixed window (`window_start`, `used`): the platforms
 count in sliding windows, and N sends at the end of one fixed window plus N at the start of the
@@ -74,7 +75,8 @@ def token_key(token: str) -> str:
 
 
 class SendBudget:
-    """The shared budget of one bot token; `reserve` is the gate a send passes."""
+    """The shared budget of one bot token: `reserve` (platform) and `take` (chat) are the
+    gates a send passes."""
 
     def __init__(self, engine: AsyncEngine, token: str) -> None:
         # One statement, committed as it runs: no COMMIT round trip between the slot's grant
