@@ -7,8 +7,9 @@ each process runs the real dispatcher on its own engine and fires its share in b
 Printed: sign-ups per second from the common start to the last answer, and the seats given
 (exactly 500 whatever the number of processes).
 
-Not measured here (not built yet): the reminder fan-out rate against the platform's limit with
-several processes, which needs one outbound budget per token shared between processes.
+Not measured here: the reminder fan-out rate with several processes sharing one send budget
+per token (`bot/storage/budget.py`); tests/integration/test_shared_budget.py checks that two
+of them stay together within the platform's limits.
 
 Run: python bench/processes.py [--members 2000] [--quick]
      (PostgreSQL from SOLIDAIRE_TEST_POSTGRES_URL, e.g. as .ci/run exports it)

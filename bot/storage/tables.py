@@ -358,3 +358,14 @@ calendar_tokens = Table(
     Column("token", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# The send budget shared by processes on one PostgreSQL (issue 17, `budget.py`): per bot token
+# (a hash of it, never the token) and window (the platform's overall one, or one chat's), the
+# time the next send may leave. Written only on PostgreSQL; one SQLite process keeps it in memory.
+send_budget = Table(
+    "send_budget",
+    metadata,
+    Column("token_key", String(64), primary_key=True),
+    Column("window_key", String(128), primary_key=True),
+    Column("next_at", UTCDateTime, nullable=False),
+)

@@ -34,6 +34,7 @@ from bot.core.dispatcher import Core
 from bot.core.messages import Destination, OutMessage, SendResult
 from bot.core.ports import LiveEvent
 from bot.settings import DiscordSettings
+from bot.storage.budget import shared_budget
 
 log = logging.getLogger(__name__)
 GUILD_READY_TIMEOUT = 2.0  # discord.py's default wait for the servers announced by READY
@@ -75,7 +76,9 @@ class DiscordService:
         )
         self.commands = CommandMentions()  # ids known once synced: see `_connect`
         self.platform = DiscordPlatform(self.client, core.config.language, self.commands)
-        limited = RateLimitedPlatform(self.platform, limits, at_wire=True)
+        # On PostgreSQL the other processes of this bot share the budget (`storage/budget.py`).
+        budget = shared_budget(core.store, settings.token)
+        limited = RateLimitedPlatform(self.platform, limits, at_wire=True, budget=budget)
         gate.limited = limited
         self.limited = limited
         self.outbound = Outbound(self.client, limited, self.platform)

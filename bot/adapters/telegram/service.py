@@ -22,6 +22,7 @@ from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
 from bot.core.ports import HeldLock
 from bot.settings import TelegramSettings
+from bot.storage.budget import shared_budget
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
@@ -66,7 +67,9 @@ class TelegramService:
             return await display_names(store, refs)
 
         self.platform = TelegramPlatform(self.bot, names)
-        self.limited = RateLimitedPlatform(self.platform, limits)
+        # On PostgreSQL the other processes of this bot share the budget (`storage/budget.py`).
+        budget = shared_budget(store, settings.token)
+        self.limited = RateLimitedPlatform(self.platform, limits, budget=budget)
         outbox.add_platform(self.limited)  # the ledger's sends go through the same limiter
         self.core = core
         self.roles = Roles(self.bot, store)

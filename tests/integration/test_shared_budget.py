@@ -1,0 +1,141 @@
+"""Two processes of one bot on one PostgreSQL share its send budget: together, no 429.
+
+Each "process" here is a `RateLimitedPlatform` of its own over a store of its own (its own engine
+and connections) on the same fresh database, both sending to one strict fake at once, as two
+processes of the bot would to the platform's server. Real time, real PostgreSQL; skips (fails in
+CI) without one, like every test of `tests/postgres.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.adapters.limits import DISCORD, TELEGRAM, LimitProfile, RateLimitedPlatform
+from bot.core.messages import Destination, OutMessage, SendResult, Text
+from bot.storage.budget import SendBudget, shared_budget, token_key
+from bot.storage.database import SqlStore, open_store
+from tests.fakes.limited import StrictDiscord, StrictPlatform, StrictTelegram
+from tests.postgres import Server, drop_database, fresh_database
+
+MESSAGE = OutMessage(Text("fr", "signup.promoted", {"id": 1, "title": "Bench"}))
+TOKEN = "123456:secret-token-of-the-bot"
+
+
+@pytest.fixture
+async def two_stores(postgres_server: Server) -> AsyncIterator[tuple[SqlStore, SqlStore]]:
+    """Two stores (two engines, as two processes have) on one fresh database."""
+    name = await fresh_database(postgres_server)
+    url = postgres_server.url_of(name)
+    first, second = await open_store(url), await open_store(url)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+        await drop_database(postgres_server, name)
+
+
+def _chats(platform: str, numbers: range) -> list[Destination]:
+    return [Destination(platform, str(n), True) for n in numbers]
+
+
+async def _both_send(
+    fake: StrictPlatform,
+    profile: LimitProfile,
+    budgets: tuple[SendBudget | None, SendBudget | None],
+    dests: tuple[list[Destination], list[Destination]],
+) -> list[SendResult]:
+    """Both processes send their share at once; every result, both processes' together."""
+    processes = [RateLimitedPlatform(fake, profile, budget=budget) for budget in budgets]
+
+    async def one(
+        limited: RateLimitedPlatform, mine: list[Destination], who: str
+    ) -> list[SendResult]:
+        return await asyncio.gather(
+            *(limited.send(dest, MESSAGE, key=f"{who}{i}") for i, dest in enumerate(mine))
+        )
+
+    a, b = await asyncio.gather(one(processes[0], dests[0], "a"), one(processes[1], dests[1], "b"))
+    return [*a, *b]
+
+
+# 45 private chats each, the first 15 of them the same: 90 sends, three seconds at 30/s, where
+# each process alone would go at 30/s (60/s together) and both write to the same chats at once.
+TELEGRAM_SHARES = (
+    _chats("telegram", range(1000, 1045)),
+    _chats("telegram", range(1000, 1015)) + _chats("telegram", range(1045, 1075)),
+)
+
+
+async def test_two_processes_sharing_the_budget_get_no_429(
+    two_stores: tuple[SqlStore, SqlStore],
+) -> None:
+    budgets = (shared_budget(two_stores[0], TOKEN), shared_budget(two_stores[1], TOKEN))
+    assert budgets[0] is not None and budgets[1] is not None
+    fake = StrictTelegram()
+    results = await _both_send(fake, TELEGRAM, budgets, TELEGRAM_SHARES)
+    assert fake.refusals == []
+    assert all(r.delivered for r in results)
+    assert len(fake.accepted) == 90
+
+
+async def test_without_the_shared_budget_the_same_sends_earn_429s() -> None:
+    """The control: the scenario above really goes past the limits when each process keeps
+    them alone (so the test above fails without the shared budget)."""
+    fake = StrictTelegram()
+    results = await _both_send(fake, TELEGRAM, (None, None), TELEGRAM_SHARES)
+    assert fake.rate_limited > 0
+    assert {reason for reason, _, _ in fake.refusals} == {"global", "chat"}
+    assert not all(r.delivered for r in results)
+
+
+async def test_discord_channels_shared_by_two_processes_stay_within_their_bucket(
+    two_stores: tuple[SqlStore, SqlStore],
+) -> None:
+    """Discord's per-channel bucket (5 in any 5 s) on a scaled clock: 8 sends to one channel
+    from each process would be 16 within its window; shared, they wait their turn."""
+    scale = 0.1
+    budgets = (shared_budget(two_stores[0], TOKEN), shared_budget(two_stores[1], TOKEN))
+    fake = StrictDiscord(time_scale=scale)
+    channel = [Destination("discord", "777", False)] * 8
+    results = await _both_send(fake, DISCORD.scaled(scale), budgets, (channel, channel))
+    assert fake.refusals == []
+    assert all(r.delivered for r in results)
+
+
+async def test_the_budget_holds_a_hash_of_the_token_and_spaces_the_slots(
+    two_stores: tuple[SqlStore, SqlStore],
+) -> None:
+    first, second = (shared_budget(store, TOKEN) for store in two_stores)
+    assert first is not None and second is not None
+    assert await first.reserve("chat:1", 10.0) == 0.0  # a window never used: at once
+    waited = await second.reserve("chat:1", 10.0)  # the other process: the next slot, 10 s on
+    assert 9.0 < waited <= 10.0
+    assert await second.reserve("chat:2", 10.0) == 0.0  # another window is free
+    store = two_stores[0]
+    rows = await store.run_sync(
+        lambda c: c.execute(text("SELECT token_key, window_key FROM send_budget")).all()
+    )
+    assert {tuple(row) for row in rows} == {
+        (token_key(TOKEN), "chat:1"),
+        (token_key(TOKEN), "chat:2"),
+    }
+    assert TOKEN not in str(rows)
+    assert await first.take("chat:2", 10.0) > 9.0  # not free: refused, nothing taken
+    assert await first.take("chat:3", 10.0) == 0.0  # free: taken
+    assert await second.take("chat:3", 10.0) > 9.0
+    assert await first.prune(idle=0.0) == 0  # every window is taken for 10 s yet
+    assert await first.prune(idle=-60.0) == 3
+
+
+async def test_one_process_on_sqlite_keeps_its_budget_in_memory(db_path: Path) -> None:
+    store = await open_store(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        assert shared_budget(store, TOKEN) is None
+    finally:
+        await store.close()
