@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axe_playwright_python.async_playwright import Axe
+
 from bot.core.ports import UnitOfWork
 from bot.domain.model import QuestionStatus
 from tests.adapters.both.world import World, link_both
@@ -37,3 +39,12 @@ async def statuses(world: World) -> dict[int, QuestionStatus]:
         return {q.id: q.status for q in found}
 
     return await world.app.store.run(work)
+
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+async def audited(page: Any) -> str:
+    """What axe found on the page as it is now, as a report; empty when nothing."""
+    results = await Axe().run(page, options={**WCAG, "resultTypes": ["violations"]})
+    return "" if results.violations_count == 0 else results.generate_report()

@@ -7,21 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from axe_playwright_python.async_playwright import Axe
-
 from tests.adapters.both.world import World
 from tests.adapters.discord.steps import answered
 from tests.adapters.discord.world import HUGO, MIA
-from tests.adapters.web.steps import a_live_on_both, link_on
+from tests.adapters.web.steps import a_live_on_both, audited, link_on
 
 TIMEOUT = 10_000  # ms
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-async def audited(page: Any) -> str:
-    """What axe found on the page as it is now, as a report; empty when nothing."""
-    results = await Axe().run(page, options={**WCAG, "resultTypes": ["violations"]})
-    return "" if results.violations_count == 0 else results.generate_report()
 
 
 async def test_every_console_page_passes_an_accessibility_audit(world: World, browser: Any) -> None:

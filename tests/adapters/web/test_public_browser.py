@@ -2,7 +2,8 @@
 a reader who never met the bot opens it (in English, from another time zone), sees the live,
 its time in the live's zone and in their own, its seats as a count, and buttons that join on
 Telegram in one tap (the bot's deep link for that live) or open the Discord invite. Without
-script the page reads the same. Screenshots of a phone and a desk are kept with the test."""
+script the page reads the same. Screenshots of a phone and a desk are kept with the test, and each page passes axe-core's
+audit."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.adapters.both.world import TG_ANNOUNCE, World, link_both
 from tests.adapters.discord.steps import answered, scheduled
 from tests.adapters.discord.world import OLGA
 from tests.adapters.telegram.world import urls
+from tests.adapters.web.steps import audited
 
 TIMEOUT = 10_000
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
@@ -53,6 +55,7 @@ async def test_a_reader_opens_the_public_page_and_finds_how_to_join(
     for name, (width, height) in SIZES.items():
         await page.set_viewport_size({"width": width, "height": height})
         await page.screenshot(path=str(tmp_path / f"schedule-{name}.png"), full_page=True)
+    assert await audited(page) == ""  # axe-core's WCAG 2.1 A/AA rules
 
     await item.get_by_role("link", name="Réparer son vélo 🚲").click()
     await page.locator("h1", has_text="Réparer son vélo 🚲").wait_for()
@@ -64,6 +67,7 @@ async def test_a_reader_opens_the_public_page_and_finds_how_to_join(
     for name, (width, height) in SIZES.items():
         await page.set_viewport_size({"width": width, "height": height})
         await page.screenshot(path=str(tmp_path / f"live-{name}.png"), full_page=True)
+    assert await audited(page) == ""
     # Nothing wider than a phone: no sideways scrolling.
     await page.set_viewport_size({"width": 320, "height": 640})
     assert await page.evaluate("document.documentElement.scrollWidth") <= 320
@@ -98,4 +102,5 @@ async def test_a_reader_opens_the_public_page_and_finds_how_to_join(
     assert await mine.input_value("#feed-url") == link + ".ics"
     await mine.get_by_role("button", name="Copier").wait_for()  # shown by the script
     await mine.screenshot(path=str(tmp_path / "calendar-phone.png"), full_page=True)
+    assert await audited(mine) == ""
     await phone.close()
