@@ -21,16 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +32,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.adapters.telegram.crash_support import ROOT
+from tests.adapters.telegram.webhook_support import Worker, start_worker, until, until_async
 from tests.adapters.telegram.world import ANNOUNCE, button
 from tests.fakes.reverse_proxy import RoundRobinProxy
 from tests.fakes.telegram_api import FakeTelegram
@@ -51,87 +45,7 @@ SECRET = "w0rkers-s3cret"
 PATH = "/telegram"
 LEASE = 2.0  # seconds: a dead worker's updates are taken over that long after its last renewal
 PROXY_TIMEOUT = 1.0  # seconds the proxy waits for a worker (nginx's proxy_read_timeout)
-WAIT = 30.0  # the longest one step may take on a loaded machine
 TITLES = ("Atelier soudure", "Atelier couture")
-
-
-@dataclass
-class Worker:
-    name: str
-    port: int
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def errors(self) -> list[str]:
-        return [line for line in self.output().splitlines() if " ERROR " in line]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_worker(name: str, database: str, fake: FakeTelegram, hook: str, folder: Path) -> Worker:
-    port = free_port()
-    given = {
-        "database_url": database,
-        "name": name,
-        "token": fake.token,
-        "api_base_url": fake.base_url,
-        "webhook_url": hook,
-        "secret": SECRET,
-        "port": port,
-        "lease": LEASE,
-    }
-    env = {**os.environ, "WEBHOOK_WORKER": json.dumps(given), "PYTHONUNBUFFERED": "1"}
-    log = folder / f"{name}.log"
-    with log.open("wb") as out:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "tests.adapters.telegram.webhook_worker"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return Worker(name, port, popen, log)
-
-
-async def until(predicate: Callable[[], bool], what: str, *workers: Worker) -> None:
-    """Waits for `predicate`; fails at once if a worker logged an error (a worker that cannot
-    store an update answers 500 and Telegram would retry it for ever)."""
-    deadline = time.monotonic() + WAIT
-    while not predicate():
-        _no_errors(what, workers)
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for {what} after {WAIT} s\n{_logs(workers)}")
-        await asyncio.sleep(0.02)
-
-
-async def _until_async(check: Callable[[], Any], what: str, *workers: Worker) -> None:
-    deadline = time.monotonic() + WAIT
-    while not await check():
-        _no_errors(what, workers)
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for {what} after {WAIT} s\n{_logs(workers)}")
-        await asyncio.sleep(0.05)
-
-
-def _no_errors(what: str, workers: tuple[Worker, ...]) -> None:
-    if any(w.errors() for w in workers):
-        raise AssertionError(f"a worker logged an error while waiting for {what}\n{_logs(workers)}")
-
-
-def _logs(workers: tuple[Worker, ...]) -> str:
-    return "\n".join(f"----- {w.name}\n{w.output()[-3000:]}" for w in workers)
 
 
 @pytest.fixture
@@ -172,8 +86,8 @@ async def test_two_webhook_workers_one_killed_every_update_handled_once(
     db = await asyncpg.connect(_dsn(_url(database)))
     workers: list[Worker] = []
     try:
-        a = start_worker("worker-a", database, fake, hook, tmp_path)
-        b = start_worker("worker-b", database, fake, hook, tmp_path)
+        a = start_worker("worker-a", database, fake, hook, tmp_path, secret=SECRET, lease=LEASE)
+        b = start_worker("worker-b", database, fake, hook, tmp_path, secret=SECRET, lease=LEASE)
         workers += [a, b]
         proxy.backends[:] = [a.url, b.url]
         await until(lambda: all("ready" in w.output() for w in workers), "both workers", a, b)
@@ -252,7 +166,7 @@ async def test_two_webhook_workers_one_killed_every_update_handled_once(
             press(member, TITLES[0], "Participer")
             ask(member, 1, "a")
         await until(answered, "the first round's answers", a, b)
-        await _until_async(settled, "the first round settled", a, b)
+        await until_async(settled, "the first round settled", a, b)
 
         # 2. Handlers held in their first statement; the inbox still takes updates.
         await db.execute("BEGIN")
@@ -267,7 +181,7 @@ async def test_two_webhook_workers_one_killed_every_update_handled_once(
             count = "SELECT count(*) FROM inbox WHERE external_id = any($1::text[])"
             return not fake.pending_updates() and await db.fetchval(count, held) == len(held)
 
-        await _until_async(stored, "the held updates stored", a, b)
+        await until_async(stored, "the held updates stored", a, b)
         rows = await db.fetch(
             "SELECT external_id, lease_holder FROM inbox WHERE handled_at IS NULL"
         )
@@ -315,7 +229,7 @@ async def test_two_webhook_workers_one_killed_every_update_handled_once(
             ask(member, 2, "d")
             press(member, TITLES[1], "Détails")
         await until(answered, "every update answered", b)
-        await _until_async(settled, "every update handled", b)
+        await until_async(settled, "every update handled", b)
         await asyncio.sleep(1.0)  # anything handled twice would be said by now
 
         # Every update stored once and handled; those worker-a held, by worker-b.
