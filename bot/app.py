@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.adapters.capabilities import DECLARED
@@ -22,7 +22,7 @@ from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings
 from bot.storage.database import DatabaseUnavailable, SqlStore, open_store, sqlite_file
-from bot.storage.lease import Lease, default_holder
+from bot.storage.lease import LEASE, Lease, default_holder
 
 if TYPE_CHECKING:
     from bot.adapters.web.ops import Adapter, Operations
@@ -111,11 +111,17 @@ async def build(
     out: TextIO | None = None,
     telegram_limits: LimitProfile = TELEGRAM,
     discord_limits: LimitProfile = DISCORD,
+    lease: timedelta = LEASE,
 ) -> App:
-    """Opens the database (migrating it), then wires the core, the outbox and the shell."""
+    """Opens the database (migrating it), then wires the core, the outbox and the shell.
+
+    `lease`: how long this process's claims (sends, Telegram updates) last unrenewed, hence
+    how soon another process takes over those of a process that died; the keepers renew them
+    at a third of it (tests shorten it)."""
     load_all()
-    lease = Lease(default_holder(settings.process_name))
-    store = await _open(settings.database_url, lease)
+    keep = lease.total_seconds() / 3
+    lease_of = Lease(default_holder(settings.process_name), lease)
+    store = await _open(settings.database_url, lease_of)
     clock = SystemClock()
     outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
     shell_in = stdin or sys.stdin
@@ -124,7 +130,7 @@ async def build(
     outbox.on_auto_end = core.end_automatically
     if settings.web.listen is not None:
         outbox.public_url = settings.web.public_url
-    app = App(settings, store, core, outbox, Alarm(outbox, store, clock))
+    app = App(settings, store, core, outbox, Alarm(outbox, store, clock, keep_leases=keep))
     if settings.web.listen is not None:
         from bot.adapters.web.calendars import Calendars
         from bot.adapters.web.console import Console  # aiohttp only when the server runs
@@ -142,7 +148,9 @@ async def build(
         outbox.inline = False
         from bot.adapters.telegram.service import TelegramService  # only with a token
 
-        telegram = TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
+        telegram = TelegramService(
+            settings.telegram, core, outbox, limits=telegram_limits, keep_leases=keep
+        )
         adapters["telegram"] = telegram
         if app.web is not None:  # the public pages' one-tap links name the bot
             calendars.telegram_bot = lambda: telegram.answers.username if telegram.answers else None

@@ -18,6 +18,10 @@ Two behaviours worth knowing when writing tests:
 - `sendDocument` and `sendPhoto` take an upload only (multipart), never a file id or URL; the
   file's name and bytes are kept (`files`, and `file` in `chat_log`). An empty upload is refused,
   a photo must be a PNG or JPEG within Telegram's dimensions, a caption within 1024 characters.
+- Webhook mode: `deliver_webhook()` makes one pass over the pending updates (a test's step);
+  `start_delivering()` delivers them as Telegram does, in the background, retrying each until a
+  2xx answer (see `telegram_webhook`). As bots running several instances report, a second
+  `setWebhook` within a second is refused with 429 "retry after 1".
 Deliberate departures from Telegram: a concurrent `getUpdates` is refused (409) while the first
 one still waits (Telegram ends the older one instead); `setWebhook` accepts `http://` URLs (for a
 receiver on 127.0.0.1); only `parse_mode` "HTML" is understood (others get 400).
@@ -44,6 +48,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.telegram_html import HtmlError, parse_html
+from tests.fakes.telegram_webhook import WebhookDelivery, WebhookTarget
 
 # httpx (under python-telegram-bot) honours proxy variables; a proxy must never see 127.0.0.1.
 # Both spellings: urllib lets the lowercase one win when both exist.
@@ -247,6 +252,14 @@ class FakeTelegram:
         self._closing = False
         self._webhook_url = ""
         self._webhook_secret: str | None = None
+        self._webhook_connections = 40
+        self._webhook_set_at: float | None = None  # monotonic time of the last setWebhook
+        # Telegram's side of the webhook, once `start_delivering()` is called.
+        self.webhook = WebhookDelivery(
+            pending=lambda: self._deliverable(len(self._updates)),
+            taken=self._taken,
+            target=self._webhook_target,
+        )
         self._callbacks: dict[str, _CallbackQuery] = {}
         self._callback_ids = itertools.count(1)
         self._answers: list[dict[str, Any]] = []
@@ -305,6 +318,7 @@ class FakeTelegram:
         self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
 
     async def stop(self) -> None:
+        await self.webhook.stop()
         # Parked long polls first: otherwise the runner waits for them and PTB's shutdown hangs.
         self._closing = True
         self._wake_poll()
@@ -530,6 +544,11 @@ class FakeTelegram:
         return list(self._updates)
 
     @property
+    def next_update_id(self) -> int:
+        """The id the next update pushed will get (consecutive from there)."""
+        return self._next_update_id
+
+    @property
     def polling(self) -> bool:
         """A getUpdates is parked, waiting for an update (tests wait for this before pushing)."""
         return self._poll is not None
@@ -572,11 +591,30 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ webhook mode
 
+    def start_delivering(self, *, timeout: float = 60.0, delay_scale: float = 1.0) -> None:
+        """From now on pending updates are POSTed to the webhook as Telegram does, in the
+        background, until `stop()`: each retried until answered 2xx (see `telegram_webhook`);
+        `timeout`: seconds an answer may take before the attempt counts as failed;
+        `delay_scale` multiplies the delays between attempts."""
+        self.webhook.timeout = timeout
+        self.webhook.delay_scale = delay_scale
+        self.webhook.start()
+
+    def _webhook_target(self) -> WebhookTarget | None:
+        if not self._webhook_url:
+            return None
+        return WebhookTarget(self._webhook_url, self._webhook_secret, self._webhook_connections)
+
+    def _taken(self, update_id: int) -> None:
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+
     async def deliver_webhook(self) -> list[int]:
         """POSTs each deliverable update in order; a 2xx answer confirms it. A receiver that
         cannot be reached counts as status 0 and leaves the update pending."""
         if not self._webhook_url:
             raise RuntimeError("no webhook is set (call setWebhook first)")
+        if self.webhook.running:
+            raise RuntimeError("updates are being delivered in the background already")
         headers = {"Content-Type": "application/json"}
         if self._webhook_secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self._webhook_secret
@@ -651,6 +689,7 @@ class FakeTelegram:
             self._next_update_id += 1
         self._updates.append(update)
         self._wake_poll()
+        self.webhook.wake()
         return update
 
     def _wake_poll(self) -> None:
@@ -723,11 +762,20 @@ class FakeTelegram:
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
         if secret is not None and not _SECRET.match(str(secret)):
             raise _bad("secret token contains unallowed characters")
+        connections = p.get("max_connections", 40)
+        if isinstance(connections, bool) or not isinstance(connections, int):
+            raise _bad("invalid max_connections")
+        now = time.monotonic()
+        if self._webhook_set_at is not None and now - self._webhook_set_at < 1.0:
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._webhook_set_at = now
         self._set_allowed(p.get("allowed_updates"))
         if p.get("drop_pending_updates"):
             self._updates.clear()
         self._webhook_url = url
         self._webhook_secret = None if secret is None else str(secret)
+        self._webhook_connections = min(max(connections, 1), 100)
+        self.webhook.wake()
         return True
 
     async def _delete_webhook(self, p: dict[str, Any], request: web.Request) -> bool:
@@ -744,7 +792,9 @@ class FakeTelegram:
             "pending_update_count": len(self._updates),
         }
         if self._webhook_url:
-            info["max_connections"] = 40
+            info["max_connections"] = self._webhook_connections
+        if self.webhook.last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook.last_error
         if self._allowed is not None:
             info["allowed_updates"] = sorted(self._allowed)
         return info

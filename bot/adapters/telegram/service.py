@@ -8,14 +8,22 @@ import logging
 from urllib.parse import urlsplit
 
 from telegram import Bot
+from telegram.error import RetryAfter
 
 from bot.adapters.limits import TELEGRAM, LimitProfile, RateLimitedPlatform
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.answers import Answers
 from bot.adapters.telegram.commands import register
 from bot.adapters.telegram.http import AiohttpRequest
-from bot.adapters.telegram.platform import TelegramPlatform
-from bot.adapters.telegram.receive import ALLOWED, Inbox, Poller, Receipts, WebhookServer
+from bot.adapters.telegram.platform import TelegramPlatform, retry_seconds
+from bot.adapters.telegram.receive import (
+    ALLOWED,
+    KEEP_LEASES,
+    Inbox,
+    Poller,
+    Receipts,
+    WebhookServer,
+)
 from bot.adapters.telegram.roles import Roles
 from bot.core.community.spaces import display_names
 from bot.core.delivery.outbox import Outbox
@@ -29,6 +37,7 @@ POLL_TIMEOUT = 25
 POLL_LOCK_RETRY = 3.0  # seconds between a waiting process's asks for the poller's lock
 SEND_POOL = 32  # connections for sends and edits (the outbox sends 8 at a time per platform)
 ANSWER_POOL = 16  # connections for answerCallbackQuery only
+SET_WEBHOOK_TRIES = 10  # workers starting at once each set the webhook: Telegram says 429
 
 
 class TelegramService:
@@ -40,6 +49,7 @@ class TelegramService:
         *,
         poll_timeout: int = POLL_TIMEOUT,
         limits: LimitProfile = TELEGRAM,
+        keep_leases: float = KEEP_LEASES,
     ) -> None:
         assert settings.token is not None
         self.settings = settings
@@ -75,7 +85,7 @@ class TelegramService:
         self.roles = Roles(self.bot, store)
         self.answers: Answers | None = None
         self.adapter: TelegramAdapter | None = None
-        self.inbox = Inbox(store, core.clock, self._handle)
+        self.inbox = Inbox(store, core.clock, self._handle, keep_leases=keep_leases)
         self.receipts = Receipts(core)
         self.poller: Poller | None = None
         self._polling: asyncio.Task[None] | None = None
@@ -128,9 +138,24 @@ class TelegramService:
             secret=self.settings.webhook_secret,
         )
         await self.webhook.start()
-        await self.bot.set_webhook(
-            url, secret_token=self.settings.webhook_secret, allowed_updates=ALLOWED
-        )
+        await self._set_webhook(url)
+
+    async def _set_webhook(self, url: str) -> None:
+        """Every worker sets the same webhook at its start: setting it again with the same URL,
+        secret and update types changes nothing (Telegram keeps the updates waiting), so no
+        worker has to be the one that does. Workers starting together get a 429 (Telegram takes
+        one setWebhook a second): each waits as told and sets it in turn."""
+        for attempt in range(SET_WEBHOOK_TRIES):
+            try:
+                await self.bot.set_webhook(
+                    url, secret_token=self.settings.webhook_secret, allowed_updates=ALLOWED
+                )
+                return
+            except RetryAfter as error:
+                if attempt == SET_WEBHOOK_TRIES - 1:
+                    raise
+                log.info("setWebhook: Telegram asks to wait %.0f s", retry_seconds(error))
+                await asyncio.sleep(retry_seconds(error))
 
     async def _poll_once_held(self) -> None:
         """Long polling by exactly one process per bot: the one holding the database lock

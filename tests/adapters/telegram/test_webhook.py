@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import aiohttp
+from telegram import Bot
 
 from bot.app import App
 from tests.adapters.telegram.world import open_world
@@ -59,5 +60,34 @@ async def test_webhook_with_a_wrong_and_a_right_secret(fake: FakeTelegram, tmp_p
         await fake.wait_for(lambda: bool(fake.chat_log(7)))
         assert "/participer" in fake.chat_log(7)[0]["text"]
         assert fake.pending_updates() == []
+    finally:
+        await app.stop()
+
+
+async def test_a_worker_told_to_wait_by_set_webhook_waits_and_sets_it(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """Workers starting together each set the webhook; Telegram takes one setWebhook a second
+    and refuses the next with 429: the worker waits as told and sets it, its start goes on."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    async with Bot(fake.token, base_url=fake.base_url) as other_worker:
+        assert await other_worker.set_webhook(url, secret_token="s3cret-token")
+    app: App = await open_world(
+        tmp_path,
+        fake,
+        webhook_url=url,
+        webhook_secret="s3cret-token",
+        webhook_listen=("127.0.0.1", port),
+    )
+    try:
+        calls = fake.calls_of("setWebhook")
+        assert len(calls) == 3  # the other worker's, ours refused (429), ours again
+        assert calls[-1].at - calls[-2].at >= 1.0
+        assert {c.params["url"] for c in calls} == {url}
+        fake.add_user(7, "Zoé")
+        fake.push_text(7, 7, "/aide")
+        assert await fake.deliver_webhook() == [200]
+        await fake.wait_for(lambda: bool(fake.chat_log(7)))
     finally:
         await app.stop()
