@@ -74,10 +74,13 @@ def heard_change(said: str, origin: str) -> Change | None:
 class PgChangeFeed:
     """ports.ChangeFeed over PostgreSQL's LISTEN/NOTIFY (see the module's docstring)."""
 
-    def __init__(self, engine: AsyncEngine, *, check: float = CHECK) -> None:
+    def __init__(self, engine: AsyncEngine, process: str = "", *, check: float = CHECK) -> None:
         self.engine = engine
         self.origin = secrets.token_hex(6)
+        # What an operator sees of the listening connection in pg_stat_activity.
+        self.application_name = f"{APPLICATION_NAME} {process}".strip()[:63]
         self.check = check
+        self.pauses = PAUSES
         self.listening = asyncio.Event()  # set while LISTEN holds (tests and /healthz read it)
         self._pending: dict[tuple[str, int | None, int | None], None] = {}
         self._wake = asyncio.Event()
@@ -159,7 +162,7 @@ class PgChangeFeed:
                 again = True
                 self.listening.clear()
                 await self._close()
-            await asyncio.sleep(PAUSES[min(failures, len(PAUSES) - 1)])
+            await asyncio.sleep(self.pauses[min(failures, len(self.pauses) - 1)])
 
     async def _listen(self, *, again: bool) -> None:
         """LISTENs until the connection drops (returns) or cannot be used (raises)."""
@@ -184,8 +187,7 @@ class PgChangeFeed:
         _args, options = self.engine.dialect.create_connect_args(self.engine.url)
         for name in _DIALECT_ONLY:
             options.pop(name, None)
-        # Named, so that an operator sees what it is in pg_stat_activity.
-        options.setdefault("server_settings", {"application_name": APPLICATION_NAME})
+        options.setdefault("server_settings", {"application_name": self.application_name})
         return await asyncpg.connect(**options, timeout=10)
 
     async def _close(self) -> None:
@@ -205,5 +207,5 @@ class PgChangeFeed:
 def change_feed(store: SqlStore) -> PgChangeFeed | None:
     """The feed a store needs: PostgreSQL's, else None (SQLite has one process by design)."""
     if isinstance(store, AsyncEngineStore) and store.engine.dialect.name == "postgresql":
-        return PgChangeFeed(store.engine)
+        return PgChangeFeed(store.engine, store.lease.holder)
     return None

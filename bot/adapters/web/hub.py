@@ -52,6 +52,7 @@ class Hub:
         self.watched: dict[int, Watched] = {}
         self._wake = asyncio.Event()
         self._recheck_soon = False
+        self.poll = POLL
         self._task: asyncio.Task[None] | None = None
         core.watchers.append(self.poke)
 
@@ -121,7 +122,7 @@ class Hub:
         next_check = loop.time() + RECHECK
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL)
+                await asyncio.wait_for(self._wake.wait(), self.poll)
             self._wake.clear()
             for watched in list(self.watched.values()):
                 try:
