@@ -1,8 +1,9 @@
 """Two bot processes on one PostgreSQL (two apps built by the composition root, each its own
 engine, web server and shell): a moderator's decision typed into process A shows at once on a
 console opened on process B, over real HTTP as the browser reads it (server-sent events), and
-after B's listening connection drops, what A decided meanwhile shows once B listens again; a
-change made through A shows on B's public pages and calendar feed, which B had kept.
+after B's listening connection drops, what A decided meanwhile shows once B listens again, and
+a logout on A ends B's page; a change made through A shows on B's public pages and calendar
+feed, which B had kept.
 
 B's console would also see a change at its periodic refresh (every few seconds); here that
 refresh is pushed out of reach, so only the notice from A can bring it in time. Without
@@ -110,8 +111,8 @@ async def processes(database: str) -> AsyncIterator[tuple[Process, Process]]:
 class Stream:
     """A console's event stream, read line by line as the browser's EventSource does."""
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self.response = response
+    def __init__(self, response: aiohttp.ClientResponse, token: str) -> None:
+        self.response, self.token = response, token
 
     async def next_event(self) -> dict[str, Any]:
         while True:
@@ -143,7 +144,7 @@ async def a_console_on(client: aiohttp.ClientSession, a: Process, b: Process) ->
     token = json.loads(html.unescape(data.group(1)))["token"]
     response = await client.get(f"{b.base}/console/1/events", params={"t": token})
     assert response.status == 200
-    return Stream(response)
+    return Stream(response, token)
 
 
 async def setup(a: Process) -> None:
@@ -166,7 +167,7 @@ async def test_a_decision_made_through_one_process_shows_at_once_on_anothers_con
     processes: tuple[Process, Process], postgres_server: Server
 ) -> None:
     """...and after B's listening connection drops, what A decided meanwhile shows once B
-    listens again."""
+    listens again; a logout on A ends the page on B."""
     a, b = processes
     await setup(a)
     notices = await listen_to(b)  # what crosses between the processes, as a third listener
@@ -202,6 +203,14 @@ async def test_a_decision_made_through_one_process_shows_at_once_on_anothers_con
             lambda e: e["type"] == "card" and e["data"]["id"] == 2, within=SOON + 1.0
         )
         assert card["data"]["status"] == "approved" and b.feed.listening.is_set()
+
+        # Mia logs out from a page served by A: her page on B stops at once too.
+        async with client.post(
+            f"{a.base}/console/1/logout", headers={"Authorization": f"Bearer {stream.token}"}
+        ) as got:
+            assert got.status == 200, await got.text()
+        ended = await stream.until(lambda e: e["type"] == "ended")
+        assert ended["data"] == {"reason": "revoked"}
         stream.response.close()
     payloads = [p for p in await notices.stop() if p.startswith('{"o":')]
     # Small, ids and names only: never what a member typed.
