@@ -127,6 +127,7 @@ class PgChangeFeed:
             await conn.commit()  # a notification leaves when its transaction commits
 
     async def _send_forever(self) -> None:
+        failing = False
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -136,12 +137,16 @@ class PgChangeFeed:
             try:
                 await self._send(payloads)
             except Exception as error:  # the database is away: tell once it is back
-                log.warning(
-                    "telling the other processes of %d changes failed: %s", len(payloads), error
-                )
+                if not failing:  # said once, not every second of an outage
+                    log.warning("telling the other processes of changes failed: %s", error)
+                failing = True
                 self._pending.setdefault((CATCH_UP, None, None), None)
                 await asyncio.sleep(1.0)
                 self._wake.set()
+                continue
+            if failing:
+                log.info("telling the other processes of changes again")
+                failing = False
 
     # -- listening -------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
 GAP = 0.1  # seconds between two refreshes of a live: coalesces bursts
-POLL = 5.0  # seconds: a refresh even without news (a change made by another process)
+POLL = 5.0  # seconds: a refresh even without news (a change nobody told of, a lost notice)
 RECHECK = 15.0  # seconds between checks that each open page's session is still valid
 
 
