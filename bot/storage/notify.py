@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.ports import CATCH_UP, Change
+from bot.core.ports import CATCH_UP, Change, ChangeFeed
 from bot.storage.database import AsyncEngineStore, SqlStore
 
 log = logging.getLogger(__name__)
@@ -214,3 +214,8 @@ def change_feed(store: SqlStore) -> PgChangeFeed | None:
     if isinstance(store, AsyncEngineStore) and store.engine.dialect.name == "postgresql":
         return PgChangeFeed(store.engine, store.lease.holder)
     return None
+
+
+def _conforms(feed: PgChangeFeed) -> ChangeFeed:
+    """Never called: makes mypy check the feed against the port."""
+    return feed
