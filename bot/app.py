@@ -18,11 +18,13 @@ from bot.adapters.shell.seed import ensure_community, seed_demo
 from bot.core.context import CoreConfig
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
+from bot.core.ports import ChangeFeed
 from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings
 from bot.storage.database import DatabaseUnavailable, SqlStore, open_store, sqlite_file
 from bot.storage.lease import LEASE, Lease, default_holder
+from bot.storage.notify import change_feed
 
 if TYPE_CHECKING:
     from bot.adapters.web.ops import Adapter, Operations
@@ -54,6 +56,8 @@ class App:
     services: list[Service] = field(default_factory=list)
     web: WebServer | None = None  # the bot's web server (the live console), unless turned off
     operations: Operations | None = None  # its /healthz and /metrics
+    # Changes told between processes on one PostgreSQL; None on SQLite (one process).
+    changes: ChangeFeed | None = None
     _stopped: bool = field(default=False, repr=False)
     _started: list[Service] = field(default_factory=list, repr=False)
 
@@ -61,6 +65,8 @@ class App:
         # What is built so far (libraries, catalogs) lives as long as the process: out of the
         # collector's sight, whose full passes otherwise stall the loop for ~70 ms.
         gc.freeze()
+        if self.changes is not None:  # before the web server: its pages hear every change
+            await self.changes.start(self.core.changed)
         await self.alarm.start()
         if self.web is not None:
             # Before the platforms: a port already taken stops the start before any connects.
@@ -86,6 +92,8 @@ class App:
                     log.exception("stopping %s failed", type(service).__name__)
             if self.web is not None:
                 await self.web.stop()
+            if self.changes is not None:  # tells the last changes, then stops listening
+                await self.changes.stop()
             await self.store.close()
 
 
@@ -131,6 +139,9 @@ async def build(
     if settings.web.listen is not None:
         outbox.public_url = settings.web.public_url
     app = App(settings, store, core, outbox, Alarm(outbox, store, clock, keep_leases=keep))
+    app.changes = change_feed(store)
+    if app.changes is not None:
+        core.watchers.append(app.changes.publish)
     if settings.web.listen is not None:
         from bot.adapters.web.calendars import Calendars
         from bot.adapters.web.console import Console  # aiohttp only when the server runs

@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core import caller, codec
+from bot.core.changes import of_request
 from bot.core.context import Context, CoreConfig, Refusal
 from bot.core.conversation import Ask, Check, Conversations, Done, prompt
 from bot.core.delivery.outbox import Outbox
@@ -19,7 +20,7 @@ from bot.core.delivery.vocabulary import late_answer_key
 from bot.core.fields import FieldsError, parse_fields
 from bot.core.flood import FloodGate
 from bot.core.messages import CommandRef, OutMessage, Raw, Reply, Request, Text
-from bot.core.ports import Clock, Store, UnitOfWork
+from bot.core.ports import AUTO_END, Change, Clock, Store, UnitOfWork
 from bot.core.registry import FORM_CHECKS, HANDLERS, field_words
 from bot.core.typos import not_an_answer, refuse_unknown
 from bot.domain.commands import COMMANDS, resolve
@@ -43,9 +44,10 @@ class Core:
         self.outbox = outbox
         self.flood = FloodGate()
         self.conversations = Conversations()
-        # Called after each request that changed something (the live console refreshes what
-        # it shows); a watcher must return at once.
-        self.watchers: list[Callable[[Request], None]] = []
+        # Told each change once committed (the live console refreshes what it shows, the pages
+        # forget what they kept), this process's and, through a ChangeFeed, the others'; a
+        # watcher must return at once.
+        self.watchers: list[Callable[[Change], None]] = []
         # Told how long each request took (command name, seconds, answered ok): the metrics'
         # latency histogram. Must return at once.
         self.timers: list[Callable[[str, float, bool], None]] = []
@@ -126,7 +128,7 @@ class Core:
 
     async def _handle(self, req: Request) -> Reply:
         try:
-            reply, owed_at = await self.store.run(lambda uow: self._process(uow, req))
+            reply, owed_at, change = await self.store.run(lambda uow: self._process(uow, req))
         except _AlreadyHandled:
             log.info("inbox item %s was handled already: not acting twice", req.receipt)
             return Reply(())
@@ -139,11 +141,17 @@ class Core:
         if owed_at is not None and self.outbox is not None:
             await self.outbox.owed_at(owed_at)
         if reply.ok:
-            for watcher in self.watchers:
-                watcher(req)
+            self.changed(change)
         return reply
 
-    async def _process(self, uow: UnitOfWork, req: Request) -> tuple[Reply, datetime | None]:
+    def changed(self, change: Change) -> None:
+        """Tells every watcher about a committed change (made here, or heard from elsewhere)."""
+        for watcher in self.watchers:
+            watcher(change)
+
+    async def _process(
+        self, uow: UnitOfWork, req: Request
+    ) -> tuple[Reply, datetime | None, Change]:
         """Inside the transaction: the use case, then the ledger rows of what it owes others."""
         # The inbox item is marked handled in the same transaction as its effects: after a
         # crash it is either done (and never replayed) or not done at all (and replayed).
@@ -164,7 +172,8 @@ class Core:
                 notice.member_id,
                 notice.live_id,
             )
-        return reply, uow.deliveries.earliest
+        change = of_request(ctx.req, ctx.community.id if ctx.community else None)
+        return reply, uow.deliveries.earliest, change
 
     async def _check(self, req: Request, command: str, values: Mapping[str, str]) -> Text | None:
         """Checks the answers of a guided form so far: what is wrong with them, or None."""
@@ -209,6 +218,7 @@ class Core:
         now = self.clock.now()
         if await self.store.run(lambda uow: close_unstarted(uow, live_id, now)):
             log.info("live %s never went on air: marked ended", live_id)
+            self.changed(Change(AUTO_END, live_id=live_id))
         else:
             log.warning("live %s could not be ended automatically: %s", live_id, reply.text.key)
 

@@ -120,6 +120,41 @@ class HeldLock(Protocol):
     async def release(self) -> None: ...
 
 
+CATCH_UP = "catch_up"  # "you may have missed anything": refresh whatever is shown
+AUTO_END = "auto_end"  # the alarm clock closed a live that never went on air
+SESSION = "session"  # a console session or an overlay link was closed
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a committed unit of work changed, as the console and the public pages need to know
+    it. It may cross to other processes (ChangeFeed): ids and a name only, never a person's
+    text."""
+
+    kind: str  # a command's name (`approve`), or one of the names above
+    community_id: int | None = None
+    live_id: int | None = None
+    # Heard from another process: shown here, never told back to the others.
+    elsewhere: bool = False
+
+
+class ChangeFeed(Protocol):
+    """Tells the other processes on the same database what this one changed, and this one what
+    they changed, so that a console or a page served here shows a decision made there at once.
+    Only a database shared by several processes has one (PostgreSQL's LISTEN/NOTIFY)."""
+
+    def publish(self, change: Change) -> None:
+        """Sends `change` to the others, soon after; returns at once. Ignores `elsewhere` ones."""
+        ...
+
+    async def start(self, heard: Callable[[Change], None]) -> None:
+        """Listens from now on: `heard` gets each other process's change (`elsewhere`), and a
+        `CATCH_UP` each time listening (re)starts, since changes may have been missed meanwhile."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
 class Store(Protocol):
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
         """Runs `work` in one transaction: committed when it returns, rolled back if it raises.

@@ -50,10 +50,11 @@ class Calendars:
         self.writer = Writer()
         server.parts.append(self)
         # Public pages and community feed keys, kept a little: a shared link brings a crowd.
-        # Any change made through the dispatcher (a sign-up, a move) forgets them at once;
-        # what changes otherwise (an automatic end) shows within `FRESH` seconds.
+        # Any change the core is told of (a sign-up, a move, here or in another process on the
+        # same PostgreSQL) forgets them at once; what changes otherwise shows within `FRESH`
+        # seconds.
         self._kept: dict[tuple[object, ...], tuple[float, object]] = {}
-        core.watchers.append(lambda _req: self._kept.clear())
+        core.watchers.append(lambda _change: self._kept.clear())
         # The Telegram bot's username, once its adapter knows it: the pages' one-tap links.
         self.telegram_bot: Callable[[], str | None] = lambda: None
         # Loose patterns, read here: a malformed address gets the same page as a missing one.

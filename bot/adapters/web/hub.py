@@ -1,7 +1,7 @@
 """Live updates for open consoles: one board per live being watched, refreshed when the core
 says something changed (a question asked on Telegram, a decision on Discord, an action in
-another console), and every few seconds in case of a change made elsewhere; each page hears
-only what its view may see.
+another console, a change another process on the same PostgreSQL made and told of), and every
+few seconds in case of a change nobody told of; each page hears only what its view may see.
 
 Refreshes are coalesced: a burst of questions costs one read of the live's questions every
 `GAP` seconds, not one per question.
@@ -21,12 +21,12 @@ from bot.core.console.repositories import View
 from bot.core.console.sessions import Access, Denied, check
 from bot.core.console.tokens import Kind
 from bot.core.dispatcher import Core
-from bot.core.messages import Request
+from bot.core.ports import SESSION, Change
 from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
 GAP = 0.1  # seconds between two refreshes of a live: coalesces bursts
-POLL = 5.0  # seconds: a refresh even without news (a change made by another process)
+POLL = 5.0  # seconds: a refresh even without news (a change nobody told of, a lost notice)
 RECHECK = 15.0  # seconds between checks that each open page's session is still valid
 
 
@@ -51,11 +51,17 @@ class Hub:
         self.core, self.server = core, server
         self.watched: dict[int, Watched] = {}
         self._wake = asyncio.Event()
+        self._recheck_soon = False
+        self.poll = POLL
         self._task: asyncio.Task[None] | None = None
         core.watchers.append(self.poke)
 
-    def poke(self, _req: Request | None = None) -> None:
+    def poke(self, change: Change | None = None) -> None:
         if self.watched:
+            # A session closed by another process: its pages here stop now, not at the
+            # next periodic check (this process's own are closed by the route itself).
+            if change is not None and change.kind == SESSION and change.elsewhere:
+                self._recheck_soon = True
             self._wake.set()
 
     def start(self) -> None:
@@ -116,7 +122,7 @@ class Hub:
         next_check = loop.time() + RECHECK
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL)
+                await asyncio.wait_for(self._wake.wait(), self.poll)
             self._wake.clear()
             for watched in list(self.watched.values()):
                 try:
@@ -124,8 +130,8 @@ class Hub:
                         await self._refresh(watched)
                 except Exception:
                     log.exception("console refresh of live %s failed", watched.board.live_id)
-            if loop.time() >= next_check:
-                next_check = loop.time() + RECHECK
+            if loop.time() >= next_check or self._recheck_soon:
+                next_check, self._recheck_soon = loop.time() + RECHECK, False
                 await self._recheck()
             await asyncio.sleep(GAP)
 
