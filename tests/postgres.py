@@ -136,7 +136,22 @@ async def fresh_database(srv: Server) -> str:
 
 
 async def drop_database(srv: Server, name: str) -> None:
-    await admin(srv.admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """Drops a test's database, again after a moment if a server process holds it.
+
+    `WITH (FORCE)` must end every other connection to it, and a role without
+    pg_signal_backend may not end the server's own (an autovacuum worker on the fresh
+    database): the drop then fails with InsufficientPrivilegeError until that worker is done.
+    """
+    import asyncpg
+
+    for attempt in range(20):
+        try:
+            await admin(srv.admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.InsufficientPrivilegeError:
+            if attempt == 19:
+                raise
+            await asyncio.sleep(0.25)
 
 
 @pytest.fixture(scope="session")
