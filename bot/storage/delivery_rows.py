@@ -70,21 +70,38 @@ _PLANNED = (
 def insert_statement(dialect: str, revive: bool) -> Executable:
     """Built once (building costs more than running): insert a pending row; on a key already
     there, `revive` brings a pending or expired row up to date, else nothing happens."""
+    return _insert(dialect, revive, rows=None)
+
+
+@cache
+def plan_many_statement(dialect: str, rows: int) -> Executable:
+    """`insert_statement(dialect, revive=True)` for `rows` rows in one INSERT (a sign-up's
+    reminders: one statement instead of one per reminder). Row i's parameters are the names of
+    `row_values` followed by `_i`; it returns the key of each row inserted or revived."""
+    return _insert(dialect, True, rows)
+
+
+def _insert(dialect: str, revive: bool, rows: int | None) -> Executable:
     types = {"due_at": UTCDateTime, "payload": JSON}
-    stmt = insert_for(dialect, deliveries).values(
-        {
-            **{name: bindparam(name, type_=types.get(name)) for name in _PLANNED},
+
+    def one(suffix: str) -> dict[str, Any]:
+        due = bindparam(f"due_at{suffix}", type_=UTCDateTime)
+        return {
+            **{name: bindparam(f"{name}{suffix}", type_=types.get(name)) for name in _PLANNED},
             "status": PENDING,
             "attempts": 0,
-            "next_attempt_at": bindparam("due_at", type_=UTCDateTime),
-            "updated_at": bindparam("due_at", type_=UTCDateTime),
+            "next_attempt_at": due,
+            "updated_at": due,
         }
+
+    base = insert_for(dialect, deliveries)
+    stmt = (
+        base.values(one("")) if rows is None else base.values([one(f"_{i}") for i in range(rows)])
     )
+    returned = deliveries.c.id if rows is None else deliveries.c.key
     if not revive:
         return hot(
-            stmt.on_conflict_do_nothing(index_elements=[deliveries.c.key]).returning(
-                deliveries.c.id
-            )
+            stmt.on_conflict_do_nothing(index_elements=[deliveries.c.key]).returning(returned)
         )
     revived: dict[str, Any] = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
     revived |= {"status": PENDING, "attempts": 0, "reason": None}
@@ -94,7 +111,7 @@ def insert_statement(dialect: str, revive: bool) -> Executable:
             index_elements=[deliveries.c.key],
             set_=revived,
             where=or_(deliveries.c.status == PENDING, deliveries.c.status == EXPIRED),
-        ).returning(deliveries.c.id)
+        ).returning(returned)
     )
 
 
