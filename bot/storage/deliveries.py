@@ -26,8 +26,10 @@ from bot.storage.delivery_rows import (
     aware,
     delivery_from_row,
     insert_statement,
+    many_names,
     plan_many_statement,
     refresh_statement,
+    row_tuple,
     row_values,
 )
 from bot.storage.lease import DEFAULT_LEASE, Lease
@@ -256,8 +258,7 @@ class SqlDeliveryRepo:
             return 0
         params: dict[str, Any] = {}
         for i, row in enumerate(last.values()):
-            values = row_values(*_fields(row))
-            params.update({f"{name}_{i}": value for name, value in values.items()})
+            params.update(zip(many_names(i), row_tuple(*_fields(row)), strict=True))
         stmt = plan_many_statement(self._conn.dialect.name, len(last))
         planned = list((await self._conn.execute(stmt, params)).scalars())
         for key in planned:
