@@ -14,6 +14,17 @@ Figures (2026-12-03, load 4.5-6.7): (b) 573-730 sign-ups/s, 0.78-1.02 ms of CPU 
 The aim (2,000/s) needs under 0.5 ms: the database thread runs each unit whole, the dispatcher's
 Python included, and that is now most of it (context, reply, planning).
 
+2026-12-03, second session (profile: py-spy --native and cProfile in the database thread): of a
+sign-up's database-thread time, the use case's seven statements ~45 % (SQLite itself ~20 %, our
+statement plumbing the rest), member + place + membership 22 %, the two reminder rows 19 %, the
+group's commit 6 %, the wake-up of the loop 5 %, the savepoint's sub-journal spilled to a temp file
+4 %. Changed: temp_store=MEMORY, the reminders in one INSERT, cheaper hot-statement plumbing;
+measured A/B in one process, alternating per group of 64 (the machine's load swings too much for
+run-to-run figures): 0.90x the database thread's CPU per sign-up (temp_store 0.93x, plumbing
+0.91x, the one INSERT 1.02x on this store but 0.68x on aiosqlite and 0.79x on PostgreSQL).
+(b) at load 4-4.5, old code then new, twice: 383/470 vs 437/406 sign-ups/s, 1.21-1.34 vs
+1.20-1.21 ms of CPU a sign-up: the 10 % is within what this shared machine swings by.
+
 Run: python bench/signup_burst.py [--members 2000] [--rate 500] [--batch 100] [--every 0.05]
 """
 

@@ -43,7 +43,7 @@ def plan_of(statement: Executable) -> Hot | None:
 class Hot:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: tuple[str, list[tuple[str, str, Any, Processor]], Any] | None = None
+        self._compiled: tuple[str, Any, Any] | None = None
         self._refused = False
 
     def run(self, conn: Connection, parameters: Mapping[str, Any] | None) -> FastResult | None:
@@ -56,18 +56,14 @@ class Hot:
             except NotHot:
                 self._refused = True
                 return None
-        sql, binds, shape = self._compiled
+        sql, (binds, order), shape = self._compiled
         given = parameters or {}
         values = []
-        done: dict[str, Any] = {}  # a parameter bound at several places is processed once
-        for position, name, default, process in binds:
-            if position in done:
-                values.append(done[position])
-                continue
-            value = given[name] if name in given else default
-            value = process(value) if process is not None else value
-            done[position] = value
-            values.append(value)
+        for name, default, process in binds:
+            value = given.get(name, default)
+            values.append(process(value) if process is not None else value)
+        if order is not None:  # a parameter bound at several places, processed once
+            values = [values[i] for i in order]
         driver = conn.connection.driver_connection
         assert driver is not None
         cursor = driver.execute(sql, values)
@@ -78,14 +74,21 @@ def _compile(statement: Executable, dialect: Dialect) -> tuple[str, Any, Any]:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if not compiled.positional or compiled.positiontup is None:
         raise NotHot("not positional")
-    binds: list[tuple[str, str, Any, Processor]] = []
+    binds: list[tuple[str, Any, Processor]] = []  # each parameter once, in first-bound order
+    first: dict[str, int] = {}
+    order: list[int] = []  # where each position's value is in `binds`
     by_name = compiled.binds
     for name in compiled.positiontup:
-        bind = by_name[name]
-        if bind.expanding or bind.callable is not None or bind.literal_execute:
-            raise NotHot(f"bind {name} needs SQLAlchemy")
-        process = _utc_bind if _is_utc(bind.type, dialect) else _bind_processor(bind.type, dialect)
-        binds.append((name, bind.key, bind.value, process))
+        if name not in first:
+            bind = by_name[name]
+            if bind.expanding or bind.callable is not None or bind.literal_execute:
+                raise NotHot(f"bind {name} needs SQLAlchemy")
+            utc = _is_utc(bind.type, dialect)
+            process = _utc_bind if utc else _bind_processor(bind.type, dialect)
+            first[name] = len(binds)
+            binds.append((bind.key, bind.value, process))
+        order.append(first[name])
+    plan = (binds, None if order == list(range(len(binds))) else order)
     shape = None
     columns = list(getattr(statement, "exported_columns", ()) or ())
     if getattr(statement, "is_select", False) or _returns(statement):
@@ -97,8 +100,10 @@ def _compile(statement: Executable, dialect: Dialect) -> tuple[str, Any, Any]:
         except ValueError as bad:
             raise NotHot(str(bad)) from bad
         processors = [_result_processor(c.type, dialect) for c in columns]
-        shape = (_row_class(row_type), processors)
-    return compiled.string, binds, shape
+        converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+        row_class: Any = _row_class(row_type)
+        shape = (row_class._make, converted)
+    return compiled.string, plan, shape
 
 
 def _is_utc(kind: Any, dialect: Dialect) -> bool:
@@ -161,11 +166,13 @@ class FastResult:
         self.rowcount = cursor.rowcount
         self._rows: list[Any] = []
         if shape is not None:
-            row_type, processors = shape
+            make, converted = shape  # only the columns that have a processor are converted
             for raw in cursor.fetchall():
-                self._rows.append(
-                    row_type(*(p(v) if p else v for p, v in zip(processors, raw, strict=True)))
-                )
+                if converted:
+                    raw = list(raw)
+                    for i, process in converted:
+                        raw[i] = process(raw[i])
+                self._rows.append(make(raw))
             self.rowcount = cursor.rowcount
         cursor.close()
 

@@ -36,6 +36,11 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",  # ON DELETE CASCADE / SET NULL rely on it
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
+    # The savepoint of each unit in a group commit (threaded.py) keeps the pages it changes in a
+    # sub-journal; past 64 KiB SQLite spills it to a temporary file: an open() and pwrite()s per
+    # sign-up (3-4 % of the database thread in the profile of bench/signup_burst.py). In memory
+    # it is a few page copies, dropped at RELEASE.
+    "PRAGMA temp_store=MEMORY",
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
-from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.ledger import Delivery, Owed
 from bot.core.delivery.vocabulary import refresh_key
 from bot.core.messages import Destination
 from bot.storage._db import Db
@@ -26,7 +26,10 @@ from bot.storage.delivery_rows import (
     aware,
     delivery_from_row,
     insert_statement,
+    many_names,
+    plan_many_statement,
     refresh_statement,
+    row_tuple,
     row_values,
 )
 from bot.storage.lease import DEFAULT_LEASE, Lease
@@ -246,6 +249,22 @@ class SqlDeliveryRepo:
             self._owed(due_at)
         return planned
 
+    async def plan_many(self, rows: Sequence[Owed]) -> int:
+        """`plan` of each row in one multi-row INSERT. A key given twice keeps its last row:
+        planned one after the other the last would win too, and PostgreSQL refuses an INSERT
+        that updates the same row twice."""
+        last = {row.key: row for row in rows}
+        if not last:
+            return 0
+        params: dict[str, Any] = {}
+        for i, row in enumerate(last.values()):
+            params.update(zip(many_names(i), row_tuple(*_fields(row)), strict=True))
+        stmt = plan_many_statement(self._conn.dialect.name, len(last))
+        planned = list((await self._conn.execute(stmt, params)).scalars())
+        for key in planned:
+            self._owed(last[key].due_at)
+        return len(planned)
+
     async def expire(
         self,
         live_id: int,
@@ -370,3 +389,7 @@ class SqlDeliveryRepo:
             )
             for row in result
         ]
+
+
+def _fields(row: Owed) -> tuple[Any, ...]:
+    return row.key, row.kind, row.due_at, row.dest, row.payload, row.member_id, row.live_id

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, case, or_, update
+from sqlalchemy import JSON, Select, bindparam, case, literal, or_, select, true, union_all, update
 from sqlalchemy.sql import Executable
 
 from bot.core.delivery.ledger import Delivery
 from bot.core.delivery.vocabulary import CORE_PLATFORM, URGENT, Kind
 from bot.core.messages import Destination
 from bot.storage._fast import hot
-from bot.storage._sql import AnyRow, insert_for
+from bot.storage._sql import AnyRow, Insert, insert_for
 from bot.storage.tables import UTCDateTime, deliveries
 
 PENDING = "pending"
@@ -86,15 +86,43 @@ def insert_statement(dialect: str, revive: bool) -> Executable:
                 deliveries.c.id
             )
         )
+    return hot(_revive(stmt).returning(deliveries.c.id))
+
+
+@cache
+def plan_many_statement(dialect: str, rows: int) -> Executable:
+    """`insert_statement(dialect, revive=True)` for `rows` rows in one INSERT (a sign-up's
+    reminders: one statement instead of one per reminder). Row i's parameters are the names of
+    `row_values` followed by `_i`; it returns the key of each row inserted or revived.
+
+    INSERT ... SELECT ... UNION ALL SELECT rather than a multi-row VALUES: SQLAlchemy cannot
+    cache the compiled form of a multi-row VALUES (no cache key) and compiled it again on every
+    run through an async driver, which cost more than the statement saved."""
+    columns = [*_PLANNED, "status", "attempts", "next_attempt_at", "updated_at"]
+
+    def one(i: int) -> Select[Any]:
+        # Typed as their columns: PostgreSQL infers nothing through a UNION.
+        values = [bindparam(f"{name}_{i}", type_=deliveries.c[name].type) for name in _PLANNED]
+        due = bindparam(f"due_at_{i}", type_=UTCDateTime)
+        chosen = (*values, literal(PENDING), literal(0), due, due)
+        return select(*(value.label(name) for value, name in zip(chosen, columns, strict=True)))
+
+    chosen: Any = one(0) if rows == 1 else union_all(*(one(i) for i in range(rows)))
+    # `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint
+    source = select(chosen.subquery()).where(true()) if rows > 1 else chosen.where(true())
+    stmt = insert_for(dialect, deliveries).from_select(columns, source)
+    return hot(_revive(stmt).returning(deliveries.c.key))
+
+
+def _revive(stmt: Insert) -> Insert:
+    """On a key already there, a pending or expired row is brought up to date."""
     revived: dict[str, Any] = {name: stmt.excluded[name] for name in _PLANNED if name != "key"}
     revived |= {"status": PENDING, "attempts": 0, "reason": None}
     revived["next_attempt_at"] = stmt.excluded["due_at"]
-    return hot(
-        stmt.on_conflict_do_update(
-            index_elements=[deliveries.c.key],
-            set_=revived,
-            where=or_(deliveries.c.status == PENDING, deliveries.c.status == EXPIRED),
-        ).returning(deliveries.c.id)
+    return stmt.on_conflict_do_update(
+        index_elements=[deliveries.c.key],
+        set_=revived,
+        where=or_(deliveries.c.status == PENDING, deliveries.c.status == EXPIRED),
     )
 
 
@@ -108,18 +136,29 @@ def row_values(
     live_id: int | None,
 ) -> dict[str, Any]:
     """The parameters of `insert_statement` for one owed message."""
-    return {
-        "key": key,
-        "kind": str(kind),  # a `Kind` is stored as its plain value
-        "due_at": due_at,
-        "platform": dest.platform,
-        "chat_id": dest.chat_id,
-        "private": dest.private,
-        "thread_id": dest.thread_id,
-        "member_id": member_id,
-        "live_id": live_id,
-        "payload": dict(payload),
-    }
+    values = row_tuple(key, kind, due_at, dest, payload, member_id, live_id)
+    return dict(zip(_PLANNED, values, strict=True))
+
+
+def row_tuple(
+    key: str,
+    kind: str,
+    due_at: datetime,
+    dest: Destination,
+    payload: Mapping[str, Any],
+    member_id: int | None,
+    live_id: int | None,
+) -> tuple[Any, ...]:
+    """The values of `_PLANNED`, in its order."""
+    kind = str(kind)  # a `Kind` is stored as its plain value
+    return key, kind, due_at, dest.platform, dest.chat_id, dest.private, dest.thread_id, \
+        member_id, live_id, dict(payload)  # fmt: skip
+
+
+@cache
+def many_names(i: int) -> tuple[str, ...]:
+    """The parameter names of row `i` in `plan_many_statement`, in `_PLANNED`'s order."""
+    return tuple(f"{name}_{i}" for name in _PLANNED)
 
 
 URGENT_FIRST = case((deliveries.c.kind.in_([kind.value for kind in URGENT]), 0), else_=1)

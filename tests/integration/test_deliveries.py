@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from bot.core.delivery.ledger import Owed
 from bot.core.messages import Destination
+from bot.core.ports import UnitOfWork
 from bot.storage.database import SqlStore
 from tests.integration.conftest import NOW, a_member
 
@@ -89,3 +91,40 @@ async def test_what_a_member_waits_for_comes_before_a_fan_out(store: SqlStore) -
         first = await uow.deliveries.due(later, 60)
     assert [row.key for row in first[:2]] == ["answer:inbox=1", "cardedit:q=1"]
     assert [row.key for row in first[2:5]] == ["reminder:0", "reminder:1", "reminder:2"]
+
+
+async def test_planning_many_rows_in_one_statement_is_planning_each(store: SqlStore) -> None:
+    """A sign-up's reminders are owed in one multi-row INSERT (`plan_many`): new rows land, an
+    expired one is revived, a sent one is never touched, a key given twice keeps its last row,
+    and the unit knows the earliest of what it owes. Run through `store.run`, which takes the
+    driver's direct path on the threaded store."""
+    soon, later = NOW + timedelta(hours=1), NOW + timedelta(hours=2)
+
+    async def before(uow: UnitOfWork) -> None:
+        await uow.deliveries.plan("sent", "reminder", NOW, DM, {}, None, None)
+        (row,) = await uow.deliveries.due(NOW, 10)
+        assert await uow.deliveries.claim(row.id, NOW)
+        await uow.deliveries.finish(row.id, "sent", NOW, message_id="m1")
+        await uow.deliveries.plan("expired", "reminder", NOW, DM, {}, None, None)
+        await uow.deliveries.expire_key("expired", "left", NOW)
+
+    await store.run(before)
+
+    async def plan(uow: UnitOfWork) -> tuple[int, datetime | None]:
+        rows = [
+            Owed("new", "reminder", later, DM, {"n": 1}, None, None),
+            Owed("expired", "reminder", later, THREAD, {"n": 2}, None, None),
+            Owed("sent", "reminder", soon, DM, {"n": 3}, None, None),
+            Owed("twice", "reminder", later, DM, {"n": 4}, None, None),
+            Owed("twice", "reminder", soon, THREAD, {"n": 5}, None, None),
+        ]
+        return await uow.deliveries.plan_many(rows), uow.deliveries.earliest
+
+    assert await store.run(plan) == (3, soon)
+    async with store.unit() as uow:
+        due = {d.key: d for d in await uow.deliveries.due(later, 10)}
+        assert await uow.deliveries.plan_many([]) == 0
+    assert sorted(due) == ["expired", "new", "twice"]  # "sent" is not owed again
+    assert due["expired"].dest == THREAD and due["expired"].payload == {"n": 2}
+    assert due["twice"].due_at == soon and due["twice"].payload == {"n": 5}
+    assert due["new"].status == "pending" and due["new"].attempts == 0

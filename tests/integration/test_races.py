@@ -5,12 +5,14 @@ units run side by side on the pool, and the live's row lock taken first (LiveRep
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.domain.model import QuestionStatus, SignupStatus, UserRef
+from bot.storage.threaded import ThreadedSqliteStore
 from tests.chat import Chat
 from tests.postgres import Server, drop_database, fresh_database
 
@@ -105,3 +107,56 @@ async def test_one_member_voting_at_once_on_a_question_counts_once(crowd: Chat) 
     async with crowd.store.unit() as uow:
         shown = await uow.questions.by_status(1, (QuestionStatus.APPROVED,))
     assert [q.votes for q in shown] == [1]
+
+
+async def test_sign_ups_sharing_one_commit_each_get_their_own_outcome_once_committed(
+    tmp_path: Path,
+) -> None:
+    """Group commit on the threaded SQLite store: sign-ups that queue while the database thread
+    is busy share one transaction, each in its own savepoint. Each one's outcome is what it
+    would be alone in that order (the last seat, then the waitlist; a second /join of the same
+    member refused, refusals changing nobody else's), and each is answered only once its own
+    row can be read by another connection, i.e. committed."""
+    chat = await Chat.open(tmp_path)
+    store = chat.store
+    assert isinstance(store, ThreadedSqliteStore)
+    try:
+        olga = chat.as_("olga", "organizer")
+        assert (await olga.says("/setup premoderation=no")).ok
+        assert (await olga.says('/schedule title="Vélo" when="demain 18h" capacity=3')).ok
+        assert (await chat.as_("p00").says("/join 1")).key == "signup.confirmed"
+        reader = sqlite3.connect(tmp_path / "test.sqlite3")
+
+        def committed(name: str) -> str | None:
+            row = reader.execute(
+                "SELECT signups.status FROM signups JOIN members ON members.id = member_id"
+                " WHERE members.external_id = ? AND live_id = 1",
+                (name,),
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        async def joins(name: str) -> tuple[str, str | None]:
+            said = await chat.as_(name).says("/join 1")
+            return said.key, committed(name)  # read as soon as the answer is there
+
+        order = ["p01", "p00", "p02", "p01", "p03", "p04"]
+        units, commits = store.units, store.commits
+        async with store.unit():  # holds the database thread while the sign-ups queue
+            queued = [asyncio.create_task(joins(name)) for name in order]
+            await asyncio.sleep(0.05)
+            assert len(store._queued) == len(order)  # all waiting, in that order
+            assert not any(task.done() for task in queued)
+        results = await asyncio.gather(*queued)
+        reader.close()
+    finally:
+        await chat.close()
+    assert results == [
+        ("signup.confirmed", "confirmed"),
+        ("signup.already", "confirmed"),  # p00 joined before: refused, nobody else changed
+        ("signup.confirmed", "confirmed"),  # the last seat
+        ("signup.already", "confirmed"),  # p01's second press, in the same transaction
+        ("signup.waitlisted", "waitlisted"),
+        ("signup.waitlisted", "waitlisted"),
+    ]
+    # The six ran in one transaction; the refusals then recorded who they were, apart.
+    assert store.units - units >= len(order) and store.commits - commits < store.units - units

@@ -54,7 +54,13 @@ async def test_every_connection_gets_the_sqlite_pragmas(sqlite_store: SqlStore) 
     pragmas = await sqlite_store.run_sync(
         lambda c: {
             name: c.execute(text(f"PRAGMA {name}")).scalar()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            for name in (
+                "journal_mode",
+                "foreign_keys",
+                "busy_timeout",
+                "synchronous",
+                "temp_store",
+            )
         }
     )
     assert pragmas == {
@@ -62,6 +68,7 @@ async def test_every_connection_gets_the_sqlite_pragmas(sqlite_store: SqlStore) 
         "foreign_keys": 1,
         "busy_timeout": 5000,
         "synchronous": 1,
+        "temp_store": 2,  # MEMORY: a group commit's savepoints never spill to a file
     }
 
 

@@ -26,6 +26,19 @@ class Delivery:
     live_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Owed:
+    """One message to owe (`DeliveryRepo.plan_many`): what `plan` takes, as one value."""
+
+    key: str
+    kind: str
+    due_at: datetime
+    dest: Destination
+    payload: Mapping[str, Any]
+    member_id: int | None
+    live_id: int | None
+
+
 class DeliveryRepo(Protocol):
     earliest: datetime | None  # the earliest due time of the rows owed in this unit
 
@@ -83,6 +96,11 @@ class DeliveryRepo(Protocol):
         live_id: int | None,
     ) -> bool:
         """A new row, or a pending/expired one brought up to date; sent rows are never touched."""
+        ...
+
+    async def plan_many(self, rows: Sequence[Owed]) -> int:
+        """`plan` for each row, in one statement (a sign-up's reminders); a key given twice is
+        planned as the last says. Returns how many rows were inserted or brought up to date."""
         ...
 
     async def expire(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.calendar.links import public_links
 from bot.core.context import CoreConfig, destinations, reach
+from bot.core.delivery.ledger import Owed
 from bot.core.delivery.payloads import dump_message, recipe
 from bot.core.delivery.vocabulary import (
     CORE_PLATFORM,
@@ -68,16 +69,21 @@ async def plan_member(
     # Where it goes is decided now; its words when it is sent (the member may have changed
     # language or time zone by then).
     dest = await reach(uow, member, community, config.capabilities)
-    planned = 0
-    for label, offset in offsets(member, community):
-        due = live.starts_at - offset
-        if due <= now:
-            continue
-        row_key = reminder_key(live.id, member.id, label, live.starts_at)
-        payload = recipe(Kind.REMINDER, offset=label)
-        await uow.deliveries.plan(row_key, Kind.REMINDER, due, dest, payload, member.id, live.id)
-        planned += 1
-    return planned
+    owed = [
+        Owed(
+            reminder_key(live.id, member.id, label, live.starts_at),
+            Kind.REMINDER,
+            live.starts_at - offset,
+            dest,
+            recipe(Kind.REMINDER, offset=label),
+            member.id,
+            live.id,
+        )
+        for label, offset in offsets(member, community)
+        if live.starts_at - offset > now
+    ]
+    await uow.deliveries.plan_many(owed)  # one statement for all of them
+    return len(owed)
 
 
 async def plan_live(
