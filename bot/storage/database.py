@@ -25,6 +25,7 @@ from bot.storage._db import AsyncDb
 from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.locks import AdvisoryLock, Granted, try_hold
 from bot.storage.migrate import upgrade_to_head, upgrade_to_head_sync
+from bot.storage.outage import outages_said
 from bot.storage.threaded import ThreadedSqliteStore, explicit_transactions
 from bot.storage.unit import SqlUnit
 
@@ -64,7 +65,7 @@ class AsyncEngineStore:
             try:
                 async with self.unit() as uow:
                     return await work(uow)
-            except DBAPIError as error:
+            except DBAPIError as error:  # an outage left the unit as StoreUnavailable
                 if self._serial or not _retryable(error) or attempt == _RETRIES - 1:
                     raise
                 log.warning("unit aborted by the database (%s), run again", _sqlstate(error))
@@ -73,7 +74,14 @@ class AsyncEngineStore:
 
     @contextlib.asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises; a lost
+        or refused connection leaves it as StoreUnavailable (storage/outage.py)."""
+        with outages_said():
+            async with self._unit() as uow:
+                yield uow
+
+    @contextlib.asynccontextmanager
+    async def _unit(self) -> AsyncIterator[UnitOfWork]:
         task = asyncio.current_task()
         if task is not None and (task is self._holder or task in self._inside):
             # On SQLite it would wait for its own lock; on PostgreSQL it would see another
@@ -100,12 +108,14 @@ class AsyncEngineStore:
 
     async def try_hold(self, name: str) -> AdvisoryLock | Granted | None:
         """See Store.try_hold (storage/locks.py)."""
-        return await try_hold(self.engine, name)
+        with outages_said():
+            return await try_hold(self.engine, name)
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:
         """`fn` on a sync view of a connection, in one transaction (schema checks, tools)."""
-        async with self.engine.begin() as conn:
-            return await conn.run_sync(fn)
+        with outages_said():
+            async with self.engine.begin() as conn:
+                return await conn.run_sync(fn)
 
     async def close(self) -> None:
         """Closes the kept connection and every pooled one."""
@@ -198,10 +208,13 @@ async def _open_async(url: str, lease: Lease) -> AsyncEngineStore:
 
 def _engine_options(url: str) -> dict[str, Any]:
     """On PostgreSQL: give up connecting after 10 s (asyncpg waits 60: a bot starting against
-    a wrong host would look hung)."""
+    a wrong host would look hung), and ping a pooled connection before handing it out: after
+    the server restarted or the network dropped while the bot was idle, every pooled connection
+    is dead, and without the ping the first unit on each would fail although the database is
+    back (measured through the cut proxy: "connection is closed")."""
     if make_url(url).get_backend_name() != "postgresql":
         return {}
-    return {"connect_args": {"timeout": 10}}
+    return {"connect_args": {"timeout": 10}, "pool_pre_ping": True}
 
 
 def sqlite_file(url: str) -> str | None:
