@@ -14,6 +14,7 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.answers import Answers
 from bot.adapters.telegram.commands import register
 from bot.adapters.telegram.http import AiohttpRequest
+from bot.adapters.telegram.outage import DownNotices
 from bot.adapters.telegram.platform import TelegramPlatform
 from bot.adapters.telegram.receive import ALLOWED, Inbox, Poller, Receipts, WebhookServer
 from bot.adapters.telegram.roles import Roles
@@ -75,7 +76,8 @@ class TelegramService:
         self.roles = Roles(self.bot, store)
         self.answers: Answers | None = None
         self.adapter: TelegramAdapter | None = None
-        self.inbox = Inbox(store, core.clock, self._handle)
+        self.inbox = Inbox(store, core.clock, self._handle, unstored=self._unstored)
+        self.down: DownNotices | None = None  # once started (it answers through `answers`)
         self.receipts = Receipts(core)
         self.poller: Poller | None = None
         self._polling: asyncio.Task[None] | None = None
@@ -87,6 +89,10 @@ class TelegramService:
         assert self.adapter is not None
         await self.adapter.handle(item)
 
+    async def _unstored(self, updates):  # type: ignore[no-untyped-def]
+        if self.down is not None:
+            await self.down.tell(updates)
+
     async def start(self) -> None:
         await self.bot.initialize()  # getMe: the bot's username makes the one-tap links
         await self.answering.initialize()
@@ -95,7 +101,10 @@ class TelegramService:
             self.bot, self.limited, self.core.store, username, answering=self.answering
         )
         self.receipts.start()
-        self.adapter = TelegramAdapter(self.core, self.bot, self.answers, self.roles, self.receipts)
+        self.down = DownNotices(self.answers, self.core.config.language)
+        self.adapter = TelegramAdapter(
+            self.core, self.bot, self.answers, self.roles, self.receipts, self.down
+        )
         await register(self.bot, self.core.config.language)
         self.inbox.start()
         await self.inbox.resume()

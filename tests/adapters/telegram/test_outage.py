@@ -1,0 +1,174 @@
+"""PostgreSQL going away in the middle of a live, and coming back: a real cut between the bot
+and a real PostgreSQL (a TCP proxy that drops every connection and refuses new ones), the real
+python-telegram-bot against the fake Telegram server.
+
+While the database is away the bot keeps running: a member who presses or types is told, in
+their language, that the database does not answer and that their request is kept; nothing is
+confirmed to Telegram that is not stored; `/healthz` says 503 and why. Once it is back, with no
+restart: the press and the command sent meanwhile are handled once each, and the reminder that
+fell due meanwhile goes out, late, once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.app import App, build
+from bot.core.messages import Text
+from bot.i18n.catalog import render
+from bot.settings import Settings, TelegramSettings, WebSettings
+from tests.adapters.telegram.test_first_steps import set_up
+from tests.adapters.telegram.world import ANNOUNCE, FAST, MODERATION, World, button
+from tests.fakes.cut import CuttableProxy
+from tests.fakes.telegram_api import FakeTelegram
+from tests.postgres import Server, drop_database, fresh_database
+
+TITLE = "Atelier vélo"
+DUE_IN = 2.0  # seconds from the clock's jump to Bob's reminder: it falls due during the cut
+WAIT = 10.0
+
+
+@pytest.fixture
+async def database(postgres_server: Server) -> AsyncIterator[str]:
+    name = await fresh_database(postgres_server)
+    try:
+        yield postgres_server.url_of(name)
+    finally:
+        await drop_database(postgres_server, name)
+
+
+@pytest.fixture
+async def proxy(database: str) -> AsyncIterator[CuttableProxy]:
+    url = make_url(database)
+    async with CuttableProxy(url.host or "127.0.0.1", url.port or 5432) as cut:
+        yield cut
+
+
+class Jumping:
+    """The wall clock, moved on by the test (the live is days away, its reminder due now)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+
+async def start(url: str, fake: FakeTelegram, clock: Jumping) -> App:
+    config = Settings(
+        database_url=url,
+        reminders=("15m",),
+        telegram=TelegramSettings(token=fake.token, api_base_url=fake.base_url),
+        web=WebSettings(("127.0.0.1", 0)),
+    )
+    app = await build(config, telegram_limits=FAST)
+    # One clock for the core, the sender and the alarm (`build` hands them the same object).
+    app.core.clock.now = clock.now  # type: ignore[method-assign]
+    await app.start()
+    return app
+
+
+async def health(app: App) -> tuple[int, Any]:
+    assert app.web is not None
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{app.web.url.rstrip('/')}/healthz") as got,
+    ):
+        body = await got.json() if got.status != 200 else await got.text()
+        return got.status, body
+
+
+def texts(fake: FakeTelegram, chat: int) -> list[str]:
+    return [m["text"] for m in fake.chat_log(chat)]
+
+
+def said(key: str, locale: str) -> str:
+    return render(Text(locale, key))
+
+
+async def test_the_database_cut_in_the_middle_of_a_live_then_back(
+    database: str, proxy: CuttableProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    clock = Jumping()
+    through_proxy = make_url(database).set(host="127.0.0.1", port=proxy.port)
+    async with FakeTelegram() as fake:
+        app = await start(through_proxy.render_as_string(hide_password=False), fake, clock)
+        try:
+            await the_cut(World(fake, app), proxy, clock)
+        finally:
+            await app.stop()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
+
+
+async def the_cut(world: World, proxy: CuttableProxy, clock: Jumping) -> None:
+    fake, app = world.fake, world.app
+    alice, mia, bob = world.person(1, "Alice"), world.person(2, "Mia"), world.person(3, "Bob")
+    chloe = world.person(4, "Chloe", language="en")
+    fake.add_group(ANNOUNCE, "Makers", admins=[alice.id], members=[bob.id, chloe.id, mia.id])
+    fake.add_group(MODERATION, "Makers modération", admins=[alice.id], members=[mia.id])
+    await set_up(world)
+    day = date.today() + timedelta(days=3)
+    await alice.says(f'/planifier title="{TITLE}" when="{day.isoformat()} 18:30"')
+    announcement = next(m for m in world.group(ANNOUNCE) if TITLE in m["text"])
+    await bob.says("/start")
+    await chloe.says("/start")
+    await bob.presses("Participer", announcement, where=ANNOUNCE)
+    starts = datetime(day.year, day.month, day.day, 18, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    assert (await health(app))[0] == 200
+
+    # Bob's reminder (15 minutes before) falls due in DUE_IN seconds, and the database goes.
+    clock.ahead = starts - timedelta(minutes=15, seconds=DUE_IN) - datetime.now(UTC)
+    app.alarm.wake_at(clock.now())
+    await proxy.cut()
+    cut_at = clock.now()
+
+    # Chloé presses Join: told at once, in English, that it is kept.
+    fake.push_callback(
+        chloe.id, ANNOUNCE, announcement["message_id"], button(announcement, "Participer")
+    )
+    kept_en = said("error.store_unavailable_kept", "en")
+    await fake.wait_for(lambda: any(a["text"] == kept_en for a in fake.answers()), timeout=WAIT)
+    # Bob asks for his lives privately: told in French, in his chat.
+    before = len(fake.chat_log(bob.id))
+    fake.push_text(bob.id, bob.id, "/mesinscriptions")
+    kept_fr = said("error.store_unavailable_kept", "fr")
+    await fake.wait_for(lambda: kept_fr in texts(fake, bob.id)[before:], timeout=WAIT)
+
+    status, body = await health(app)
+    assert status == 503
+    assert body["problems"]["database"].startswith("unavailable: "), body
+    # Nothing confirmed to Telegram that is not stored: both updates still wait there.
+    assert len(fake.pending_updates()) == 2
+    # The reminder fell due during the cut, and waits.
+    await fake.wait_for(lambda: clock.now() > cut_at + timedelta(seconds=2 * DUE_IN), timeout=WAIT)
+    assert not any("Rappel" in t for t in texts(fake, bob.id))
+
+    await proxy.restore()
+    reminder = "⏰ Rappel"
+    await fake.wait_for(lambda: any(reminder in t for t in texts(fake, bob.id)), timeout=WAIT)
+    await fake.wait_for(lambda: not fake.pending_updates(), timeout=WAIT)
+    await world.service.inbox.drain()
+    # Chloé's press took effect; its outcome came privately (the press had its answer).
+    await fake.wait_for(lambda: any(TITLE in t for t in texts(fake, chloe.id)), timeout=WAIT)
+    assert (await health(app))[0] == 200
+    await app.outbox.flush()
+
+    bob_after = texts(fake, bob.id)[before:]
+    assert sum(reminder in t for t in bob_after) == 1, bob_after
+    assert bob_after.count(kept_fr) == 1, bob_after
+    assert sum(TITLE in t for t in bob_after if reminder not in t) == 1, bob_after  # his lives
+    chloe_joined = [t for t in texts(fake, chloe.id) if TITLE in t]
+    assert len(chloe_joined) == 1, texts(fake, chloe.id)
+    assert [a["text"] for a in fake.answers() if a["text"] == kept_en] == [kept_en]
+    async with app.store.unit() as uow:
+        assert await uow.inbox.pending("telegram", 100) == []
