@@ -11,6 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.postgres import Server, drop_database, fresh_database
 
 
 class CuttableProxy:
@@ -96,3 +103,24 @@ async def _copy(
         for writer in both:
             with contextlib.suppress(Exception):
                 writer.close()
+
+
+@dataclass
+class CutDatabase:
+    """A fresh PostgreSQL database and the proxy in front of it: `url` goes through `proxy`."""
+
+    url: str
+    proxy: CuttableProxy
+
+
+@pytest.fixture
+async def cut_database(postgres_server: Server) -> AsyncIterator[CutDatabase]:
+    """A fresh database behind a proxy the test cuts (skips without PostgreSQL, fails in CI)."""
+    name = await fresh_database(postgres_server)
+    direct = make_url(postgres_server.url_of(name))
+    try:
+        async with CuttableProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
+            through = direct.set(host="127.0.0.1", port=proxy.port)
+            yield CutDatabase(through.render_as_string(hide_password=False), proxy)
+    finally:
+        await drop_database(postgres_server, name)

@@ -62,12 +62,11 @@ class TelegramAdapter:
         poisonous update is logged once rather than replayed forever. But not when the
         database was away: its sender is told, and it stays in the inbox (StoreUnavailable
         goes on to the inbox, which takes it up again once the database answers)."""
-        payload = json.loads(item.payload)
         try:
             update = Update.de_json(_lean(json.loads(item.payload)), self.bot)
             await self._route(update, item)
         except StoreUnavailable:
-            await self.down.tell([payload])
+            await self.down.tell([json.loads(item.payload)])  # whole: `_lean` trims a press
             raise
         except BaseException:
             self.receipts.handled(item.id)

@@ -12,14 +12,12 @@ fell due meanwhile goes out, late, once.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.app import App, build
 from bot.core.messages import Text
@@ -27,29 +25,13 @@ from bot.i18n.catalog import render
 from bot.settings import Settings, TelegramSettings, WebSettings
 from tests.adapters.telegram.test_first_steps import set_up
 from tests.adapters.telegram.world import ANNOUNCE, FAST, MODERATION, World, button
-from tests.fakes.cut import CuttableProxy
+from tests.fakes.cut import CutDatabase, CuttableProxy, cut_database
 from tests.fakes.telegram_api import FakeTelegram
-from tests.postgres import Server, drop_database, fresh_database
 
 TITLE = "Atelier vélo"
 DUE_IN = 2.0  # seconds from the clock's jump to Bob's reminder: it falls due during the cut
 WAIT = 10.0
-
-
-@pytest.fixture
-async def database(postgres_server: Server) -> AsyncIterator[str]:
-    name = await fresh_database(postgres_server)
-    try:
-        yield postgres_server.url_of(name)
-    finally:
-        await drop_database(postgres_server, name)
-
-
-@pytest.fixture
-async def proxy(database: str) -> AsyncIterator[CuttableProxy]:
-    url = make_url(database)
-    async with CuttableProxy(url.host or "127.0.0.1", url.port or 5432) as cut:
-        yield cut
+__all__ = ["cut_database"]  # the fixture
 
 
 class Jumping:
@@ -95,15 +77,14 @@ def said(key: str, locale: str) -> str:
 
 
 async def test_the_database_cut_in_the_middle_of_a_live_then_back(
-    database: str, proxy: CuttableProxy, caplog: pytest.LogCaptureFixture
+    cut_database: CutDatabase, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     clock = Jumping()
-    through_proxy = make_url(database).set(host="127.0.0.1", port=proxy.port)
     async with FakeTelegram() as fake:
-        app = await start(through_proxy.render_as_string(hide_password=False), fake, clock)
+        app = await start(cut_database.url, fake, clock)
         try:
-            await the_cut(World(fake, app), proxy, clock)
+            await the_cut(World(fake, app), cut_database.proxy, clock)
         finally:
             await app.stop()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
