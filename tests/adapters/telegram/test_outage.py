@@ -153,3 +153,34 @@ async def the_cut(world: World, proxy: CuttableProxy, clock: Jumping) -> None:
     assert [a["text"] for a in fake.answers() if a["text"] == kept_en] == [kept_en]
     async with app.store.unit() as uow:
         assert await uow.inbox.pending("telegram", 100) == []
+    await cut_while_handling(world, proxy)
+
+
+async def cut_while_handling(world: World, proxy: CuttableProxy) -> None:
+    """The database goes after an update was stored and confirmed to Telegram, while it is
+    being handled: that update is not lost; it is handled once, after the database is back."""
+    fake, app = world.fake, world.app
+    dina = world.person(5, "Dina")  # in the group, new to the bot: her first message enrolls her
+    fake.set_status(ANNOUNCE, dina.id, "member")
+    fake.set_latency(0.5)  # Telegram slow to say who is in the group: the cut comes meanwhile
+    pushed = fake.push_text(dina.id, dina.id, "/start")
+    asked = lambda: any(  # noqa: E731
+        c.method == "getChatMember" and str(c.params.get("user_id")) == str(dina.id)
+        for c in fake.calls
+    )
+    await fake.wait_for(asked, timeout=WAIT)  # so it was stored: it is being handled
+    await proxy.cut()
+    kept_fr = said("error.store_unavailable_kept", "fr")
+    await fake.wait_for(lambda: kept_fr in texts(fake, dina.id), timeout=WAIT)
+    # Confirmed to Telegram, which will never send it again: only the inbox has it now.
+    assert fake.confirmed_offset > pushed["update_id"]
+    assert not fake.pending_updates()
+    fake.set_latency(0)
+    await proxy.restore()
+    await fake.wait_for(lambda: len(texts(fake, dina.id)) >= 2, timeout=WAIT)
+    await world.service.inbox.drain()
+    await app.outbox.flush()
+    assert texts(fake, dina.id)[0] == kept_fr
+    assert len(texts(fake, dina.id)) == 2, texts(fake, dina.id)  # kept, then handled once
+    async with app.store.unit() as uow:
+        assert await uow.inbox.pending("telegram", 100) == []
