@@ -58,13 +58,14 @@ async def start(url: str, fake: FakeTelegram, clock: Jumping) -> App:
     return app
 
 
-async def health(app: App) -> tuple[int, Any]:
+async def health(app: App, path: str = "/healthz") -> tuple[int, Any]:
     assert app.web is not None
     async with (
         aiohttp.ClientSession() as http,
-        http.get(f"{app.web.url.rstrip('/')}/healthz") as got,
+        http.get(f"{app.web.url.rstrip('/')}{path}") as got,
     ):
-        body = await got.json() if got.status != 200 else await got.text()
+        json_body = got.content_type == "application/json"
+        body = await got.json() if json_body else await got.text()
         return got.status, body
 
 
@@ -128,6 +129,11 @@ async def the_cut(world: World, proxy: CuttableProxy, clock: Jumping) -> None:
     status, body = await health(app)
     assert status == 503
     assert body["problems"]["database"].startswith("unavailable: "), body
+    status, body = await health(app, "/c/1")  # the community's public page: try again soon
+    assert (status, body) == (
+        503,
+        "The database is not responding right now: try again in a moment.\n",
+    )
     # Nothing confirmed to Telegram that is not stored: both updates still wait there.
     assert len(fake.pending_updates()) == 2
     # The reminder fell due during the cut, and waits.
