@@ -132,6 +132,9 @@ class HeldLock(Protocol):
     """A lock this process holds until it releases it or dies."""
 
     async def release(self) -> None: ...
+    async def alive(self) -> bool:
+        """Still held: False once the connection it lives on is gone (a database outage)."""
+        ...
 
 
 class Store(Protocol):

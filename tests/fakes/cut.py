@@ -111,6 +111,7 @@ class CutDatabase:
 
     url: str
     proxy: CuttableProxy
+    direct: str  # the same database, not through the proxy (what the test itself reads)
 
 
 @pytest.fixture
@@ -121,6 +122,10 @@ async def cut_database(postgres_server: Server) -> AsyncIterator[CutDatabase]:
     try:
         async with CuttableProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
             through = direct.set(host="127.0.0.1", port=proxy.port)
-            yield CutDatabase(through.render_as_string(hide_password=False), proxy)
+            yield CutDatabase(
+                through.render_as_string(hide_password=False),
+                proxy,
+                direct.render_as_string(hide_password=False),
+            )
     finally:
         await drop_database(postgres_server, name)

@@ -21,7 +21,7 @@ from bot.adapters.telegram.roles import Roles
 from bot.core.community.spaces import display_names
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
-from bot.core.ports import HeldLock
+from bot.core.ports import HeldLock, StoreUnavailable
 from bot.settings import TelegramSettings
 from bot.storage.budget import shared_budget
 
@@ -146,21 +146,52 @@ class TelegramService:
         (Telegram answers 409 to a second reader). The others wait here and one takes over
         within POLL_LOCK_RETRY seconds of the poller's death; they still send and handle."""
         name = f"telegram-poller:{self.bot.id}"
-        waiting_said = False
-        while (held := await self._try_hold(name)) is None:
-            if not waiting_said:
-                log.info("another process polls Telegram for this bot; ready to take over")
-                waiting_said = True
+        while True:
+            waiting_said = False
+            while (held := await self._try_hold(name)) is None:
+                if not waiting_said:
+                    log.info("another process polls Telegram for this bot; ready to take over")
+                    waiting_said = True
+                await asyncio.sleep(POLL_LOCK_RETRY)
+            self._poll_lock = held
+            if waiting_said:
+                log.warning("the process that polled Telegram stopped: polling here now")
+            self.poller = Poller(self.bot, self.inbox, timeout=self._poll_timeout)
+            self.poller.start()
+            await self._keep_lock(name)
+            log.warning("another process took the poller's lock during the outage: it polls")
+            await self.poller.stop()
+            self.poller = None
+
+    async def _keep_lock(self, name: str) -> None:
+        """Returns once this process no longer holds the poller's lock. The lock lives on one
+        connection: a database outage drops it, and the server lets the lock go. Polling goes
+        on meanwhile (it still tells members the database is away; nobody else can take the
+        lock while the database is away for all), and the lock is taken again as soon as the
+        database answers; if another process took it first (the outage was this process's
+        alone), this one stops polling."""
+        while True:
             await asyncio.sleep(POLL_LOCK_RETRY)
-        self._poll_lock = held
-        if waiting_said:
-            log.warning("the process that polled Telegram stopped: polling here now")
-        self.poller = Poller(self.bot, self.inbox, timeout=self._poll_timeout)
-        self.poller.start()
+            held = self._poll_lock
+            if held is not None and await held.alive():
+                continue
+            try:
+                again = await self.core.store.try_hold(name)
+            except StoreUnavailable:
+                continue
+            if held is not None:
+                await held.release()  # its connection is gone: closes what is left of it
+            self._poll_lock = again
+            if again is None:
+                return
+            log.warning("the poller's lock, lost with its database connection, is held again")
 
     async def _try_hold(self, name: str) -> HeldLock | None:
         try:
             return await self.core.store.try_hold(name)
+        except StoreUnavailable as down:
+            log.warning("the poller's lock waits for the database (%s)", down.kind)
+            return None
         except Exception:
             log.exception("could not ask the database for the poller's lock")
             return None

@@ -17,8 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
+from bot.adapters.telegram.service import POLL_LOCK_RETRY
 from bot.app import App, build
 from bot.core.messages import Text
 from bot.i18n.catalog import render
@@ -69,6 +72,24 @@ async def health(app: App, path: str = "/healthz") -> tuple[int, Any]:
         return got.status, body
 
 
+def held_again(caplog: pytest.LogCaptureFixture) -> bool:
+    """Taken again after each of the two cuts."""
+    return sum("is held again" in r.getMessage() for r in caplog.records) == 2
+
+
+async def advisory_locks(url: str) -> int:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        found = await conn.fetchval(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+        )
+    finally:
+        await conn.close()
+    return int(found)
+
+
 def texts(fake: FakeTelegram, chat: int) -> list[str]:
     return [m["text"] for m in fake.chat_log(chat)]
 
@@ -86,6 +107,9 @@ async def test_the_database_cut_in_the_middle_of_a_live_then_back(
         app = await start(cut_database.url, fake, clock)
         try:
             await the_cut(World(fake, app), cut_database.proxy, clock)
+            # The poller's lock went with its connection; it is held again, by this process.
+            await fake.wait_for(lambda: held_again(caplog), timeout=POLL_LOCK_RETRY + WAIT)
+            assert await advisory_locks(cut_database.direct) == 1
         finally:
             await app.stop()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
