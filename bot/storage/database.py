@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.core.ports import Store, UnitOfWork
@@ -198,6 +199,8 @@ async def _open_async(url: str, lease: Lease) -> AsyncEngineStore:
     engine = create_async_engine(url, **_engine_options(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        _ping_when_idle(engine)
     try:
         await upgrade_to_head(engine)
     except BaseException:
@@ -208,13 +211,41 @@ async def _open_async(url: str, lease: Lease) -> AsyncEngineStore:
 
 def _engine_options(url: str) -> dict[str, Any]:
     """On PostgreSQL: give up connecting after 10 s (asyncpg waits 60: a bot starting against
-    a wrong host would look hung), and ping a pooled connection before handing it out: after
-    the server restarted or the network dropped while the bot was idle, every pooled connection
-    is dead, and without the ping the first unit on each would fail although the database is
-    back (measured through the cut proxy: "connection is closed")."""
+    a wrong host would look hung)."""
     if make_url(url).get_backend_name() != "postgresql":
         return {}
-    return {"connect_args": {"timeout": 10}, "pool_pre_ping": True}
+    return {"connect_args": {"timeout": 10}}
+
+
+PING_AFTER_IDLE = 1.0  # seconds a pooled connection may rest before it is checked
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """A pooled connection that rested PING_AFTER_IDLE seconds is pinged before it is handed
+    out, and replaced if dead: after the server restarted or the network dropped, every pooled
+    connection is dead, and without the ping the first unit on each would fail although the
+    database is back (measured through the cut proxy: "connection is closed").
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip more per unit, which
+    under a burst cost a third of the units per second (`bench/pool_pre_ping.py`). Under load a
+    connection rests microseconds and is never pinged; an outage lasts longer than a second.
+    The recipe is SQLAlchemy's own "pessimistic" one: DisconnectionError makes the pool take a
+    new connection."""
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "checkin")
+    def _rested(_dbapi_connection: Any, record: Any) -> None:
+        record.info["rested_at"] = time.monotonic()
+
+    @event.listens_for(sync, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested = record.info.get("rested_at")
+        if rested is None or time.monotonic() - rested < PING_AFTER_IDLE:
+            return
+        try:
+            sync.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("a pooled connection died while it rested") from error
 
 
 def sqlite_file(url: str) -> str | None:

@@ -3,6 +3,7 @@ which are not: each raised for real by the driver, never built by hand."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 from pathlib import Path
@@ -11,8 +12,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.ports import StoreUnavailable
+from bot.core.ports import StoreUnavailable, UnitOfWork
+from bot.storage.database import PING_AFTER_IDLE, open_store
 from bot.storage.outage import kind_of, outages_said
+from tests.fakes.cut import CutDatabase, cut_database
+
+__all__ = ["cut_database"]  # the fixture
 
 
 def raised(work: object) -> BaseException:
@@ -93,3 +98,23 @@ def test_a_constraint_is_no_outage(tmp_path: Path) -> None:
     assert isinstance(error, IntegrityError) and kind_of(error) is None
     with pytest.raises(IntegrityError), outages_said():
         again()
+
+
+async def test_the_first_unit_after_an_idle_outage_finds_a_live_connection(
+    cut_database: CutDatabase,
+) -> None:
+    """The pool's connections died while the bot had nothing to do (a server restart at
+    night): the first unit after is not failed on a dead pooled connection."""
+    store = await open_store(cut_database.url)
+    try:
+
+        async def one(uow: UnitOfWork) -> int:
+            return int(await uow.connection.scalar(text("SELECT 1")))  # type: ignore[attr-defined]
+
+        assert await store.run(one) == 1
+        await cut_database.proxy.cut()
+        await asyncio.sleep(PING_AFTER_IDLE + 0.2)  # nothing asked meanwhile
+        await cut_database.proxy.restore()
+        assert await store.run(one) == 1
+    finally:
+        await store.close()
