@@ -73,8 +73,10 @@ async def health(app: App, path: str = "/healthz") -> tuple[int, Any]:
 
 
 def held_again(caplog: pytest.LogCaptureFixture) -> bool:
-    """Taken again after each of the two cuts."""
-    return sum("is held again" in r.getMessage() for r in caplog.records) == 2
+    """Taken again after the last cut (the first cut's may fall within the second)."""
+    said = [r.getMessage() for r in caplog.records]
+    last_cut = max(i for i, line in enumerate(said) if "waits for the database" in line)
+    return any("is held again" in line for line in said[last_cut:])
 
 
 async def advisory_locks(url: str) -> int:
@@ -105,11 +107,13 @@ async def test_the_database_cut_in_the_middle_of_a_live_then_back(
     clock = Jumping()
     async with FakeTelegram() as fake:
         app = await start(cut_database.url, fake, clock)
+        world = World(fake, app)
         try:
-            await the_cut(World(fake, app), cut_database.proxy, clock)
+            await the_cut(world, cut_database.proxy, clock)
             # The poller's lock went with its connection; it is held again, by this process.
             await fake.wait_for(lambda: held_again(caplog), timeout=POLL_LOCK_RETRY + WAIT)
             assert await advisory_locks(cut_database.direct) == 1
+            assert world.service.poller is not None
         finally:
             await app.stop()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
@@ -129,6 +133,9 @@ async def the_cut(world: World, proxy: CuttableProxy, clock: Jumping) -> None:
     await bob.says("/start")
     await chloe.says("/start")
     await bob.presses("Participer", announcement, where=ANNOUNCE)
+    # Its answer withdrawn from the ledger now, not in the next batch: the clock is about to
+    # jump days ahead, past the time that copy would be sent.
+    await world.service.receipts.flush()
     starts = datetime(day.year, day.month, day.day, 18, 30, tzinfo=ZoneInfo("Europe/Paris"))
     assert (await health(app))[0] == 200
 
