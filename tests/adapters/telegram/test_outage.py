@@ -12,6 +12,7 @@ fell due meanwhile goes out, late, once.
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -221,3 +222,47 @@ async def cut_while_handling(world: World, proxy: CuttableProxy) -> None:
     assert len(texts(fake, dina.id)) == 2, texts(fake, dina.id)  # kept, then handled once
     async with app.store.unit() as uow:
         assert await uow.inbox.pending("telegram", 100) == []
+
+
+async def test_a_webhook_update_is_refused_while_the_database_is_away_then_handled(
+    cut_database: CutDatabase, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Webhook mode: the update is answered 503 (Telegram sends it again) while the database
+    is away, its sender told it is kept; once the database is back it is taken, and handled
+    once."""
+    caplog.set_level(logging.INFO)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    async with FakeTelegram() as fake:
+        fake.add_user(7, "Zoé", language_code="fr")
+        config = Settings(
+            database_url=cut_database.url,
+            telegram=TelegramSettings(
+                token=fake.token,
+                api_base_url=fake.base_url,
+                webhook_url=f"http://127.0.0.1:{port}/hook",
+                webhook_secret="s3cret",
+                webhook_listen=("127.0.0.1", port),
+            ),
+            web=WebSettings(None),
+        )
+        app = await build(config, telegram_limits=FAST)
+        await app.start()
+        try:
+            await cut_database.proxy.cut()
+            fake.push_text(7, 7, "/aide")
+            assert await fake.deliver_webhook() == [503]
+            kept = said("error.store_unavailable_kept", "fr")
+            await fake.wait_for(lambda: texts(fake, 7) == [kept], timeout=WAIT)
+            assert await fake.deliver_webhook() == [503]  # sent again: told once
+            await cut_database.proxy.restore()
+            assert await fake.deliver_webhook() == [200]
+            await fake.wait_for(lambda: len(texts(fake, 7)) == 2, timeout=WAIT)
+            await app.outbox.flush()
+            assert texts(fake, 7)[0] == kept and "/participer" in texts(fake, 7)[1]
+            assert len(texts(fake, 7)) == 2
+        finally:
+            await app.stop()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
