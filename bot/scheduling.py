@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.core.delivery.outbox import Outbox
-from bot.core.ports import Clock, Store, UnitOfWork
+from bot.core.ports import Clock, Store, StoreUnavailable, UnitOfWork
 
 log = logging.getLogger(__name__)
 # Passes start at most this often: a row the sender leaves due (a bug) must not spin the loop;
@@ -71,6 +71,7 @@ class Alarm:
         self._sleeping_until: datetime | None = None  # None while a pass runs
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._unavailable: str | None = None  # the kind of outage under way, said once
 
     async def start(self) -> None:
         """Puts back in line what a crash left half-sent (this process's own, and any other's
@@ -94,12 +95,21 @@ class Alarm:
             now = self._clock.now()
             try:
                 taken = await self._store.run(partial(_renew_and_take_over, now=now))
+            except StoreUnavailable as down:
+                self._down(down)
+                continue
             except Exception:
                 log.exception("keeping the leases failed; trying again in a moment")
                 continue
             if taken:
                 log.warning("%d deliveries of a stopped process: sending them", taken)
                 self.wake_at(now)
+
+    def _down(self, down: StoreUnavailable) -> None:
+        """Said once per outage, not once a second."""
+        if self._unavailable is None:
+            log.warning("the database is unavailable (%s): sending waits for it", down.kind)
+        self._unavailable = down.kind
 
     def wake_at(self, when: datetime) -> None:
         """Makes sure a pass starts by `when` (a row owed then was written just before)."""
@@ -136,16 +146,21 @@ class Alarm:
         started, failed = self._clock.now(), False
         try:
             await self._outbox.flush(wait=False)
-        except Exception:
-            log.exception("sending what was due failed; trying again in a moment")
-            failed = True
-        try:
             upcoming = await self._store.run(
                 lambda uow: uow.deliveries.next_due(self._outbox.platform_names)
             )
-        except Exception:
-            log.exception("reading when the next row is due failed; trying again in a moment")
+        except StoreUnavailable as down:
+            # Nothing was claimed that is not recorded (each unit is whole): what fell due is
+            # sent once the database answers, late but once; a pass a second meanwhile.
+            self._down(down)
             upcoming, failed = None, True
+        except Exception:
+            log.exception("sending what was due failed; trying again in a moment")
+            upcoming, failed = None, True
+        else:
+            if self._unavailable is not None:
+                log.warning("the database answers again: sending what fell due meanwhile")
+                self._unavailable = None
         now = self._clock.now()
         wake = min(t for t in (upcoming, self._asked, now + self._idle) if t is not None)
         return max(wake, now + AGAIN_AFTER if failed else started + SPACING)

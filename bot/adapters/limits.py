@@ -43,7 +43,7 @@ from aiolimiter import AsyncLimiter
 # The numbers live apart; importing them from here keeps working (tests, benches, services).
 from bot.adapters.limit_profiles import DISCORD, TELEGRAM, LimitProfile, Rate, SharedBudget
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent
+from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent, StoreUnavailable
 
 __all__ = ["DISCORD", "TELEGRAM", "LimitProfile", "LimiterStats", "Rate", "RateLimitedPlatform"]
 
@@ -288,8 +288,8 @@ class RateLimitedPlatform:
             return 0.0
         try:
             return await self._budget.take(f"chat:{chat_key}", self._shared_interval(dest))
-        except Exception:
-            log.warning("shared send budget unavailable, local limits only", exc_info=True)
+        except Exception as error:
+            _budget_failed(error)
             return 0.0
 
     def _shared_interval(self, dest: Destination | None) -> float:
@@ -309,8 +309,8 @@ class RateLimitedPlatform:
             return
         try:
             wait = await self._budget.reserve(window, interval)
-        except Exception:
-            log.warning("shared send budget unavailable, local limits only", exc_info=True)
+        except Exception as error:
+            _budget_failed(error)
             return
         if wait > 0:
             await asyncio.sleep(wait)
@@ -366,3 +366,11 @@ async def _top_up(limiter: AsyncLimiter, late: float) -> None:
     amount = leaked * (1 - _ROUNDING)
     if amount > _NEGLIGIBLE * limiter.max_rate:
         await limiter.acquire(amount)
+
+
+def _budget_failed(error: Exception) -> None:
+    """The database being away is said in a line (each send would repeat its traceback)."""
+    if isinstance(error, StoreUnavailable):
+        log.warning("shared send budget unavailable (%s), local limits only", error.kind)
+    else:
+        log.warning("shared send budget unavailable, local limits only", exc_info=error)

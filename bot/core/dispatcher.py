@@ -20,12 +20,13 @@ from bot.core.delivery.vocabulary import late_answer_key
 from bot.core.fields import FieldsError, parse_fields
 from bot.core.flood import FloodGate
 from bot.core.messages import CommandRef, OutMessage, Raw, Reply, Request, Text
-from bot.core.ports import AUTO_END, Change, Clock, Store, UnitOfWork
+from bot.core.ports import AUTO_END, Change, Clock, Store, StoreUnavailable, UnitOfWork
 from bot.core.registry import FORM_CHECKS, HANDLERS, field_words
 from bot.core.typos import not_an_answer, refuse_unknown
 from bot.domain.commands import COMMANDS, resolve
 from bot.domain.model import Role, UserRef
 from bot.domain.policy import may
+from bot.i18n.catalog import supported
 
 log = logging.getLogger(__name__)
 _QUESTION_ARGS = frozenset({"question", "into"})
@@ -54,6 +55,12 @@ class Core:
 
     async def handle_text(self, req: Request) -> Reply:
         """A line typed by a person: `/command args`, or an answer in a guided conversation."""
+        try:
+            return await self._handle_text(req)
+        except StoreUnavailable as down:  # read before the use case (a guided form's checks)
+            return self.unavailable(req, down)
+
+    async def _handle_text(self, req: Request) -> Reply:
         line = (req.raw or "").strip()
         if not line.startswith("/"):
             return await self._answer(req, line)
@@ -64,13 +71,21 @@ class Core:
         if spec is not None and spec.name == "stop":
             return await self._stop(req)
         if spec is not None and not rest.strip() and self.conversations.can_guide(spec.name):
-            return await self.guide(req, spec.name)
+            return await self._guide(req, spec.name)
         return await self.handle(_with(req, command=name, raw=rest))
 
     async def guide(
         self, req: Request, command: str, values: dict[str, str] | None = None
     ) -> Reply:
         """Starts a guided form (`values` already known, e.g. the live of an Ask button)."""
+        try:
+            return await self._guide(req, command, values)
+        except StoreUnavailable as down:
+            return self.unavailable(req, down)
+
+    async def _guide(
+        self, req: Request, command: str, values: dict[str, str] | None = None
+    ) -> Reply:
         if refused := await self._refuse_guide(req, command):
             return refused
         locale, zone = await self.locale_of(req), await self.zone_of(req)
@@ -105,13 +120,19 @@ class Core:
     async def handle_action(self, req: Request) -> Reply:
         """A button press: `req.raw` holds the encoded action."""
         try:
+            return await self._handle_action(req)
+        except StoreUnavailable as down:
+            return self.unavailable(req, down)
+
+    async def _handle_action(self, req: Request) -> Reply:
+        try:
             action = codec.decode(req.raw or "")
         except codec.CodecError:
             return await self.handle(_with(req, command="?button", raw=None))
         if action.name == "stop":
             return await self._stop(req)
         if action.name == "ask":  # the Ask button: the live is known, the question is asked for
-            return await self.guide(req, "ask", action.args)
+            return await self._guide(req, "ask", action.args)
         # A button names a question by its id: `Q45`, never a bare number that a moderation
         # space's digests would read as one of their numbers.
         args = {k: f"Q{v}" if k in _QUESTION_ARGS else v for k, v in action.args.items()}
@@ -135,6 +156,8 @@ class Core:
         except Refusal as said_no:
             reachable = await self._remember(req)
             return Reply((OutMessage(said_no.text),), ok=False, reachable=reachable)
+        except StoreUnavailable as down:  # rolled back whole, or never begun
+            return self.unavailable(req, down)
         except Exception:
             log.exception("command %s failed", req.command)
             return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
@@ -266,6 +289,19 @@ class Core:
             ctx.refuse("error.forbidden", command=CommandRef(spec.name))
         return await handler(ctx)
 
+    def unavailable(self, req: Request, down: StoreUnavailable) -> Reply:
+        """The database does not answer: said in the person's language as far as it is known
+        without it (their platform's), and never as an internal error. An update kept in an
+        inbox (`receipt`) is handled once the database is back, and the words say so."""
+        log.warning(
+            "%s not done: the database is unavailable (%s)", req.command or "request", down.kind
+        )
+        locale = supported(req.locale) or self.config.language
+        key = (
+            "error.store_unavailable_kept" if req.receipt is not None else "error.store_unavailable"
+        )
+        return Reply((OutMessage(Text(locale, key)),), ok=False, store_down=True)
+
     async def _remember(self, req: Request) -> bool | None:
         """A refusal rolls the command back, but not the fact that the bot has seen this person
         (else `/host bob` right after bob's refused command would not know bob), nor that the
@@ -273,6 +309,9 @@ class Core:
         Returns whether a private message reaches them (None if that could not be read)."""
         try:
             return await self.store.run(lambda uow: self._seen_refused(uow, req))
+        except StoreUnavailable as down:
+            log.warning("could not record %s after a refusal (%s)", req.actor, down.kind)
+            return None
         except Exception:
             log.exception("could not record %s after a refusal", req.actor)
             return None

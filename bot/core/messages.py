@@ -114,13 +114,16 @@ class Reply:
     (a settings toggle updates the settings shown, rather than stacking a new copy).
     `reachable`: whether a private message to the person who acted is known to arrive, read in
     the command's own unit of work (None: not looked up), so that an adapter answering a press
-    need not ask the database again first."""
+    need not ask the database again first.
+    `store_down`: the database did not answer, nothing was done; an update kept in an inbox
+    must stay unhandled there, to be handled once the database is back."""
 
     messages: tuple[OutMessage, ...]
     public: bool = False
     ok: bool = True
     in_place: bool = False
     reachable: bool | None = None
+    store_down: bool = False
 
     @property
     def text(self) -> Text:

@@ -114,10 +114,27 @@ class UnitOfWork(Protocol):
 T = TypeVar("T")
 
 
+class StoreUnavailable(Exception):
+    """The database does not answer now (connection lost or refused, server restarting, a
+    read-only standby, SQLite locked or unwritable): nothing of the unit was kept, and the
+    same work may succeed in a moment. Raised by the stores (storage/outage.py classifies the
+    drivers' errors once), mapped by the core and the adapters to a short message, and to
+    "try again later" by the background loops, never to an internal error.
+
+    `kind` is safe to show to anyone (`/healthz`): a short phrase, never the driver's text."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"the database is unavailable: {kind}")
+        self.kind = kind
+
+
 class HeldLock(Protocol):
     """A lock this process holds until it releases it or dies."""
 
     async def release(self) -> None: ...
+    async def alive(self) -> bool:
+        """Still held: False once the connection it lives on is gone (a database outage)."""
+        ...
 
 
 CATCH_UP = "catch_up"  # "you may have missed anything": refresh whatever is shown

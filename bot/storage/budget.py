@@ -30,6 +30,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.outage import outages_said
+
 _RESERVE = text(
     """
     INSERT INTO send_budget AS b (token_key, window_key, next_at)
@@ -93,9 +95,10 @@ class SendBudget:
             "window": _short(window),
             "interval": interval,
         }
-        async with self._engine.connect() as conn:
-            wait = float((await conn.execute(_RESERVE, params)).scalar_one())
-            answered = time.monotonic()
+        with outages_said():
+            async with self._engine.connect() as conn:
+                wait = float((await conn.execute(_RESERVE, params)).scalar_one())
+                answered = time.monotonic()
         self._taken += 1
         if self._taken % PRUNE_EVERY == 0:
             await self.prune()
@@ -113,10 +116,11 @@ class SendBudget:
             "window": _short(window),
             "interval": interval,
         }
-        async with self._engine.connect() as conn:
-            if (await conn.execute(_TAKE, params)).first() is not None:
-                return 0.0
-            wait = (await conn.execute(_FREE_IN, params)).scalar_one_or_none()
+        with outages_said():
+            async with self._engine.connect() as conn:
+                if (await conn.execute(_TAKE, params)).first() is not None:
+                    return 0.0
+                wait = (await conn.execute(_FREE_IN, params)).scalar_one_or_none()
         return max(0.001, float(wait or 0.0))  # freed meanwhile: asked again at once
 
     async def prune(self, idle: float = IDLE) -> int:

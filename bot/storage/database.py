@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.core.ports import Store, UnitOfWork
@@ -25,6 +26,7 @@ from bot.storage._db import AsyncDb
 from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.locks import AdvisoryLock, Granted, try_hold
 from bot.storage.migrate import upgrade_to_head, upgrade_to_head_sync
+from bot.storage.outage import outages_said
 from bot.storage.threaded import ThreadedSqliteStore, explicit_transactions
 from bot.storage.unit import SqlUnit
 
@@ -69,7 +71,7 @@ class AsyncEngineStore:
             try:
                 async with self.unit() as uow:
                     return await work(uow)
-            except DBAPIError as error:
+            except DBAPIError as error:  # an outage left the unit as StoreUnavailable
                 if self._serial or not _retryable(error) or attempt == _RETRIES - 1:
                     raise
                 log.warning("unit aborted by the database (%s), run again", _sqlstate(error))
@@ -78,7 +80,14 @@ class AsyncEngineStore:
 
     @contextlib.asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises; a lost
+        or refused connection leaves it as StoreUnavailable (storage/outage.py)."""
+        with outages_said():
+            async with self._unit() as uow:
+                yield uow
+
+    @contextlib.asynccontextmanager
+    async def _unit(self) -> AsyncIterator[UnitOfWork]:
         task = asyncio.current_task()
         if task is not None and (task is self._holder or task in self._inside):
             # On SQLite it would wait for its own lock; on PostgreSQL it would see another
@@ -105,12 +114,14 @@ class AsyncEngineStore:
 
     async def try_hold(self, name: str) -> AdvisoryLock | Granted | None:
         """See Store.try_hold (storage/locks.py)."""
-        return await try_hold(self.engine, name)
+        with outages_said():
+            return await try_hold(self.engine, name)
 
     async def run_sync(self, fn: Callable[[Connection], T]) -> T:
         """`fn` on a sync view of a connection, in one transaction (schema checks, tools)."""
-        async with self.engine.begin() as conn:
-            return await conn.run_sync(fn)
+        with outages_said():
+            async with self.engine.begin() as conn:
+                return await conn.run_sync(fn)
 
     async def close(self) -> None:
         """Closes the kept connection and every pooled one."""
@@ -193,6 +204,8 @@ async def _open_async(url: str, lease: Lease) -> AsyncEngineStore:
     engine = create_async_engine(url, **_engine_options(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        _ping_when_idle(engine)
     try:
         await upgrade_to_head(engine)
     except BaseException:
@@ -207,6 +220,37 @@ def _engine_options(url: str) -> dict[str, Any]:
     if make_url(url).get_backend_name() != "postgresql":
         return {}
     return {"connect_args": {"timeout": 10}}
+
+
+PING_AFTER_IDLE = 1.0  # seconds a pooled connection may rest before it is checked
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """A pooled connection that rested PING_AFTER_IDLE seconds is pinged before it is handed
+    out, and replaced if dead: after the server restarted or the network dropped, every pooled
+    connection is dead, and without the ping the first unit on each would fail although the
+    database is back (measured through the cut proxy: "connection is closed").
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip more per unit, which
+    under a burst cost a third of the units per second (`bench/pool_pre_ping.py`). Under load a
+    connection rests microseconds and is never pinged; an outage lasts longer than a second.
+    The recipe is SQLAlchemy's own "pessimistic" one: DisconnectionError makes the pool take a
+    new connection."""
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "checkin")
+    def _rested(_dbapi_connection: Any, record: Any) -> None:
+        record.info["rested_at"] = time.monotonic()
+
+    @event.listens_for(sync, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested = record.info.get("rested_at")
+        if rested is None or time.monotonic() - rested < PING_AFTER_IDLE:
+            return
+        try:
+            sync.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("a pooled connection died while it rested") from error
 
 
 def sqlite_file(url: str) -> str | None:

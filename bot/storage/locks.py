@@ -22,10 +22,22 @@ class Granted:
     async def release(self) -> None:
         return None
 
+    async def alive(self) -> bool:
+        return True
+
 
 class AdvisoryLock:
     def __init__(self, conn: AsyncConnection, name: str) -> None:
         self._conn, self._name = conn, name
+
+    async def alive(self) -> bool:
+        """Whether the lock's connection still answers (the server lets the lock go with it)."""
+        try:
+            await self._conn.execute(text("SELECT 1"))
+            await self._conn.commit()
+        except Exception:
+            return False
+        return True
 
     async def release(self) -> None:
         try:

@@ -36,6 +36,7 @@ from bot.core.ports import UnitOfWork
 from bot.storage._db import Buffered, HopDb, ThreadDb
 from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.locks import Granted
+from bot.storage.outage import kind_of, outages_said
 from bot.storage.unit import SqlUnit
 
 log = logging.getLogger(__name__)
@@ -107,10 +108,19 @@ class ThreadedSqliteStore:
             return
         try:
             outcomes = self._run_group(group)
-        except Exception:
+        except Exception as error:
             # The shared transaction itself failed (a savepoint or the commit): nothing of the
             # group was kept, and nobody heard back yet; each unit runs again alone.
-            log.exception("a group of %d units failed as a whole: running each alone", len(group))
+            if kind_of(error) is None:
+                log.exception(
+                    "a group of %d units failed as a whole: running each alone", len(group)
+                )
+            else:  # the file is locked or unwritable: each unit will say so to its caller
+                log.warning(
+                    "a group of %d units failed (%s): running each alone",
+                    len(group),
+                    kind_of(error),
+                )
             outcomes = [self._run_alone(item) for item in group]
         ran = {id(outcome.queued) for outcome in outcomes}
         leftover = [item for item in group if id(item) not in ran]
@@ -200,7 +210,8 @@ class ThreadedSqliteStore:
         if not self._scheduled:
             self._scheduled = True
             self._thread.submit(self._run_queued)
-        return await future
+        with outages_said():  # the file locked by another program, read-only, the disk full
+            return await future
 
     @contextlib.asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitOfWork]:
@@ -213,15 +224,16 @@ class ThreadedSqliteStore:
         ok = False
         if task is not None:
             self._holders.add(task)
-        try:
-            yield SqlUnit(HopDb(requests, self.engine.dialect), self.lease)
-            ok = True
-        finally:
-            if task is not None:
-                self._holders.discard(task)
-            requests.put(_END)
-            requests.put(ok)
-            await served
+        with outages_said():
+            try:
+                yield SqlUnit(HopDb(requests, self.engine.dialect), self.lease)
+                ok = True
+            finally:
+                if task is not None:
+                    self._holders.discard(task)
+                requests.put(_END)
+                requests.put(ok)
+                await served
 
     def _refuse_nesting(self) -> None:
         """A unit opened inside another would wait for the thread its parent holds: forever."""
@@ -240,7 +252,8 @@ class ThreadedSqliteStore:
             with conn.begin():
                 return fn(conn)
 
-        return await asyncio.get_running_loop().run_in_executor(self._thread, here)
+        with outages_said():
+            return await asyncio.get_running_loop().run_in_executor(self._thread, here)
 
     async def close(self) -> None:
         def shut() -> None:

@@ -18,6 +18,7 @@ import discord
 
 from bot.adapters.discord.render import Part, parts
 from bot.core.messages import OutMessage, Reply, Text
+from bot.core.ports import StoreUnavailable
 from bot.i18n.catalog import CommandWriter, supported, typed
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,14 @@ async def answer(
     try:
         if deferred:
             await interaction.response.defer(ephemeral=True, thinking=not on_own)
-        reply = await task
+        try:
+            reply = await task
+        except StoreUnavailable as down:  # read before the core (the server's space, roles)
+            log.warning(
+                "interaction %s not done: database unavailable (%s)", interaction.id, down.kind
+            )
+            said = Text(interaction_locale(interaction), "error.store_unavailable")
+            reply = Reply((OutMessage(said),), ok=False, store_down=True)
         in_place = reply.in_place and on_own
         if deferred and on_own and not in_place:  # silently acknowledged: answer below it
             await _follow(interaction, reply, commands)

@@ -17,6 +17,7 @@ from typing import Any
 from telegram import Bot, CallbackQuery, Chat, Message, Update, User
 
 from bot.adapters.telegram.answers import Answers, is_toast
+from bot.adapters.telegram.outage import DownNotices
 from bot.adapters.telegram.receive import Receipts
 from bot.adapters.telegram.roles import Roles
 from bot.core import codec, links
@@ -30,6 +31,7 @@ from bot.core.community.spaces import (
 from bot.core.dispatcher import Core
 from bot.core.inbox import InboxItem
 from bot.core.messages import OutMessage, Reply, Request, Text
+from bot.core.ports import StoreUnavailable
 from bot.domain.commands import resolve
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.domain.policy import ROLE_BLIND
@@ -42,24 +44,39 @@ _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?=\s|$)")
 
 class TelegramAdapter:
     def __init__(
-        self, core: Core, bot: Bot, answers: Answers, roles: Roles, receipts: Receipts
+        self,
+        core: Core,
+        bot: Bot,
+        answers: Answers,
+        roles: Roles,
+        receipts: Receipts,
+        down: DownNotices | None = None,
     ) -> None:
         self.core, self.bot, self.answers, self.roles = core, bot, answers, roles
         self.receipts = receipts
+        self.down = down or DownNotices(answers, core.config.language)
         self._known: set[UserRef] = set()  # members known to belong to a community
 
     async def handle(self, item: InboxItem) -> None:
         """One stored update, start to finish; it is marked handled whatever happens, so a
-        poisonous update is logged once rather than replayed forever."""
+        poisonous update is logged once rather than replayed forever. But not when the
+        database was away: its sender is told, and it stays in the inbox (StoreUnavailable
+        goes on to the inbox, which takes it up again once the database answers)."""
         try:
             update = Update.de_json(_lean(json.loads(item.payload)), self.bot)
             await self._route(update, item)
-        finally:
+        except StoreUnavailable:
+            await self.down.tell([json.loads(item.payload)])  # whole: `_lean` trims a press
+            raise
+        except BaseException:
             self.receipts.handled(item.id)
+            raise
+        self.receipts.handled(item.id)
 
     async def _route(self, update: Update, item: InboxItem) -> None:
         if update.callback_query is not None:
-            await self._pressed(update.callback_query, item)
+            told = self.down.told(update.update_id)
+            await self._pressed(update.callback_query, item, told=told)
         elif update.my_chat_member is not None:
             changed = update.my_chat_member
             if changed.new_chat_member.status in ("left", "kicked"):
@@ -116,6 +133,7 @@ class TelegramAdapter:
         req = self._request(user, message.chat, raw, item)
         req = await self._with_roles(req, spec.name if spec else None, message.chat, user)
         reply = await self.core.handle_text(req)
+        _still_down(reply)
         if spec is not None and spec.name in ("setup", "link") and reply.ok and not private:
             reply = await self._with_own_rights(message.chat, reply)
         await self._reply_typed(message, user, reply, item)
@@ -151,8 +169,8 @@ class TelegramAdapter:
         try:
             action = codec.parse_deep_link(payload)
         except codec.CodecError:
-            return await self.core.handle_text(replace(req, raw="/help"))
-        return await links.follow(self.core, req, action)
+            return _still_down(await self.core.handle_text(replace(req, raw="/help")))
+        return _still_down(await links.follow(self.core, req, action))
 
     async def _reply_typed(
         self, message: Message, user: User, reply: Reply, item: InboxItem
@@ -169,7 +187,9 @@ class TelegramAdapter:
 
     # --- buttons ----------------------------------------------------------------------------
 
-    async def _pressed(self, query: CallbackQuery, item: InboxItem) -> None:
+    async def _pressed(self, query: CallbackQuery, item: InboxItem, *, told: bool) -> None:
+        """`told`: the press was answered already, while the database was away (a press takes
+        one answer only); its outcome then comes privately, at once."""
         user, data = query.from_user, query.data or ""
         chat = query.message.chat if query.message is not None else None
         in_group = chat is not None and chat.type != Chat.PRIVATE
@@ -181,13 +201,16 @@ class TelegramAdapter:
             self._known.discard(_ref(user))  # their memberships may be about to go
         req = self._request(user, chat, data, item)
         req = await self._with_roles(req, action.name if action else None, chat, user)
-        late = self.core.clock.now() - item.received_at > ANSWERABLE
+        now = self.core.clock.now()
+        late = told or now - item.received_at > ANSWERABLE
         if in_group and action is not None and action.name == "ask":
             return await self._ask_from_group(query, req, action, late)
         # A press whose effect is committed owes its answer in the ledger too (due when Telegram
         # stops taking answers): answered below, that copy is withdrawn; not answered (too late,
         # or the process died first), the sender delivers it privately.
-        reply = await self.core.handle_action(replace(req, answer_by=item.received_at + ANSWERABLE))
+        answer_by = now if told else item.received_at + ANSWERABLE
+        reply = await self.core.handle_action(replace(req, answer_by=answer_by))
+        _still_down(reply)
         if not reply.messages:
             return
         owed = reply.ok  # a refusal changed nothing and owes nothing
@@ -252,6 +275,7 @@ class TelegramAdapter:
         ref = req.actor
         if await self.answers.can_write(ref):
             reply = await self.core.guide(replace(req, space=None), "ask", action.args)
+            _still_down(reply)
             if await self.answers.privately(ref, reply, key=f"ask:{query.id}"):
                 return await self._toast(
                     query, Text(reply.text.locale, "telegram.continue_private"), late
@@ -309,6 +333,13 @@ def _lean(update: dict[str, Any]) -> dict[str, Any]:
     if isinstance(message, dict):
         query["message"] = {k: message[k] for k in _PRESSED_ON if k in message}
     return update
+
+
+def _still_down(reply: Reply) -> Reply:
+    """The core could not reach the database: the update is not done (see `handle`)."""
+    if reply.store_down:
+        raise StoreUnavailable("the core could not reach it")
+    return reply
 
 
 def _late(reply: Reply) -> Reply:

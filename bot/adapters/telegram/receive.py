@@ -27,7 +27,7 @@ from bot.adapters.telegram.http import AiohttpRequest, Form
 from bot.adapters.telegram.platform import retry_seconds
 from bot.core.dispatcher import Core
 from bot.core.inbox import InboxItem
-from bot.core.ports import Clock, Store
+from bot.core.ports import Clock, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -35,7 +35,9 @@ ALLOWED = ["message", "callback_query", "my_chat_member", "chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 KEEP_HANDLED = timedelta(days=2)
 KEEP_LEASES = 10.0  # seconds: a third of a lease (storage/lease.py), as the alarm clock's
+AGAIN = 1.0  # seconds between tries while the database is away (not a spin, soon caught up)
 Handle = Callable[[InboxItem], Awaitable[None]]
+Unstored = Callable[[Sequence[dict[str, Any]]], Awaitable[None]]
 
 
 class Inbox:
@@ -48,12 +50,23 @@ class Inbox:
     """
 
     def __init__(
-        self, store: Store, clock: Clock, handle: Handle, *, keep_leases: float = KEEP_LEASES
+        self,
+        store: Store,
+        clock: Clock,
+        handle: Handle,
+        *,
+        keep_leases: float = KEEP_LEASES,
+        unstored: Unstored | None = None,
     ) -> None:
         self._store, self._clock, self._handle = store, clock, handle
         self._keep_leases = keep_leases
+        # Told of updates that could not be stored (the database is away), to answer their
+        # senders meanwhile; Telegram sends them again and they are handled then.
+        self._unstored = unstored
         self._keeper: asyncio.Task[None] | None = None
+        self._again: asyncio.Task[None] | None = None  # takes up again what an outage stopped
         self._chains: dict[str, deque[InboxItem]] = {}  # a member's updates not yet handled
+        self._held: set[int] = set()  # ids of the updates in the chains
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -70,6 +83,7 @@ class Inbox:
         now = self._clock.now()
         await self._store.run(lambda uow: uow.inbox.prune(now - KEEP_HANDLED))
         items = await self._store.run(lambda uow: uow.inbox.take(PLATFORM, now, 100_000, mine=mine))
+        items = [item for item in items if item.id not in self._held]  # being handled already
         for item in items:
             self._dispatch(item, _who(json.loads(item.payload)))
         if items:
@@ -89,6 +103,8 @@ class Inbox:
             try:
                 await self._store.run(lambda uow: uow.inbox.renew(self._clock.now()))
                 await self.resume(mine=False)
+            except StoreUnavailable as down:
+                log.warning("the inbox's leases wait for the database (%s)", down.kind)
             except Exception:
                 log.exception("keeping the inbox's leases failed; trying again in a moment")
 
@@ -97,7 +113,17 @@ class Inbox:
         now = self._clock.now()
         rows = [(str(u["update_id"]), json.dumps(u, separators=(",", ":"))) for u in updates]
         # First in line: the next long poll (and so every update after these) waits for it.
-        added = await self._store.run(lambda uow: uow.inbox.add(PLATFORM, rows, now), first=True)
+        try:
+            added = await self._store.run(
+                lambda uow: uow.inbox.add(PLATFORM, rows, now), first=True
+            )
+        except StoreUnavailable:
+            if self._unstored is not None:
+                try:
+                    await self._unstored(updates)
+                except Exception:  # telling them is a courtesy: the updates come again
+                    log.exception("could not tell the senders that the database is away")
+            raise
         # Updates Telegram sent again (stored, not yet confirmed) are skipped by their key.
         payloads = dict(rows)
         who = {str(u["update_id"]): _who(u) for u in updates}
@@ -107,8 +133,10 @@ class Inbox:
     def _dispatch(self, item: InboxItem, who: str) -> None:
         chain = self._chains.get(who)
         if chain is not None:  # that member's earlier update is being handled: this one next
+            self._held.add(item.id)
             chain.append(item)
             return
+        self._held.add(item.id)
         self._chains[who] = deque([item])
         self._idle.clear()
         task = asyncio.create_task(self._follow(who))
@@ -123,13 +151,39 @@ class Inbox:
                 item = chain[0]
                 try:
                     await self._handle(item)
+                except StoreUnavailable as down:
+                    # Not handled (the handler marks nothing): this update and the member's
+                    # next ones stay stored, and are taken up again, in order, once the
+                    # database answers.
+                    log.warning("update %s waits for the database (%s)", item.id, down.kind)
+                    self._held.difference_update(i.id for i in chain)
+                    chain.clear()
+                    self._take_up_again()
+                    break
                 except Exception:
                     log.exception("update %s could not be handled", item.id)
+                self._held.discard(item.id)
                 chain.popleft()
         finally:
+            self._held.difference_update(i.id for i in chain)
             del self._chains[who]  # cancelled: what is left stays stored for the next start
             if not self._chains:
                 self._idle.set()
+
+    def _take_up_again(self) -> None:
+        if self._again is None or self._again.done():
+            self._again = asyncio.create_task(self._until_back(), name="telegram inbox again")
+
+    async def _until_back(self) -> None:
+        """Every AGAIN seconds, takes the updates stored and not handled (this process's own,
+        those in hand excepted) until the database answers."""
+        while True:
+            await asyncio.sleep(AGAIN)
+            try:
+                await self.resume(mine=True)
+            except StoreUnavailable:
+                continue
+            return
 
     async def drain(self) -> None:
         """Waits until every update handed on has been handled (tests, shutdown)."""
@@ -137,9 +191,10 @@ class Inbox:
             await self._idle.wait()
 
     async def stop(self) -> None:
-        if self._keeper is not None:
-            self._keeper.cancel()
-            await asyncio.gather(self._keeper, return_exceptions=True)
+        for task in (self._keeper, self._again):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await self.drain()
 
 
@@ -170,6 +225,7 @@ class Poller:
         self._offset: int | None = None
         # What the last getUpdates failed with, None once one succeeds (`/healthz` reads it).
         self.failing: str | None = None
+        self._store_down = False  # said once per outage
 
     async def _get_updates(self) -> list[dict[str, Any]]:
         asked = {"timeout": str(self._timeout), "allowed_updates": json.dumps(ALLOWED)}
@@ -206,11 +262,21 @@ class Poller:
                 if updates:
                     await self._inbox.keep(updates)
                     self._offset = int(updates[-1]["update_id"]) + 1
+                    if self._store_down:
+                        log.warning("the database answers again: updates are stored")
+                        self._store_down = False
                 backoff = 1.0
             except asyncio.CancelledError:
                 raise
             except RetryAfter as error:
                 await asyncio.sleep(retry_seconds(error))
+            except StoreUnavailable as down:
+                # Not stored, so not confirmed: the same offset brings the batch again.
+                if not self._store_down:
+                    log.warning("updates wait for the database (%s): not confirmed", down.kind)
+                    self._store_down = True
+                await asyncio.sleep(AGAIN)
+                continue
             except Conflict as error:
                 self.failing = "another process reads this bot's updates"
                 log.error("another process reads this bot's updates (%s); retrying", error.message)
@@ -269,6 +335,9 @@ class WebhookServer:
             return web.Response(status=400)
         try:
             await self._inbox.keep([update])
+        except StoreUnavailable as down:
+            log.warning("webhook update not stored (%s); Telegram will send it again", down.kind)
+            return web.Response(status=503)
         except Exception:
             log.exception("could not store a webhook update; Telegram will send it again")
             return web.Response(status=500)
@@ -304,13 +373,22 @@ class Receipts:
         answered, handled = self._answered, self._handled
         self._answered, self._handled = [], []
         if answered or handled:
-            await self._core.settle(answered, handled)
+            try:
+                await self._core.settle(answered, handled)
+            except StoreUnavailable:
+                # Kept for the next batch: lost, the updates would be handled again at the
+                # next start and the answered presses told twice.
+                self._answered[:0], self._handled[:0] = answered, handled
+                raise
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        await self.flush()
+        try:
+            await self.flush()
+        except StoreUnavailable as down:  # stopped during an outage: replayed, never re-applied
+            log.warning("handled updates not recorded at stop (%s): seen again at start", down.kind)
 
     async def _run(self) -> None:
         while True:
@@ -319,5 +397,9 @@ class Receipts:
             self._wake.clear()
             try:
                 await self.flush()
+            except StoreUnavailable as down:
+                log.warning("handled updates wait for the database (%s)", down.kind)
+                await asyncio.sleep(AGAIN)
+                self._wake.set()
             except Exception:
                 log.exception("could not record handled updates; they may be replayed")

@@ -15,6 +15,7 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.answers import Answers
 from bot.adapters.telegram.commands import register
 from bot.adapters.telegram.http import AiohttpRequest
+from bot.adapters.telegram.outage import DownNotices
 from bot.adapters.telegram.platform import TelegramPlatform, retry_seconds
 from bot.adapters.telegram.receive import (
     ALLOWED,
@@ -28,7 +29,7 @@ from bot.adapters.telegram.roles import Roles
 from bot.core.community.spaces import display_names
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
-from bot.core.ports import HeldLock
+from bot.core.ports import HeldLock, StoreUnavailable
 from bot.settings import TelegramSettings
 from bot.storage.budget import shared_budget
 
@@ -85,7 +86,10 @@ class TelegramService:
         self.roles = Roles(self.bot, store)
         self.answers: Answers | None = None
         self.adapter: TelegramAdapter | None = None
-        self.inbox = Inbox(store, core.clock, self._handle, keep_leases=keep_leases)
+        self.inbox = Inbox(
+            store, core.clock, self._handle, keep_leases=keep_leases, unstored=self._unstored
+        )
+        self.down: DownNotices | None = None  # once started (it answers through `answers`)
         self.receipts = Receipts(core)
         self.poller: Poller | None = None
         self._polling: asyncio.Task[None] | None = None
@@ -97,6 +101,10 @@ class TelegramService:
         assert self.adapter is not None
         await self.adapter.handle(item)
 
+    async def _unstored(self, updates):  # type: ignore[no-untyped-def]
+        if self.down is not None:
+            await self.down.tell(updates)
+
     async def start(self) -> None:
         await self.bot.initialize()  # getMe: the bot's username makes the one-tap links
         await self.answering.initialize()
@@ -105,7 +113,10 @@ class TelegramService:
             self.bot, self.limited, self.core.store, username, answering=self.answering
         )
         self.receipts.start()
-        self.adapter = TelegramAdapter(self.core, self.bot, self.answers, self.roles, self.receipts)
+        self.down = DownNotices(self.answers, self.core.config.language)
+        self.adapter = TelegramAdapter(
+            self.core, self.bot, self.answers, self.roles, self.receipts, self.down
+        )
         await register(self.bot, self.core.config.language)
         self.inbox.start()
         await self.inbox.resume()
@@ -162,21 +173,52 @@ class TelegramService:
         (Telegram answers 409 to a second reader). The others wait here and one takes over
         within POLL_LOCK_RETRY seconds of the poller's death; they still send and handle."""
         name = f"telegram-poller:{self.bot.id}"
-        waiting_said = False
-        while (held := await self._try_hold(name)) is None:
-            if not waiting_said:
-                log.info("another process polls Telegram for this bot; ready to take over")
-                waiting_said = True
+        while True:
+            waiting_said = False
+            while (held := await self._try_hold(name)) is None:
+                if not waiting_said:
+                    log.info("another process polls Telegram for this bot; ready to take over")
+                    waiting_said = True
+                await asyncio.sleep(POLL_LOCK_RETRY)
+            self._poll_lock = held
+            if waiting_said:
+                log.warning("the process that polled Telegram stopped: polling here now")
+            self.poller = Poller(self.bot, self.inbox, timeout=self._poll_timeout)
+            self.poller.start()
+            await self._keep_lock(name)
+            log.warning("another process took the poller's lock during the outage: it polls")
+            await self.poller.stop()
+            self.poller = None
+
+    async def _keep_lock(self, name: str) -> None:
+        """Returns once this process no longer holds the poller's lock. The lock lives on one
+        connection: a database outage drops it, and the server lets the lock go. Polling goes
+        on meanwhile (it still tells members the database is away; nobody else can take the
+        lock while the database is away for all), and the lock is taken again as soon as the
+        database answers; if another process took it first (the outage was this process's
+        alone), this one stops polling."""
+        while True:
             await asyncio.sleep(POLL_LOCK_RETRY)
-        self._poll_lock = held
-        if waiting_said:
-            log.warning("the process that polled Telegram stopped: polling here now")
-        self.poller = Poller(self.bot, self.inbox, timeout=self._poll_timeout)
-        self.poller.start()
+            held = self._poll_lock
+            if held is not None and await held.alive():
+                continue
+            try:
+                again = await self.core.store.try_hold(name)
+            except StoreUnavailable:
+                continue
+            if held is not None:
+                await held.release()  # its connection is gone: closes what is left of it
+            self._poll_lock = again
+            if again is None:
+                return
+            log.warning("the poller's lock, lost with its database connection, is held again")
 
     async def _try_hold(self, name: str) -> HeldLock | None:
         try:
             return await self.core.store.try_hold(name)
+        except StoreUnavailable as down:
+            log.warning("the poller's lock waits for the database (%s)", down.kind)
+            return None
         except Exception:
             log.exception("could not ask the database for the poller's lock")
             return None

@@ -30,6 +30,7 @@ from bot.adapters.web.server import WebServer
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
 from bot.core.messages import SendResult
+from bot.core.ports import StoreUnavailable
 from bot.domain.commands import COMMANDS
 from bot.storage.database import SqlStore
 from bot.storage.health import Backlog, backlog, ping
@@ -137,6 +138,8 @@ class Operations:
             await asyncio.wait_for(self._store.run_sync(ping), DATABASE_WITHIN)
         except TimeoutError:
             problems["database"] = f"no answer within {DATABASE_WITHIN:.0f} s"
+        except StoreUnavailable as down:  # its kind is a fixed phrase, safe to show
+            problems["database"] = f"unavailable: {down.kind}"
         except Exception as error:  # whatever the driver raises: said, not raised
             # The kind only in the answer (anyone who reaches the server reads it), the detail
             # in the log.

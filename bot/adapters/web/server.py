@@ -13,9 +13,11 @@ import contextlib
 import errno
 import json
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
+
+from bot.core.ports import StoreUnavailable
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 15.0  # seconds between comment lines on an idle stream
@@ -96,7 +98,8 @@ class WebServer:
         self.host, self.port = listen
         self.asked_port = self.port
         self.fallback = fallback
-        self.app = web.Application(client_max_size=64 * 1024)  # the console posts small JSON
+        # The console posts small JSON.
+        self.app = web.Application(client_max_size=64 * 1024, middlewares=[_database_away])
         self.app.on_shutdown.append(self._close_streams)
         self.streams: set[EventStream] = set()
         self.parts: list[Part] = []  # features with a life of their own (the console's hub)
@@ -162,3 +165,21 @@ class WebServer:
     async def _close_streams(self, _app: web.Application) -> None:
         for stream in list(self.streams):
             stream.close()
+
+
+@web.middleware
+async def _database_away(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A page or a console call that needs the database while it is away: 503 and a short
+    retry hint (a browser or a proxy tries again), not an internal error with its traceback."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except StoreUnavailable as down:
+        log.warning(
+            "%s %s: the database is unavailable (%s)", request.method, request.path, down.kind
+        )
+        return web.Response(
+            status=503,
+            text="The database is not responding right now: try again in a moment.\n",
+            headers={"Retry-After": "5"},
+        )
+    return response

@@ -8,6 +8,7 @@ store, clock, platforms and slots.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -24,9 +25,19 @@ from bot.core.delivery.planning import EDIT_SPACING
 from bot.core.delivery.send_time import reach_another_way, refresh_state
 from bot.core.delivery.vocabulary import Kind
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.ports import Capabilities, ChatPlatform, Clock, Paced, Store, UnitOfWork
+from bot.core.ports import (
+    Capabilities,
+    ChatPlatform,
+    Clock,
+    Paced,
+    Store,
+    StoreUnavailable,
+    UnitOfWork,
+)
 
 MAX_ATTEMPTS = 8
+RECORD_AGAIN = 1.0  # seconds between tries to record an outcome while the database is away
+log = logging.getLogger(__name__)
 
 
 class Acting:
@@ -47,6 +58,24 @@ class Acting:
 
     def _slot(self, platform: str) -> asyncio.Semaphore:
         raise NotImplementedError
+
+    async def _recorded(
+        self, rows: list[Delivery], result: SendResult, again_at: datetime | None = None
+    ) -> None:
+        """Records what was done. The database not answering, tries again every
+        RECORD_AGAIN seconds until it does: the platform call was made, and a row left
+        "sending" would be made again at the next start (a double)."""
+        said = False
+        while True:
+            try:
+                await self._store.run(lambda uow: self._record(uow, rows, result, again_at))
+            except StoreUnavailable as down:
+                if not said:
+                    log.warning("a send's outcome waits for the database (%s)", down.kind)
+                    said = True
+                await asyncio.sleep(RECORD_AGAIN)
+            else:
+                return
 
     async def _record(
         self,
@@ -91,7 +120,7 @@ class Acting:
         synced = await sync_events(self._platforms, events, live, row.key)
         outcome = edited if not edited.delivered else synced
         spaced = self._clock.now() + EDIT_SPACING
-        await self._store.run(lambda uow: self._record(uow, won, outcome, spaced))
+        await self._recorded(won, outcome, spaced)
         return 0
 
     async def _create_event(self, row: Delivery, platform: ChatPlatform) -> int:
@@ -110,7 +139,7 @@ class Acting:
                     row.dest.chat_id, None, live_event(live), key=row.key
                 )
             self._observe(row.dest.platform, row.kind, result)
-        await self._store.run(lambda uow: self._record(uow, won, result))
+        await self._recorded(won, result)
         return 0
 
     async def _edit_cards(self, row: Delivery) -> int:
@@ -119,7 +148,7 @@ class Acting:
         prefix = row.dest.chat_id  # the keys of the cards: see deliveries.edit_cards
         posted = await self._store.run(lambda uow: uow.deliveries.posted_under(prefix))
         outcome = await self._edit_each(posted, load_message(row.payload), row.key, row.kind)
-        await self._store.run(lambda uow: self._record(uow, won, outcome))
+        await self._recorded(won, outcome)
         return 0
 
     async def _edit_each(
@@ -155,5 +184,5 @@ class Acting:
         if self.on_auto_end is not None and row.live_id is not None:
             await self.on_auto_end(row.live_id)
         ok = SendResult(True, message_id=None)
-        await self._store.run(lambda uow: self._record(uow, won, ok))
+        await self._recorded(won, ok)
         return 0

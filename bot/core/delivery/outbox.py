@@ -34,12 +34,13 @@ from bot.core.delivery.send_time import (
 from bot.core.delivery.staleness import stale
 from bot.core.delivery.vocabulary import CORE_PLATFORM, Kind
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.ports import Capabilities, ChatPlatform, Clock, Store, UnitOfWork
+from bot.core.ports import Capabilities, ChatPlatform, Clock, Store, StoreUnavailable, UnitOfWork
 from bot.core.qa.digests import claim_moderation
 from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
 CHUNK = 60  # rows a flush takes at a time: about two seconds of Telegram's 30 sends/s
+AGAIN = 1.0  # seconds: a row whose action needed the database while it was away is due again
 
 
 class Outbox(Acting):
@@ -248,6 +249,19 @@ class Outbox(Acting):
             log.error("a send failed", exc_info=task.exception())
 
     async def _run(self, job: _Job) -> int:
+        try:
+            return await self._act(job)
+        except StoreUnavailable as down:
+            # What needed the database before its platform call (the automatic end, a refresh
+            # reading the live) was not done: back in line, due again once the database answers.
+            log.warning(
+                "%s %s waits for the database (%s)", job.rows[0].kind, job.rows[0].id, down.kind
+            )
+            later = SendResult(False, retry_after=AGAIN, reason="database unavailable")
+            await self._recorded(job.rows, later)
+            return 0
+
+    async def _act(self, job: _Job) -> int:
         first = job.rows[0]
         if first.kind == Kind.AUTO_END:
             return await self._auto_end(first)
@@ -268,7 +282,7 @@ class Outbox(Acting):
             # Recorded inside the slot: at most `concurrency` sends a platform are in flight
             # unrecorded, so a crash doubles at most those (rows claimed but not yet sent are
             # sent once, after the restart).
-            await self._store.run(lambda uow: self._record(uow, job.rows, recorded))
+            await self._recorded(job.rows, recorded)
         return len(job.rows) if result.delivered else 0
 
 

@@ -1,0 +1,51 @@
+"""PostgreSQL cut in the middle of a live, on Discord: a press and a slash command are answered
+at once, in the member's language, that the database does not answer and nothing was done
+(Discord keeps no interaction for later, so the member tries again); the bot keeps running,
+and once the database is back the same press signs the member up, with no restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import build
+from bot.core.messages import Text
+from bot.i18n.catalog import render
+from bot.settings import DiscordSettings, Settings, WebSettings
+from tests.adapters.discord.steps import answered, scheduled, set_up
+from tests.adapters.discord.world import BOB, CHLOE, FAST, World
+from tests.fakes.cut import CutDatabase, cut_database
+from tests.fakes.discord_api import FakeDiscord
+
+__all__ = ["cut_database"]  # the fixture
+
+
+async def test_a_press_and_a_command_while_the_database_is_away(
+    fake: FakeDiscord, quiet: None, cut_database: CutDatabase, tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=cut_database.url,
+        discord=DiscordSettings(
+            token=fake.token, api_base_url=fake.api_base, gateway_url=fake.gateway_url
+        ),
+        web=WebSettings(None),
+    )
+    app = await build(settings, discord_limits=FAST)
+    await app.start()
+    world = World(fake, app, tmp_path)
+    try:
+        await set_up(world)
+        announcement = await scheduled(world)
+        bob, chloe = world.person(BOB), world.person(CHLOE)
+
+        await cut_database.proxy.cut()
+        said = await bob.presses("Participer", announcement)
+        assert said.text == render(Text("fr", "error.store_unavailable")), said.text
+        assert said.ephemeral
+        said = await chloe.types("myschedule", where=None)
+        assert said.text == render(Text("en", "error.store_unavailable")), said.text
+
+        await cut_database.proxy.restore()
+        answered(await bob.presses("Participer", announcement), "tu participes au live #1")
+        answered(await chloe.types("myschedule", where=None), "You are not signed up")
+    finally:
+        await world.app.stop()
