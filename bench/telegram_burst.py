@@ -295,6 +295,7 @@ async def burst(
     chats = range(FANOUT_CHAT, FANOUT_CHAT + args.fanout)
     fake.set_latency(args.latency)
     setup_429s = fake.too_many
+    print("    (the fan-out starts; presses in 1 s)", flush=True)  # when to attach a profiler
     await app.outbox.owed_at(datetime.now(UTC))  # what a use case does: the alarm wakes now
     fanout_start = time.monotonic()
     await asyncio.sleep(1.0)  # the fan-out is under way before the first press
