@@ -61,6 +61,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sqlite3
 import sys
 import tempfile
@@ -496,7 +497,8 @@ async def main() -> None:
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     runs = []
     for run in range(args.runs):
-        print(f"== run {run + 1} of {args.runs}")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"== run {run + 1} of {args.runs} (load average {load})")
         runs.append(await one_run(args))
     print(
         f"== worst of {len(runs)} runs ({args.members} presses in {args.seconds:g} s, "
