@@ -51,6 +51,33 @@ bot 172-238 ms, the whole run 5.4-5.9 s of CPU against 8.4 s with the code befor
 in the same hour). Every press answered after its commit, none missed; 1-4 429s during a burst
 (3-4 over the whole fan-out, 11-12 before).
 
+Then (2026-12-03, second session; the machine at load 6-11, every helper's suite running): the
+profile of a burst (py-spy on the bench, attached when it says the fan-out starts) showed 45 % of
+the database thread's samples in the sender putting a fan-out's rows back in line one UPDATE per
+row (each row's time read from the clock apart, up to 500 a pass, passes 50 ms apart while the
+presses woke the alarm), and 7 % of the event loop's in aiohttp's FormData (a multipart writer
+and a uuid4 per call). After (rows put back share one time, one UPDATE; forms encoded by us;
+a press's unit first in line for the database), the database thread's samples are the presses'
+own units (~50 %: the sign-up and the reminders it owes ~30 %, the context ~9 %), the sender's
+reads of what is due (~15 %), the inbox's commits (~7 %); the event loop's: the fake server's own
+handling (~13 %), PTB parsing each press (~8 %) and answering it (~7 %), this bench's check that
+each answer follows its commit (~7 %, a read of the SQLite file on the loop). Every figure is
+then the process waiting for a core: over a burst it uses 0.3-0.4 of one, and the units still
+wait 100 ms-1 s from the loop. 429s: the buckets spaced sends on our clock as they left the
+limiter (1 % short of 30/s: ~5 ms of room), while the fake counts them as they arrive; with
+the event loop's turns in between stretching unevenly under a burst, a delayed send and the
+30th after it fell within one second (1-4 429s over a fan-out). A send now holds its slot until
+a window after its answer (`bot/adapters/window.py`): 0 429s in every run since, the whole
+fan-out of 2000 at 0.83-0.97 of 30/s (0.92-0.94 against 0.76-0.80 with the code before, in the
+same hour).
+Worst of 5 at load 6.7-10.8: 1000 in 10 s, end to end p99 3429 ms (runs 3002, 3429, 2110, 693,
+1083), in the bot 3035 ms; 300 in 3 s during 2000, end to end p99 853 ms (342, 853, 279, 516,
+768), in the bot 698 ms (316, 698, 233, 454, 678). Same hour, old and new code alternately, 300
+in 3 s during 2000: end to end p99 2334 / 3595 ms (old) against 2248 / 1064 ms (new); --small:
+2425 / 375 / 311 ms against 1596 / 302 / 771 ms (no difference shown at that load); 429s over
+the whole fan-out 1, 0, 1, 1, 0 (old) against 0 in every run (new). Not met at this load: the
+p99 aims (100 ms in the bot, 300 ms end to end) and the 100 ms stall.
+
 Run: python bench/telegram_burst.py [--members 1000] [--seconds 10] [--fanout 2000]
                                     [--latency 0.0] [--runs 5] [--small] [--quick]
      --small: 300 presses in 3 s during a 300-member fan-out

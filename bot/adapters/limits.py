@@ -328,15 +328,20 @@ class RateLimitedPlatform:
         held, unless taken at the wire): when another process wrote to this chat, its turn
         is waited for, then (not at the wire) a new global slot taken, the first one given
         back unused."""
-        wait = await self._shared_chat(chat_key, dest)
-        while wait > 0:
+        try:
+            wait = await self._shared_chat(chat_key, dest)
+            while wait > 0:
+                if slot is not None:
+                    slot.release(sent=False)
+                    slot = None
+                await asyncio.sleep(wait)
+                if not self._at_wire:
+                    slot = await self._acquire_global()
+                wait = await self._shared_chat(chat_key, dest)
+        except BaseException:  # cancelled: the slot taken here never leaves
             if slot is not None:
                 slot.release(sent=False)
-                slot = None
-            await asyncio.sleep(wait)
-            if not self._at_wire:
-                slot = await self._acquire_global()
-            wait = await self._shared_chat(chat_key, dest)
+            raise
         return slot
 
     async def _shared_chat(self, chat_key: str, dest: Destination) -> float:
