@@ -121,7 +121,7 @@ class RateLimitedPlatform:
         self.capabilities = inner.capabilities
         self._inner = inner
         self._profile = profile
-        self._global = AsyncLimiter(*profile.global_bucket())  # requests gated at the wire
+        self._global = AsyncLimiter(*profile.global_bucket())  # spacing; the limit at the wire
         # Whole sends (not at the wire): the platform's window as its server counts it.
         self._window = Window(profile.overall.count, profile.overall.per * (1 + profile.margin))
         self._global_paused_until = 0.0
@@ -308,11 +308,18 @@ class RateLimitedPlatform:
         await self._shared(_ALL, self._shared_interval(None))
 
     async def _acquire_global(self) -> Slot:
-        """A send's slot in the platform's window, taken again if a global 429 arrived while
-        it queued for it."""
+        """A send's slot in the platform's window, then its turn in the global bucket (the
+        window alone would let a whole window's sends leave at once; the bucket keeps them
+        spaced as before, the window guards the limit); taken again if a global 429 arrived
+        while it queued for them."""
         while True:
             await _sleep_until(self._global_paused_until)
             slot = await self._window.take()
+            try:
+                await self._global.acquire()
+            except BaseException:
+                slot.release(sent=False)
+                raise
             if _now() >= self._global_paused_until:
                 break
             slot.release(sent=False)
