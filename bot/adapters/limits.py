@@ -20,9 +20,15 @@ put back in the ledger for the time the chat is next free, instead of queueing h
 one of the sender's slots. Booking keeps a "next free" time per chat and for the platform, paced
 like the buckets below; the buckets stay the strict guard (a booking never lets a send through).
 
-A send takes its chat's slot first, then the global one. While it queued for the global slot
-its chat's bucket kept leaking, so the chat's slot is topped up to full at the moment of the send:
-the next send to that chat is spaced from when this one really left, not from when it queued.
+Whole sends (Telegram) do not use buckets for their windows but `window.py`: a send holds its
+chat's slot and the platform's from when it leaves until a window after its answer came back,
+so no delay between our clock and the server's (a busy event loop, the network) can earn a 429.
+The buckets below stay for requests gated at the wire (Discord), where no answer is seen here.
+
+At the wire, a request takes its chat's slot first, then the global one. While it queued for
+the global slot its chat's bucket kept leaking, so the chat's slot is topped up to full at the
+moment of the send: the next send to that chat is spaced from when this one really left, not
+from when it queued.
 
 Several processes of one bot (on PostgreSQL) share the platform's limits: given a `budget`
 (`bot/storage/budget.py`), a send also reserves its chat's slot and then the platform's slot
@@ -42,6 +48,7 @@ from aiolimiter import AsyncLimiter
 
 # The numbers live apart; importing them from here keeps working (tests, benches, services).
 from bot.adapters.limit_profiles import DISCORD, TELEGRAM, LimitProfile, Rate, SharedBudget
+from bot.adapters.window import Slot, Window
 from bot.core.messages import Destination, OutMessage, SendResult
 from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent, StoreUnavailable
 
@@ -77,9 +84,11 @@ class LimiterStats:
 
 @dataclass
 class _Chat:
-    """One chat's bucket; `users` counts sends holding or queueing for it (never forgotten then)."""
+    """One chat's bucket (requests gated at the wire) or window (whole sends, `window.py`);
+    `users` counts sends holding or queueing for it (never forgotten then)."""
 
     limiter: AsyncLimiter
+    window: Window
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     paused_until: float = 0.0
     users: int = 0
@@ -112,7 +121,9 @@ class RateLimitedPlatform:
         self.capabilities = inner.capabilities
         self._inner = inner
         self._profile = profile
-        self._global = AsyncLimiter(*profile.global_bucket())
+        self._global = AsyncLimiter(*profile.global_bucket())  # spacing; the limit at the wire
+        # Whole sends (not at the wire): the platform's window as its server counts it.
+        self._window = Window(profile.overall.count, profile.overall.per * (1 + profile.margin))
         self._global_paused_until = 0.0
         self._at_wire = at_wire
         self._budget = budget
@@ -158,26 +169,49 @@ class RateLimitedPlatform:
             async with chat.lock:
                 started = _now()
                 await _sleep_until(chat.paused_until)
-                await chat.limiter.acquire()
-                took_chat_slot = _now()
-                if not self._at_wire:
-                    await self._acquire_global()
-                await self._chat_turn(chat_key, dest)
-                if not self._at_wire:
-                    await _top_up(chat.limiter, _now() - took_chat_slot)
-                waited = _now() - started
-                if waited > _WAITED:
-                    self._waits += 1
-                    self._waited += waited
                 if self._at_wire:
+                    await chat.limiter.acquire()
+                    await self._chat_turn(chat_key, dest, None)
+                    self._waited_since(started)
                     result = await self._call_at_wire(chat, call)
                 else:
-                    result = await call()
+                    result = await self._windowed(chat, chat_key, dest, call, started)
                 self._count(result, chat)
         finally:
             chat.users -= 1
         self._sweep()
         return result
+
+    async def _windowed(
+        self,
+        chat: _Chat,
+        chat_key: str,
+        dest: Destination,
+        call: Callable[[], Awaitable[SendResult]],
+        started: float,
+    ) -> SendResult:
+        """The send holds a slot of its chat's window and one of the platform's from when it
+        leaves until a window after its answer (`window.py`): no delay on its way to the
+        server can bring it closer to another than the limits allow."""
+        chat_slot = await chat.window.take()
+        platform_slot: Slot | None = None
+        sent = False
+        try:
+            platform_slot = await self._acquire_global()
+            platform_slot = await self._chat_turn(chat_key, dest, platform_slot)
+            self._waited_since(started)
+            sent = True  # from here the request may reach the server, even if the call raises
+            return await call()
+        finally:
+            chat_slot.release(sent=sent)
+            if platform_slot is not None:
+                platform_slot.release(sent=sent)
+
+    def _waited_since(self, started: float) -> None:
+        waited = _now() - started
+        if waited > _WAITED:
+            self._waits += 1
+            self._waited += waited
 
     def free_in(self, dest: Destination) -> float:
         """Seconds until a send to `dest` may leave, after the sends already booked and any
@@ -221,7 +255,8 @@ class RateLimitedPlatform:
     def _chat(self, chat_key: str, dest: Destination) -> _Chat:
         chat = self._chats.get(chat_key)
         if chat is None:
-            chat = _Chat(AsyncLimiter(1, self._profile.chat_interval(dest)))
+            interval = self._profile.chat_interval(dest)
+            chat = _Chat(AsyncLimiter(1, interval), Window(1, interval))
             self._chats[chat_key] = chat
         return chat
 
@@ -244,7 +279,7 @@ class RateLimitedPlatform:
         """`at_wire`: called by the HTTP client just before each request leaves (in the task
         that makes it); waits for its global slot and for any global pause."""
         started = _now()
-        await self._acquire_global()
+        await self._acquire_wire_slot()
         self._requests += 1
         spent = _now() - started
         if spent > _WAITED:
@@ -262,8 +297,9 @@ class RateLimitedPlatform:
             until = _now() + retry_after
             self._global_paused_until = max(self._global_paused_until, until)
 
-    async def _acquire_global(self) -> None:
-        """The global slot, taken again if a global 429 arrived while this send queued for it."""
+    async def _acquire_wire_slot(self) -> None:
+        """A request's global slot at the wire, taken again if a global 429 arrived while it
+        queued for it."""
         while True:
             await _sleep_until(self._global_paused_until)
             await self._global.acquire()
@@ -271,16 +307,49 @@ class RateLimitedPlatform:
                 break
         await self._shared(_ALL, self._shared_interval(None))
 
-    async def _chat_turn(self, chat_key: str, dest: Destination) -> None:
+    async def _acquire_global(self) -> Slot:
+        """A send's slot in the platform's window, then its turn in the global bucket (the
+        window alone would let a whole window's sends leave at once; the bucket keeps them
+        spaced as before, the window guards the limit); taken again if a global 429 arrived
+        while it queued for them."""
+        while True:
+            await _sleep_until(self._global_paused_until)
+            slot = await self._window.take()
+            try:
+                await self._global.acquire()
+            except BaseException:
+                slot.release(sent=False)
+                raise
+            if _now() >= self._global_paused_until:
+                break
+            slot.release(sent=False)
+        try:
+            await self._shared(_ALL, self._shared_interval(None))
+        except BaseException:
+            slot.release(sent=False)
+            raise
+        return slot
+
+    async def _chat_turn(self, chat_key: str, dest: Destination, slot: Slot | None) -> Slot | None:
         """The chat's slot in the shared budget, taken just before the send (the global slot
         held, unless taken at the wire): when another process wrote to this chat, its turn
-        is waited for, then (not at the wire) a new global slot taken, the first one spent."""
-        wait = await self._shared_chat(chat_key, dest)
-        while wait > 0:
-            await asyncio.sleep(wait)
-            if not self._at_wire:
-                await self._acquire_global()
+        is waited for, then (not at the wire) a new global slot taken, the first one given
+        back unused."""
+        try:
             wait = await self._shared_chat(chat_key, dest)
+            while wait > 0:
+                if slot is not None:
+                    slot.release(sent=False)
+                    slot = None
+                await asyncio.sleep(wait)
+                if not self._at_wire:
+                    slot = await self._acquire_global()
+                wait = await self._shared_chat(chat_key, dest)
+        except BaseException:  # cancelled: the slot taken here never leaves
+            if slot is not None:
+                slot.release(sent=False)
+            raise
+        return slot
 
     async def _shared_chat(self, chat_key: str, dest: Destination) -> float:
         """The chat's slot in the shared budget if free now (0.0), else seconds until it is."""
@@ -338,7 +407,10 @@ class RateLimitedPlatform:
         idle = [
             key
             for key, chat in self._chats.items()
-            if chat.users == 0 and chat.paused_until <= now and chat.limiter.has_capacity()
+            if chat.users == 0
+            and chat.paused_until <= now
+            and chat.limiter.has_capacity()
+            and not chat.window.busy()
         ]
         for key in idle:
             del self._chats[key]

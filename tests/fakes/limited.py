@@ -10,9 +10,11 @@ itself. `time_scale` shrinks every window alike (0.1: ten times faster) to keep 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.adapters.capabilities import DECLARED
@@ -54,6 +56,7 @@ class StrictPlatform:
         fail_rate: float = 0.0,
         seed: int = 0,
         latency: float = 0.0,
+        delays: Sequence[float] = (),
     ) -> None:
         self.name = name
         self.capabilities = DECLARED.get(name, Capabilities())
@@ -66,6 +69,10 @@ class StrictPlatform:
         self._fail_rate = fail_rate
         self._random = random.Random(seed)
         self.latency = latency
+        # The i-th request's way to the server takes `delays[i % len(delays)]` seconds: the
+        # time between a limiter letting it go and the server counting it, which a busy event
+        # loop or the network stretches unevenly (two requests may even arrive swapped).
+        self._delays = itertools.cycle(delays) if delays else None
         self._seen: dict[tuple[str, str], deque[float]] = {}
         self._banned: dict[str, float] = {}
         self._injected: dict[str, list[tuple[float, str]]] = {}
@@ -89,6 +96,8 @@ class StrictPlatform:
         return await self._request(dest, key, self.edited)
 
     async def _request(self, dest: Destination, key: str, record: list[Accepted]) -> SendResult:
+        if self._delays is not None:
+            await asyncio.sleep(next(self._delays))
         arrived = time.monotonic()
         result = self._admit(dest, arrived)
         if result is None:
@@ -155,6 +164,7 @@ class StrictTelegram(StrictPlatform):
         fail_rate: float = 0.0,
         seed: int = 0,
         latency: float = 0.0,
+        delays: Sequence[float] = (),
     ) -> None:
         super().__init__(
             "telegram",
@@ -165,6 +175,7 @@ class StrictTelegram(StrictPlatform):
             fail_rate=fail_rate,
             seed=seed,
             latency=latency,
+            delays=delays,
         )
 
 

@@ -10,11 +10,14 @@ endpoint). Form parameters, and files as multipart (a report's CSV, a chart).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 Timeout = float | None
+FORM = "application/x-www-form-urlencoded"
 
 
 class AiohttpRequest(BaseRequest):
@@ -27,6 +30,8 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._headers = {"User-Agent": self.USER_AGENT}
+        self._form_headers = {**self._headers, "Content-Type": FORM}
 
     @property
     def read_timeout(self) -> float:
@@ -54,18 +59,23 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        data: aiohttp.FormData | dict[str, str] | None = None
+        data: aiohttp.FormData | bytes | None = None
+        headers = self._headers
         if request_data is not None and request_data.contains_files:
             data = _multipart(request_data)
         elif request_data is not None:
-            data = request_data.json_parameters
+            # Encoded here: given a dict, aiohttp builds a `FormData`, whose constructor makes a
+            # multipart writer (a uuid4 boundary) even for a form it then URL-encodes; that was
+            # 7 % of the event loop's samples during a burst of presses and a fan-out.
+            data = urlencode(request_data.json_parameters).encode()
+            headers = self._form_headers
         timeout = aiohttp.ClientTimeout(
             sock_connect=_seconds(connect_timeout, self._connect_timeout),
             sock_read=_seconds(read_timeout, self._read_timeout),
         )
         try:
             async with self._session.request(
-                method, url, data=data, timeout=timeout, headers={"User-Agent": self.USER_AGENT}
+                method, url, data=data, timeout=timeout, headers=headers
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:

@@ -213,8 +213,12 @@ class Outbox(Acting):
         later: list[tuple[list[Delivery], datetime]],
         now: datetime,
     ) -> list[_Job]:
+        # One statement per time, not per row (`pacing.DEFER_GRAIN`).
+        waiting: dict[datetime, list[int]] = {}
         for rows, until in later:
-            await uow.deliveries.defer([row.id for row in rows], until)
+            waiting.setdefault(until, []).extend(row.id for row in rows)
+        for until, ids in waiting.items():
+            await uow.deliveries.defer(ids, until)
         jobs = []
         for send in go:
             first = send.rows[0]

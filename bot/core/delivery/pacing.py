@@ -24,6 +24,12 @@ from bot.core.ports import ChatPlatform, Paced
 from bot.core.qa.digests import digest_size
 
 HORIZON = 1.0  # seconds: a chat free within this gets its send now; later, the row waits
+# Rows put back in line wait until a multiple of this (rounded up): rows deferred for the same
+# reason (the platform's slots booked a second ahead) then share one `until`, so one UPDATE
+# puts them all back. Unrounded, each row's time differed by microseconds (the clock read per
+# row) and the sender deferred a fan-out's rows one statement each: up to 500 per pass, passes
+# 50 ms apart under a burst of presses, measured at 45 % of the database thread's time.
+DEFER_GRAIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -84,11 +90,18 @@ def pace(
         for start in range(0, len(batch), size):
             wait = platform.free_in(dest)
             if wait > horizon:
-                later.append((batch[start:], now + timedelta(seconds=wait)))
+                later.append((batch[start:], _grain(now + timedelta(seconds=wait))))
                 break
             platform.book(dest)
             go.append(Send(batch[start : start + size], dest))
     return go, later
+
+
+def _grain(when: datetime) -> datetime:
+    """`when` rounded up to the next multiple of `DEFER_GRAIN` seconds (never earlier)."""
+    step = timedelta(seconds=DEFER_GRAIN)
+    over = (when - datetime.min.replace(tzinfo=when.tzinfo)) % step
+    return when if not over else when + (step - over)
 
 
 def in_thread(dest: Destination, thread: str | None) -> Destination:

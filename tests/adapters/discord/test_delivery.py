@@ -177,9 +177,9 @@ class Slow:
     def __init__(self, inner: Store, delay: float) -> None:
         self.inner, self.delay = inner, delay
 
-    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
         await asyncio.sleep(self.delay)
-        return await self.inner.run(work)
+        return await self.inner.run(work, first=first)
 
     def unit(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.inner.unit()
