@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.adapters.capabilities import DECLARED
@@ -114,7 +114,10 @@ async def build(
 ) -> App:
     """Opens the database (migrating it), then wires the core, the outbox and the shell."""
     load_all()
-    lease = Lease(default_holder(settings.process_name))
+    lease = Lease(default_holder(settings.process_name), timedelta(seconds=settings.lease_seconds))
+    # Leases are renewed, and a dead process's taken over, every third of a lease: one late
+    # renewal loses nothing (storage/lease.py).
+    keep_leases = settings.lease_seconds / 3
     store = await _open(settings.database_url, lease)
     clock = SystemClock()
     outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
@@ -124,7 +127,7 @@ async def build(
     outbox.on_auto_end = core.end_automatically
     if settings.web.listen is not None:
         outbox.public_url = settings.web.public_url
-    app = App(settings, store, core, outbox, Alarm(outbox, store, clock))
+    app = App(settings, store, core, outbox, Alarm(outbox, store, clock, keep_leases=keep_leases))
     if settings.web.listen is not None:
         from bot.adapters.web.calendars import Calendars
         from bot.adapters.web.console import Console  # aiohttp only when the server runs
@@ -142,7 +145,9 @@ async def build(
         outbox.inline = False
         from bot.adapters.telegram.service import TelegramService  # only with a token
 
-        telegram = TelegramService(settings.telegram, core, outbox, limits=telegram_limits)
+        telegram = TelegramService(
+            settings.telegram, core, outbox, limits=telegram_limits, keep_leases=keep_leases
+        )
         adapters["telegram"] = telegram
         if app.web is not None:  # the public pages' one-tap links name the bot
             calendars.telegram_bot = lambda: telegram.answers.username if telegram.answers else None

@@ -15,7 +15,14 @@ from bot.adapters.telegram.answers import Answers
 from bot.adapters.telegram.commands import register
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.platform import TelegramPlatform
-from bot.adapters.telegram.receive import ALLOWED, Inbox, Poller, Receipts, WebhookServer
+from bot.adapters.telegram.receive import (
+    ALLOWED,
+    KEEP_LEASES,
+    Inbox,
+    Poller,
+    Receipts,
+    WebhookServer,
+)
 from bot.adapters.telegram.roles import Roles
 from bot.core.community.spaces import display_names
 from bot.core.delivery.outbox import Outbox
@@ -40,6 +47,7 @@ class TelegramService:
         *,
         poll_timeout: int = POLL_TIMEOUT,
         limits: LimitProfile = TELEGRAM,
+        keep_leases: float = KEEP_LEASES,
     ) -> None:
         assert settings.token is not None
         self.settings = settings
@@ -75,7 +83,7 @@ class TelegramService:
         self.roles = Roles(self.bot, store)
         self.answers: Answers | None = None
         self.adapter: TelegramAdapter | None = None
-        self.inbox = Inbox(store, core.clock, self._handle)
+        self.inbox = Inbox(store, core.clock, self._handle, keep_leases=keep_leases)
         self.receipts = Receipts(core)
         self.poller: Poller | None = None
         self._polling: asyncio.Task[None] | None = None
