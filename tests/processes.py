@@ -7,13 +7,15 @@ the caller's event loop, with Telegram's published limits enforced (`enforce_lim
 past them is a 429, counted in `fake.too_many`.
 
 The database is seeded before the bots start, through the core's own use cases as the adapters
-call them (`Core.handle_text`): Alice sets the Telegram group up with a one-minute reminder and
+call them (`Core.handle_text`): Alice sets the Telegram group up with a one-hour reminder and
 schedules a second live (announced in the group: its Join button is what members press). The
-live to fan out is created a minute and `lead` seconds ahead (the `when` grammar reads minutes)
-and every member signed up to it through the storage API with their reminder owed by the
-core's planning (`plan_member`), as `/join` does, in one unit of work: due `lead` seconds after
-the seeding. A bot reads when the ledger's next row is due at start: both wake for
-it without another process's help.
+live to fan out starts an hour and `lead` seconds after the seeding starts (created through the
+storage API: the `when` grammar reads minutes; an hour, not a minute, as a reminder still unsent
+when its live starts is dropped), and every member is signed up to it with their reminder owed
+by the core's planning (`plan_member`), as `/join` does, in one unit of work. The reminders are
+due `lead` seconds after the seeding's start, already due when the bots start on a slow machine:
+each bot reads the ledger's next due row at start and wakes for it, no other process's help
+needed.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from bot.core.dispatcher import Core
 from bot.core.messages import Request
 from bot.core.usecases import load_all
 from bot.domain.model import LiveStatus, Role, SignupStatus, SpaceRef, UserRef
+from bot.domain.when import parse_length
 from bot.storage.database import open_store
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -46,6 +49,7 @@ ALICE = 1
 FIRST_MEMBER = 10_000  # member i is Telegram user FIRST_MEMBER + i, in a private chat of that id
 FANNED_OUT = "Rappels en nombre"  # the live whose reminders fan out
 PRESSED = "Atelier ouvert"  # the live whose Join button members press meanwhile
+REMINDER = "1h"  # the community's one reminder, before each live
 # Settings a developer's shell may hold that would change how the bot starts.
 _UNSET = (
     "SOLIDAIRE_CONFIG",
@@ -99,7 +103,7 @@ async def seed(url: str, members: int, *, lead: float, pressed_live: bool = True
             )
             assert reply.ok, f"{line}: {_said(reply)}"
 
-        await as_alice("/setup reminders=1m")
+        await as_alice(f"/setup reminders={REMINDER}")
         if pressed_live:
             await as_alice(f'/schedule title="{PRESSED}" when="demain 18h" capacity=1000')
 
@@ -114,7 +118,7 @@ async def seed(url: str, members: int, *, lead: float, pressed_live: bool = True
 async def _members_join(
     uow: Any, config: CoreConfig, now: datetime, due: datetime, members: int
 ) -> None:
-    """The live to fan out, created at its minute by Alice, and every member signed up to it
+    """The live to fan out, created by Alice, and every member signed up to it
     with their reminder owed: what `/join` does (`lives/signups.py`), in one unit of work
     (300 joins one after the other, each locking the live, would take longer than the test),
     all as of `now`: on a loaded machine the reminders may be due before the unit ends."""
@@ -122,7 +126,7 @@ async def _members_join(
     community = await uow.communities.get(space.community_id)
     alice = await uow.members.by_ref(UserRef("telegram", str(ALICE)))
     live = await uow.lives.create(
-        community.id, FANNED_OUT, "", due + timedelta(minutes=1), 60, None, None, [],
+        community.id, FANNED_OUT, "", due + parse_length(REMINDER), 60, None, None, [],
         LiveStatus.SCHEDULED, alice.id, None, now,
     )  # fmt: skip
     for user in member_ids(members):
