@@ -26,6 +26,7 @@ from tests.adapters.telegram.world import button
 from tests.postgres import Server, drop_database, fresh_database
 from tests.processes import (
     ANNOUNCE,
+    FANNED_OUT,
     PRESSED,
     Bot,
     announcement,
@@ -43,20 +44,19 @@ PRESSERS = 40  # the first members press Join on the other live's announcement, 
 LEASE = 4  # seconds: the survivor takes the killed bot's rows over this long after
 LEAD = 3.0  # seconds from the seeding to the reminders' due time
 KILL_AFTER = 90  # reminders the fake has taken when the poller is killed
+HOLDING = 1  # rows the poller holds ("sending") when it is killed, at least
 IN_FLIGHT = 8  # the outbox's sends at once per platform (Outbox's concurrency)
 WAIT = 60.0  # the longest any one wait may take on a loaded machine
 
 
-async def query(url: str, sql: str, *args: Any) -> list[Any]:
+async def connect(url: str) -> Any:
+    """A connection of the test's own, to look at what the bots stored (asyncpg directly)."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
+    return await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
 
 
 def presses_of(rows: list[Any]) -> dict[int, tuple[str, bool]]:
@@ -78,6 +78,7 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
     url = postgres_server.url_of(name)
     fake = telegram_world(MEMBERS)
     await fake.start()
+    db = await connect(url)
     bots: list[Bot] = []
     pressing: asyncio.Task[None] | None = None
     try:
@@ -105,13 +106,19 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
                     what=f"{KILL_AFTER} reminders sent", bots=both, interval=0.005)  # fmt: skip
         victim = next(b for b in bots if b.polls)
         survivor = next(b for b in bots if b is not victim)
-        victim.kill()
+        holding = (
+            "SELECT count(*) AS n FROM deliveries WHERE status = 'sending' AND lease_holder = $1"
+        )
+        deadline = time.monotonic() + WAIT
+        while (await db.fetch(holding, victim.name))[0]["n"] < HOLDING:
+            assert time.monotonic() < deadline, f"{victim.name} never held rows\n{report(*bots)}"
+            await asyncio.sleep(0.002)
+        victim.kill()  # while it holds rows: its sends under way, and claimed ones queued
         killed_at = time.monotonic()
         sent_at_kill = sum(reminders_received(fake, MEMBERS).values())
         held = {
             r["key"]
-            for r in await query(
-                url,
+            for r in await db.fetch(
                 "SELECT key FROM deliveries WHERE status = 'sending' AND lease_holder = $1",
                 victim.name,
             )
@@ -119,21 +126,20 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         answered_at_kill = {a["callback_query_id"] for a in fake.answers()}
         owed_at_kill = {
             r["key"]
-            for r in await query(
-                url, "SELECT key FROM deliveries WHERE key LIKE 'answer:%' AND status = 'pending'"
+            for r in await db.fetch(
+                "SELECT key FROM deliveries WHERE key LIKE 'answer:%' AND status = 'pending'"
             )
         }
-        inbox_at_kill = await query(url, "SELECT id, payload, handled_at FROM inbox")
+        inbox_at_kill = await db.fetch("SELECT id, payload, handled_at FROM inbox")
         await pressing
 
         async def settled() -> bool:
             # What is owed for later (the other live's, tomorrow) is not this run's.
-            left = await query(
-                url,
+            left = await db.fetch(
                 "SELECT count(*) AS n FROM deliveries WHERE status = 'sending' OR (status ="
                 " 'pending' AND next_attempt_at < now() + interval '30 minutes')",
             )
-            unhandled = await query(url, "SELECT count(*) AS n FROM inbox WHERE handled_at IS NULL")
+            unhandled = await db.fetch("SELECT count(*) AS n FROM inbox WHERE handled_at IS NULL")
             return left[0]["n"] == 0 and unhandled[0]["n"] == 0
 
         done = False
@@ -141,7 +147,7 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         while not done:
             assert survivor.alive, report(*bots)
             assert time.monotonic() < deadline, f"the ledger never settled\n{report(*bots)}"
-            stored = presses_of(await query(url, "SELECT payload, handled_at FROM inbox"))
+            stored = presses_of(await db.fetch("SELECT payload, handled_at FROM inbox"))
             done = len(stored) == PRESSERS and await settled()
             await asyncio.sleep(0.1)
         status = await survivor.terminate()
@@ -157,32 +163,34 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         doubled = {m for m, n in received.items() if n > 1}
         key_of = {
             int(r["external_id"]): r["key"]
-            for r in await query(
-                url,
+            for r in await db.fetch(
                 "SELECT d.key, m.external_id FROM deliveries d JOIN members m"
-                " ON m.id = d.member_id WHERE d.kind = 'reminder'",
+                " ON m.id = d.member_id JOIN lives l ON l.id = d.live_id"
+                " WHERE d.kind = 'reminder' AND l.title = $1",
+                FANNED_OUT,
             )
         }
         assert max(received.values()) <= 2, output
         assert {key_of[m] for m in doubled} <= held, f"doubled {sorted(doubled)}\n{output}"
         assert len(doubled) <= IN_FLIGHT, f"doubled {sorted(doubled)}"
         assert 0 < sent_at_kill < MEMBERS, "the kill did not land in the middle of the fan-out"
-        if held:  # taken over once the leases expired
-            assert "deliveries of a stopped process: sending them" in survivor.output(), output
+        assert held, "the killed bot held no rows: nothing was taken over"
+        assert "deliveries of a stopped process: sending them" in survivor.output(), output
 
         # Never past Telegram's limits: the two bots shared one budget.
-        assert fake.too_many == 0, f"{fake.too_many} sends refused with 429\n{output}"
+        assert fake.too_many == 0, (
+            f"{fake.too_many} sends refused with 429: {fake.refused}\n{output}"
+        )
 
         # Each press: stored once and handled, one sign-up, answered at most once, its member
         # told (the answer, or privately once too late for one); twice only when the killed bot
         # answered it and died before recording the answer (its owed copy still pending).
-        inbox = await query(url, "SELECT payload, handled_at FROM inbox")
+        inbox = await db.fetch("SELECT payload, handled_at FROM inbox")
         stored = presses_of(inbox)
         assert sorted(stored) == pressers and all(h for _, h in stored.values())
         ids = [json.loads(r["payload"]).get("update_id") for r in inbox]
         assert len(ids) == len(set(ids)), "an update stored twice"
-        signups = await query(
-            url,
+        signups = await db.fetch(
             "SELECT m.external_id FROM signups s JOIN members m ON m.id = s.member_id"
             " JOIN lives l ON l.id = s.live_id WHERE l.title = $1",
             PRESSED,
@@ -219,4 +227,5 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         for bot in bots:
             bot.reap()
         await fake.stop()
+        await db.close()
         await drop_database(postgres_server, name)
