@@ -19,6 +19,20 @@ last, as a share of Telegram's 30/s (aim at least 0.95), the 429s (aim 0), membe
 twice (aim 0) or never (must be 0). The fake shares this process's core with nothing else;
 the bots share the machine's two cores with each other and with PostgreSQL.
 
+Figures on the 2-core dev machine shared with other helpers (2026-12-03, load 7-10 during the
+run; the sign-ups with 500 members: 2,000 on PostgreSQL failed there, a worker's pool checkout
+timing out after 30 s behind the live's row lock):
+  python bench/processes.py --members 500 --fanout 1000
+                                   sign-ups/s  seats   fan-out rate    (s)  429s  twice  never
+  SQLite (threaded), 1 process             99    500          0.903   36.9     1      0      0
+  PostgreSQL, 1 process                    45    500          0.814   40.9     4      0      0
+  PostgreSQL, 2 processes                  29    500          0.746   44.6    11      0      0
+  PostgreSQL, 4 processes                  15    500          0.599   55.6     4      0      0
+None reminded twice or never; the aims (0.95, no 429) are not met under that load: every send
+waits for its slot in the shared budget (a round trip to PostgreSQL), then for the chat's (a
+second one), and a bot starved of CPU reaches the wire late by more than the 5 % the slots
+leave (tests/integration/test_processes_fan_out.py sees the same 429s, in the overall window).
+
 Run: python bench/processes.py [--members 2000] [--fanout 2000] [--quick]
      (PostgreSQL from SOLIDAIRE_TEST_POSTGRES_URL, e.g. as .ci/run exports it)
      --quick: 100 sign-ups, and 60 reminders with 1 process on SQLite and 2 on PostgreSQL
