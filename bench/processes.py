@@ -28,7 +28,14 @@ timing out after 30 s behind the live's row lock):
   PostgreSQL, 1 process                    45    500          0.814   40.9     4      0      0
   PostgreSQL, 2 processes                  29    500          0.746   44.6    11      0      0
   PostgreSQL, 4 processes                  15    500          0.599   55.6     4      0      0
-None reminded twice or never; the aims (0.95, no 429) are not met under that load: every send
+The same at load 2-4 (09:48):
+  SQLite (threaded), 1 process            783    500          0.985   33.8     1      0      0
+  PostgreSQL, 1 process                   131    500          0.601   55.4     2      0      0
+  PostgreSQL, 2 processes                  66    500          0.952   35.0     1      0      0
+  PostgreSQL, 4 processes                  48    500          0.908   36.7     1      0      0
+One bot alone on PostgreSQL is the slowest (not looked into yet: each send waits for two round
+trips to the database, and the outbox keeps 8 sends under way).
+None reminded twice or never; the aims (0.95, no 429) are not met under load: every send
 waits for its slot in the shared budget (a round trip to PostgreSQL), then for the chat's (a
 second one), and a bot starved of CPU reaches the wire late by more than the 5 % the slots
 leave (tests/integration/test_processes_fan_out.py sees the same 429s, in the overall window).
