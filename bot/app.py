@@ -23,7 +23,7 @@ from bot.core.usecases import load_all
 from bot.scheduling import Alarm
 from bot.settings import Settings
 from bot.storage.database import DatabaseUnavailable, SqlStore, open_store, sqlite_file
-from bot.storage.lease import LEASE, Lease, default_holder
+from bot.storage.lease import Lease, default_holder
 from bot.storage.notify import change_feed
 
 if TYPE_CHECKING:
@@ -119,14 +119,17 @@ async def build(
     out: TextIO | None = None,
     telegram_limits: LimitProfile = TELEGRAM,
     discord_limits: LimitProfile = DISCORD,
-    lease: timedelta = LEASE,
+    lease: timedelta | None = None,
 ) -> App:
     """Opens the database (migrating it), then wires the core, the outbox and the shell.
 
     `lease`: how long this process's claims (sends, Telegram updates) last unrenewed, hence
-    how soon another process takes over those of a process that died; the keepers renew them
-    at a third of it (tests shorten it)."""
+    how soon another process takes over those of a process that died (default: the settings'
+    `lease_seconds`); the keepers renew them at a third of it, so one late renewal loses nothing
+    (storage/lease.py)."""
     load_all()
+    if lease is None:
+        lease = timedelta(seconds=settings.lease_seconds)
     keep = lease.total_seconds() / 3
     lease_of = Lease(default_holder(settings.process_name), lease)
     store = await _open(settings.database_url, lease_of)

@@ -30,7 +30,7 @@ _SECRET_KEYS = frozenset({"token", "webhook_secret"})
 _SCHEMA: dict[str, dict[str, type]] = {
     "community": {"language": str, "timezone": str, "reminders": list, "premoderation": bool},
     "database": {"url": str},
-    "process": {"name": str},
+    "process": {"name": str, "lease_seconds": int},
     "logging": {"level": str, "format": str},
     "telegram": {"api_base_url": str, "webhook_url": str, "webhook_listen": str},
     "discord": {
@@ -46,6 +46,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
 _ENV_OVERRIDES = {
     ("database", "url"): "SOLIDAIRE_DATABASE_URL",
     ("process", "name"): "SOLIDAIRE_PROCESS_NAME",
+    ("process", "lease_seconds"): "SOLIDAIRE_LEASE_SECONDS",
     ("logging", "level"): "SOLIDAIRE_LOG_LEVEL",
     ("logging", "format"): "SOLIDAIRE_LOG_FORMAT",
     ("telegram", "api_base_url"): "TELEGRAM_API_BASE_URL",
@@ -100,6 +101,10 @@ class Settings:
     # This process's name in the claims it holds (storage/lease.py); None: the host's name.
     # Processes running at once on one database need different names.
     process_name: str | None = None
+    # How long a claim (a send, an inbox update) stays this process's without a renewal: a
+    # process that died has its work taken over this long after (renewed every third of it).
+    # Shorter: a faster takeover, and a stalled process's work sooner doubled by another.
+    lease_seconds: int = 30
     language: str = "fr"
     timezone: str = "Europe/Paris"
     reminders: tuple[str, ...] = ("24h", "15m")
@@ -374,11 +379,17 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
     process_name = get("process", "name")[0]
     if process_name is not None and not 0 < len(str(process_name).strip()) <= 64:
         problems.append(f"{get('process', 'name')[1]}: a name of 1 to 64 characters")
+    value, where = get("process", "lease_seconds", d.lease_seconds)
+    lease_text = str(value).strip()
+    if not lease_text.isascii() or not lease_text.isdigit() or not 1 <= int(lease_text) <= 3600:
+        problems.append(f"{where}: a whole number of seconds from 1 to 3600, got {value!r}")
+        lease_text = str(d.lease_seconds)
     if problems:
         raise SettingsError(problems)
     return Settings(
         database_url=database_url,
         process_name=str(process_name).strip() if process_name is not None else None,
+        lease_seconds=int(lease_text),
         language=language,
         timezone=timezone,
         reminders=reminders,

@@ -358,6 +358,18 @@ def test_the_process_name_in_its_leases_comes_from_the_environment_or_the_file(
     assert any("SOLIDAIRE_PROCESS_NAME" in p for p in bad.value.problems)
 
 
+def test_how_long_a_lease_lasts_comes_from_the_environment_or_the_file(tmp_path: Path) -> None:
+    """A dead process's work is taken over this long after; the crash test shortens it."""
+    assert load_settings(env={}).lease_seconds == 30
+    assert load_settings(env={"SOLIDAIRE_LEASE_SECONDS": "2"}).lease_seconds == 2
+    from_file = load_settings(write(tmp_path, "[process]\nlease_seconds = 5\n"), env={})
+    assert from_file.lease_seconds == 5
+    for bad_value in ("0", "1.5", "soon", "3601"):
+        with pytest.raises(SettingsError) as bad:
+            load_settings(env={"SOLIDAIRE_LEASE_SECONDS": bad_value})
+        assert any("SOLIDAIRE_LEASE_SECONDS" in p for p in bad.value.problems), bad_value
+
+
 def test_a_process_runs_the_discord_shards_it_is_given(tmp_path: Path) -> None:
     from_file = load_settings(
         write(tmp_path, "[discord]\nshard_count = 4\nshard_ids = [2, 3]\n"), env={}

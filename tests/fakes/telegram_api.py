@@ -201,6 +201,15 @@ class _SendWindows:
                 longest = max(longest, stamps[-count] + seconds - now)
         return longest
 
+    def full(self, chat_id: int, now: float) -> list[str]:
+        """The windows that refuse one more send to `chat_id` now ("overall", "private"...)."""
+        full = []
+        for key, count, seconds in self._rules(chat_id):
+            stamps = [t for t in self._stamps.get(key, ()) if t > now - seconds]
+            if len(stamps) >= count:
+                full.append(key[0])
+        return full
+
     def record(self, chat_id: int, now: float) -> None:
         for key, _, _ in self._rules(chat_id):
             self._stamps.setdefault(key, deque()).append(now)
@@ -233,6 +242,8 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.confirmed_offset = 0
         self.too_many = 0
+        # Sends refused with 429 past the limits: (chat, time.monotonic(), the windows full).
+        self.refused: list[tuple[int, float, list[str]]] = []
         self.sent_count = 0
         self.bot_user: dict[str, Any] = {
             "id": bot_id,
@@ -1201,6 +1212,7 @@ class FakeTelegram:
         if self.enforce_limits:
             wait = self._windows.wait(chat_id, now)
             if wait > 0:
+                self.refused.append((chat_id, now, self._windows.full(chat_id, now)))
                 retry_after = max(1, math.ceil(wait))
                 raise ApiError(
                     429,
