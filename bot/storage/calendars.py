@@ -16,7 +16,8 @@ from bot.storage._db import Db
 from bot.storage._sql import upsert
 from bot.storage.lives import LIVE_COLUMNS, live_from_row, not_ended
 from bot.storage.signups import ACTIVE
-from bot.storage.tables import calendar_tokens, live_hosts, lives, members, signups
+from bot.storage.tables import live_hosts, lives, members, signups
+from bot.storage.web_tables import calendar_tokens
 
 LONGEST = timedelta(minutes=DURATION.bounds[1])
 PUBLISHED = [str(s) for s in LiveStatus if s is not LiveStatus.DRAFT]

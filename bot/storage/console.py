@@ -10,7 +10,7 @@ from bot.core.console.repositories import ConsoleSession, View
 from bot.domain.model import Role
 from bot.storage._db import Db
 from bot.storage._sql import AnyRow, upsert
-from bot.storage.tables import console_sessions, web_keys
+from bot.storage.web_tables import console_sessions, web_keys
 
 _SESSION = (
     console_sessions.c.id,

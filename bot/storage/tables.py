@@ -1,58 +1,28 @@
-"""SQLAlchemy Core tables: the schema as the code sees it (migrations create it)."""
+"""SQLAlchemy Core tables: the schema as the code sees it (migrations create it).
+
+The community's data and the bot's ledgers; the web's access tables are in `web_tables.py`."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC in, aware UTC out, on SQLite (which stores naive text) as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+# The web's tables (console key and sessions, calendar tokens) are declared on the same
+# metadata in their own module; importing it here registers them for the migrations' checks.
+from bot.storage import web_tables as _web_tables  # noqa: F401
+from bot.storage.columns import UTCDateTime as UTCDateTime  # re-exported: the repositories use it
+from bot.storage.columns import metadata as metadata
 
 communities = Table(
     "communities",
@@ -312,30 +282,6 @@ inbox = Table(
     Index("ix_inbox_pending", "platform", "handled_at"),
 )
 
-# The live console (issue 14): the key that signs its links, made at first start and kept here,
-# and one row per link handed out, so that a link can be revoked (logout) before it expires.
-web_keys = Table(
-    "web_keys",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("secret", String(128), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-console_sessions = Table(
-    "console_sessions",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("view", String(16), nullable=False),  # moderator | host | overlay
-    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
-    Column("live_id", ForeignKey("lives.id", ondelete="CASCADE"), nullable=False),
-    Column("roles", String(64), nullable=False),  # the platform's role facts when it was made
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-    Column("revoked_at", UTCDateTime),
-    Index("ix_console_sessions_live", "live_id"),
-)
-
 digest_lines = Table(
     "digest_lines",
     metadata,
@@ -347,16 +293,6 @@ digest_lines = Table(
     Column("listed_at", UTCDateTime, nullable=False),
     Column("struck_at", UTCDateTime),  # shown as decided in a later digest
     Index("ix_digest_lines_question", "question_id"),
-)
-
-# Personal calendar feeds (issue 15): one unguessable token per member, shown again by each
-# `/calendar` (so kept as is, like the console's key); a reset replaces it, /forgetme deletes it.
-calendar_tokens = Table(
-    "calendar_tokens",
-    metadata,
-    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
-    Column("token", String(64), nullable=False, unique=True),
-    Column("created_at", UTCDateTime, nullable=False),
 )
 
 # The send budget shared by processes on one PostgreSQL (issue 17, `budget.py`): per bot token

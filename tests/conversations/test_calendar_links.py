@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.core import codec
-from bot.storage.tables import calendar_tokens
+from bot.storage.web_tables import calendar_tokens
 from tests.chat import Chat, Said
 
 BASE = "https://bot.example.org"

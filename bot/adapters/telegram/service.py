@@ -13,18 +13,12 @@ from telegram.error import RetryAfter
 from bot.adapters.limits import TELEGRAM, LimitProfile, RateLimitedPlatform
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.answers import Answers
+from bot.adapters.telegram.arrivals import Poller, WebhookServer
 from bot.adapters.telegram.commands import register
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.outage import DownNotices
 from bot.adapters.telegram.platform import TelegramPlatform, retry_seconds
-from bot.adapters.telegram.receive import (
-    ALLOWED,
-    KEEP_LEASES,
-    Inbox,
-    Poller,
-    Receipts,
-    WebhookServer,
-)
+from bot.adapters.telegram.receive import ALLOWED, KEEP_LEASES, Inbox, Receipts
 from bot.adapters.telegram.roles import Roles
 from bot.core.community.spaces import display_names
 from bot.core.delivery.outbox import Outbox

@@ -133,7 +133,7 @@ async def test_forged_expired_and_other_live_links_are_refused(world: World, bro
 async def _session_of(uow: UnitOfWork) -> str:
     from sqlalchemy import select
 
-    from bot.storage.tables import console_sessions
+    from bot.storage.web_tables import console_sessions
 
     conn = uow.connection  # type: ignore[attr-defined]
     return str((await conn.execute(select(console_sessions.c.id))).scalar_one())
