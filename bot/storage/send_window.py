@@ -30,7 +30,10 @@ from bot.storage.outage import outages_said
 ABANDONED = 30.0  # seconds: a slot taken this long ago with no answer belongs to a dead process
 POLL = 0.01  # seconds: every slot in flight, none frees at a known time; asked again then
 
-_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(CAST(:token AS text) || '/' || CAST(:window AS text), 17))")
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock("
+    "hashtextextended(CAST(:token AS text) || '/' || CAST(:window AS text), 17))"
+)
 
 _FORGET = text(
     """
