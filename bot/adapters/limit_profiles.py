@@ -92,6 +92,18 @@ at the wire (`RateLimitedPlatform(..., at_wire=True)`, see `bot/adapters/discord
 request discord.py makes, a DM channel's opening and its own retries included."""
 
 
+class SharedSlots(Protocol):
+    """A strict sliding window shared by the processes (`bot.storage.send_window`)."""
+
+    async def take(self) -> tuple[int | None, float]:
+        """(a slot, 0.0) if one is free now, else (None, seconds until one may be)."""
+        ...
+
+    async def release(self, slot: int, *, sent: bool) -> None:
+        """Gives the slot back: held `per` seconds more if the request may have left."""
+        ...
+
+
 class SharedBudget(Protocol):
     """The send budget the processes of one bot share (`bot.storage.budget.SendBudget`)."""
 
@@ -101,4 +113,8 @@ class SharedBudget(Protocol):
 
     async def take(self, window: str, interval: float) -> float:
         """Takes `window`'s slot if free now (0.0), else nothing: seconds until it frees."""
+        ...
+
+    def window(self, window: str, count: int, per: float) -> SharedSlots:
+        """`window` as `count` requests in any `per` seconds, held until after their answer."""
         ...

@@ -33,13 +33,14 @@ from when it queued.
 Several processes of one bot (on PostgreSQL) share the platform's limits: given a `budget`
 (`bot/storage/budget.py`), a send also reserves its chat's slot and then the platform's slot
 there, each right after the local one, and waits for them. The local buckets stay (they are
-free, and keep a process alone within the limits when the database is slow to answer).
+free, and keep a process alone within the limits when the database is slow to answer). For
+whole sends the platform's slot is not a spaced one but a slot of a window shared in the
+database and held until after the answer, as the local one (`shared_slots.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -48,13 +49,13 @@ from aiolimiter import AsyncLimiter
 
 # The numbers live apart; importing them from here keeps working (tests, benches, services).
 from bot.adapters.limit_profiles import DISCORD, TELEGRAM, LimitProfile, Rate, SharedBudget
-from bot.adapters.window import Slot, Window
+from bot.adapters.shared_slots import Held, SharedGate, budget_failed
+from bot.adapters.window import Window
 from bot.core.messages import Destination, OutMessage, SendResult
-from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent, StoreUnavailable
+from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent
 
 __all__ = ["DISCORD", "TELEGRAM", "LimitProfile", "LimiterStats", "Rate", "RateLimitedPlatform"]
 
-log = logging.getLogger(__name__)
 
 _WAITED = 0.001  # seconds of waiting that count as a wait in the figures
 _ROUNDING = 1e-9  # keeps a top-up just under a full bucket, so it never has to wait
@@ -127,6 +128,18 @@ class RateLimitedPlatform:
         self._global_paused_until = 0.0
         self._at_wire = at_wire
         self._budget = budget
+        # Whole sends with other processes: the platform's window shared with them, as counted.
+        self._shared_gate = (
+            None
+            if budget is None or at_wire
+            else SharedGate(
+                budget.window(
+                    _ALL,
+                    profile.overall.count,
+                    profile.overall.per * (1 + max(profile.margin, profile.shared_margin)),
+                )
+            )
+        )
         self._chats: dict[str, _Chat] = {}
         self._last_sweep = 0.0
         self._booked: dict[str, float] = {}  # chat key -> when its next send may leave
@@ -194,7 +207,7 @@ class RateLimitedPlatform:
         leaves until a window after its answer (`window.py`): no delay on its way to the
         server can bring it closer to another than the limits allow."""
         chat_slot = await chat.window.take()
-        platform_slot: Slot | None = None
+        platform_slot: Held | None = None
         sent = False
         try:
             platform_slot = await self._acquire_global()
@@ -307,11 +320,12 @@ class RateLimitedPlatform:
                 break
         await self._shared(_ALL, self._shared_interval(None))
 
-    async def _acquire_global(self) -> Slot:
+    async def _acquire_global(self) -> Held:
         """A send's slot in the platform's window, then its turn in the global bucket (the
         window alone would let a whole window's sends leave at once; the bucket keeps them
         spaced as before, the window guards the limit); taken again if a global 429 arrived
-        while it queued for them."""
+        while it queued for them. With other processes (`budget`), then a slot of the window
+        they share (`shared_slots.py`), held like the local one until after the answer."""
         while True:
             await _sleep_until(self._global_paused_until)
             slot = await self._window.take()
@@ -323,14 +337,16 @@ class RateLimitedPlatform:
             if _now() >= self._global_paused_until:
                 break
             slot.release(sent=False)
+        if self._shared_gate is None:
+            return Held(slot, None, None)
         try:
-            await self._shared(_ALL, self._shared_interval(None))
+            shared = await self._shared_gate.take()
         except BaseException:
             slot.release(sent=False)
             raise
-        return slot
+        return Held(slot, self._shared_gate, shared)
 
-    async def _chat_turn(self, chat_key: str, dest: Destination, slot: Slot | None) -> Slot | None:
+    async def _chat_turn(self, chat_key: str, dest: Destination, slot: Held | None) -> Held | None:
         """The chat's slot in the shared budget, taken just before the send (the global slot
         held, unless taken at the wire): when another process wrote to this chat, its turn
         is waited for, then (not at the wire) a new global slot taken, the first one given
@@ -358,7 +374,7 @@ class RateLimitedPlatform:
         try:
             return await self._budget.take(f"chat:{chat_key}", self._shared_interval(dest))
         except Exception as error:
-            _budget_failed(error)
+            budget_failed(error)
             return 0.0
 
     def _shared_interval(self, dest: Destination | None) -> float:
@@ -379,7 +395,7 @@ class RateLimitedPlatform:
         try:
             wait = await self._budget.reserve(window, interval)
         except Exception as error:
-            _budget_failed(error)
+            budget_failed(error)
             return
         if wait > 0:
             await asyncio.sleep(wait)
@@ -438,11 +454,3 @@ async def _top_up(limiter: AsyncLimiter, late: float) -> None:
     amount = leaked * (1 - _ROUNDING)
     if amount > _NEGLIGIBLE * limiter.max_rate:
         await limiter.acquire(amount)
-
-
-def _budget_failed(error: Exception) -> None:
-    """The database being away is said in a line (each send would repeat its traceback)."""
-    if isinstance(error, StoreUnavailable):
-        log.warning("shared send budget unavailable (%s), local limits only", error.kind)
-    else:
-        log.warning("shared send budget unavailable, local limits only", exc_info=error)

@@ -23,7 +23,6 @@ answers None there and nothing is stored.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 
@@ -31,6 +30,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.outage import outages_said
+from bot.storage.send_window import SharedWindow, short_window, token_key
+
+__all__ = ["SendBudget", "shared_budget", "token_key"]
 
 _RESERVE = text(
     """
@@ -71,11 +73,6 @@ PRUNE_EVERY = 2000  # reservations between two prunes of this token's idle windo
 IDLE = 3600.0  # seconds: a window free for this long is the same as no row at all
 
 
-def token_key(token: str) -> str:
-    """What stands for the token in the table: its SHA-256, so the database never holds it."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class SendBudget:
     """The shared budget of one bot token: `reserve` (platform) and `take` (chat) are the
     gates a send passes."""
@@ -84,6 +81,7 @@ class SendBudget:
         # One statement, committed as it runs: no COMMIT round trip between the slot's grant
         # and the send (the row's lock is held only by the statement).
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._engine_given, self._token_given = engine, token
         self._token = token_key(token)
         self._taken = 0
 
@@ -92,7 +90,7 @@ class SendBudget:
         returns the seconds to wait before sending (0: at once)."""
         params: dict[str, Any] = {
             "token": self._token,
-            "window": _short(window),
+            "window": short_window(window),
             "interval": interval,
         }
         with outages_said():
@@ -113,7 +111,7 @@ class SendBudget:
         then closer to the next send to that chat (by the other process) than it allows."""
         params: dict[str, Any] = {
             "token": self._token,
-            "window": _short(window),
+            "window": short_window(window),
             "interval": interval,
         }
         with outages_said():
@@ -123,19 +121,17 @@ class SendBudget:
                 wait = (await conn.execute(_FREE_IN, params)).scalar_one_or_none()
         return max(0.001, float(wait or 0.0))  # freed meanwhile: asked again at once
 
+    def window(self, window: str, count: int, per: float) -> SharedWindow:
+        """`window` as a strict sliding window shared by the processes (`send_window.py`):
+        for the platform's overall limit, where a late slot must not earn a 429."""
+        return SharedWindow(self._engine_given, self._token_given, window, count, per)
+
     async def prune(self, idle: float = IDLE) -> int:
         """Forgets this token's windows free for `idle` seconds (the table stays bounded by
         the chats written to recently). Returns how many went."""
         async with self._engine.connect() as conn:
             result = await conn.execute(_PRUNE, {"token": self._token, "idle": idle})
         return int(result.rowcount or 0)
-
-
-def _short(window: str) -> str:
-    """The window's name as the column holds it (128 characters at most)."""
-    if len(window) > 128:
-        return "#" + hashlib.sha256(window.encode()).hexdigest()
-    return window
 
 
 def shared_budget(store: object, token: str) -> SendBudget | None:

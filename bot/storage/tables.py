@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -304,4 +305,19 @@ send_budget = Table(
     Column("token_key", String(64), primary_key=True),
     Column("window_key", String(128), primary_key=True),
     Column("next_at", UTCDateTime, nullable=False),
+)
+
+# The platform's overall window shared by those processes (`send_window.py`): a row per request
+# holding a slot, from when it leaves (`frees_at` NULL) until a window after its answer.
+send_slot = Table(
+    "send_slot",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("token_key", String(64), nullable=False),
+    Column("window_key", String(128), nullable=False),
+    Column("taken_at", UTCDateTime, nullable=False),
+    Column("frees_at", UTCDateTime, nullable=True),
+    Index("ix_send_slot_window", "token_key", "window_key"),
 )
