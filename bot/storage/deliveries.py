@@ -275,7 +275,7 @@ class SqlDeliveryRepo:
             return 0
         params: dict[str, Any] = {}
         for i, row in enumerate(last.values()):
-            params.update(zip(many_names(i), row_tuple(*_fields(row)), strict=True))
+            params.update(zip(many_names(i), row_tuple(row), strict=True))
         stmt = plan_many_statement(self._conn.dialect.name, len(last))
         planned = list((await self._conn.execute(stmt, params)).scalars())
         for key in planned:
@@ -406,7 +406,3 @@ class SqlDeliveryRepo:
             )
             for row in result
         ]
-
-
-def _fields(row: Owed) -> tuple[Any, ...]:
-    return row.key, row.kind, row.due_at, row.dest, row.payload, row.member_id, row.live_id

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Select, bindparam, case, literal, or_, select, true, union_all, update
 from sqlalchemy.sql import Executable
 
-from bot.core.delivery.ledger import Delivery
+from bot.core.delivery.ledger import Delivery, Owed
 from bot.core.delivery.vocabulary import CORE_PLATFORM, URGENT, Kind
 from bot.core.messages import Destination
 from bot.storage._fast import hot
@@ -136,23 +136,16 @@ def row_values(
     live_id: int | None,
 ) -> dict[str, Any]:
     """The parameters of `insert_statement` for one owed message."""
-    values = row_tuple(key, kind, due_at, dest, payload, member_id, live_id)
+    values = row_tuple(Owed(key, kind, due_at, dest, payload, member_id, live_id))
     return dict(zip(_PLANNED, values, strict=True))
 
 
-def row_tuple(
-    key: str,
-    kind: str,
-    due_at: datetime,
-    dest: Destination,
-    payload: Mapping[str, Any],
-    member_id: int | None,
-    live_id: int | None,
-) -> tuple[Any, ...]:
+def row_tuple(row: Owed) -> tuple[Any, ...]:
     """The values of `_PLANNED`, in its order."""
-    kind = str(kind)  # a `Kind` is stored as its plain value
-    return key, kind, due_at, dest.platform, dest.chat_id, dest.private, dest.thread_id, \
-        member_id, live_id, dict(payload)  # fmt: skip
+    kind = str(row.kind)  # a `Kind` is stored as its plain value
+    dest = row.dest
+    return row.key, kind, row.due_at, dest.platform, dest.chat_id, dest.private, dest.thread_id, \
+        row.member_id, row.live_id, dict(row.payload)  # fmt: skip
 
 
 @cache
