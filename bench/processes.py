@@ -177,7 +177,7 @@ async def fan_out(url: str, members: int, processes: int) -> FanOut:
     try:
         await seed(url, members, lead=0.5, pressed_live=False)  # due as the bots start
         with tempfile.TemporaryDirectory() as folder:
-            bots = [Bot.start(f"bench-{p}", url, fake, Path(folder)) for p in range(processes)]
+            bots = [Bot.launch(f"bench-{p}", url, fake, Path(folder)) for p in range(processes)]
             deadline = time.monotonic() + 60 + members / TELEGRAM_RATE * 3
             while len(reminder_calls(fake)) - fake.too_many < members:
                 if time.monotonic() > deadline or not all(b.alive for b in bots):

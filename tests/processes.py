@@ -20,15 +20,7 @@ needed.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +33,7 @@ from bot.core.usecases import load_all
 from bot.domain.model import LiveStatus, Role, SignupStatus, SpaceRef, UserRef
 from bot.domain.when import parse_length
 from bot.storage.database import open_store
+from tests.adapters.telegram.crash_support import BotProcess, bot_env, spawn
 from tests.fakes.telegram_api import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,14 +43,6 @@ FIRST_MEMBER = 10_000  # member i is Telegram user FIRST_MEMBER + i, in a privat
 FANNED_OUT = "Rappels en nombre"  # the live whose reminders fan out
 PRESSED = "Atelier ouvert"  # the live whose Join button members press meanwhile
 REMINDER = "1h"  # the community's one reminder, before each live
-# Settings a developer's shell may hold that would change how the bot starts.
-_UNSET = (
-    "SOLIDAIRE_CONFIG",
-    "TELEGRAM_WEBHOOK_URL",
-    "TELEGRAM_WEBHOOK_SECRET",
-    "TELEGRAM_WEBHOOK_LISTEN",
-    "DISCORD_TOKEN",
-)
 
 
 class SystemClock:
@@ -138,49 +123,22 @@ async def _members_join(
         assert await plan_member(uow, config, community, live, member, now) == 1
 
 
-@dataclass
-class Bot:
-    """One `python -m bot`; its stdout and stderr go to a file (a pipe nobody reads would fill
-    up and block the bot)."""
-
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
+class Bot(BotProcess):
+    """One `python -m bot` on the shared database (`BotProcess`: its log, kill, terminate)."""
 
     @classmethod
-    def start(
+    def launch(
         cls, name: str, url: str, fake: FakeTelegram, folder: Path, *, lease: int = 30
     ) -> Bot:
-        env = {k: v for k, v in os.environ.items() if k not in _UNSET}
-        env.update(
+        env = bot_env(
             SOLIDAIRE_DATABASE_URL=url,
             SOLIDAIRE_PROCESS_NAME=name,
             SOLIDAIRE_LEASE_SECONDS=str(lease),
             TELEGRAM_TOKEN=fake.token,
             TELEGRAM_API_BASE_URL=fake.base_url,
             SOLIDAIRE_WEB_LISTEN="off",
-            NO_PROXY="127.0.0.1,localhost",
-            no_proxy="127.0.0.1,localhost",
-            PYTHONUNBUFFERED="1",
         )
-        log = folder / f"{name}.log"
-        with log.open("wb") as out:
-            popen = subprocess.Popen(
-                [sys.executable, "-m", "bot"],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return cls(name, popen, log)
-
-    @property
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return cls(name, spawn(name, folder, env), folder / f"{name}.log")
 
     def says(self, text: str) -> bool:
         return text in self.output()
@@ -195,63 +153,6 @@ class Bot:
         another says it waits, and says so again when it takes over."""
         waits = self.says("another process polls Telegram for this bot")
         return self.started and (not waits or self.says("polling here now"))
-
-    def problems(self) -> list[str]:
-        """Lines logged at ERROR or above, and tracebacks."""
-        return [
-            line
-            for line in self.output().splitlines()
-            if " ERROR " in line or " CRITICAL " in line or "Traceback" in line
-        ]
-
-    def kill(self) -> None:
-        """SIGKILL: no handler runs, nothing is flushed or closed."""
-        if self.alive:
-            self.popen.send_signal(signal.SIGKILL)
-        self.popen.wait(timeout=10)
-
-    async def terminate(self, timeout: float = 20) -> int | None:  # noqa: ASYNC109
-        """SIGTERM, as a container stop; the exit status, or None if it did not end in time."""
-        if self.alive:
-            self.popen.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while self.alive and time.monotonic() < deadline:  # noqa: ASYNC110 - a child process
-            await asyncio.sleep(0.02)  # the fake runs on this loop: never block it
-        return self.popen.poll()
-
-    def reap(self) -> None:
-        """For a `finally`: whatever happened, no bot is left running."""
-        if self.alive:
-            self.popen.kill()
-        try:
-            self.popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a zombie we cannot help
-            pass
-
-
-def report(*bots: Bot) -> str:
-    """The runs' output, for a failure message."""
-    return "\n".join(f"----- {b.name} (exit {b.popen.poll()}) -----\n{b.output()}" for b in bots)
-
-
-async def until(
-    predicate: Callable[[], bool],
-    *,
-    timeout: float,  # noqa: ASYNC109
-    what: str,
-    bots: tuple[Bot, ...] = (),
-    interval: float = 0.02,
-) -> None:
-    """Polls `predicate` on the event loop; fails with `what` (and the bots' output) when time
-    runs out or a bot died meanwhile."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        dead = [b for b in bots if not b.alive]
-        if dead:
-            raise AssertionError(f"a bot ended while waiting for {what}\n{report(*bots)}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for {what} after {timeout} s\n{report(*bots)}")
-        await asyncio.sleep(interval)
 
 
 def reminders_received(fake: FakeTelegram, members: int) -> Counter[int]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.adapters.telegram.crash_support import report, until
 from tests.adapters.telegram.world import button
 from tests.postgres import Server, drop_database, fresh_database
 from tests.processes import (
@@ -33,10 +34,8 @@ from tests.processes import (
     member_ids,
     reminder_calls,
     reminders_received,
-    report,
     seed,
     telegram_world,
-    until,
 )
 
 MEMBERS = 300
@@ -96,7 +95,7 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
     pressing: asyncio.Task[None] | None = None
     try:
         await seed(url, MEMBERS, lead=LEAD)
-        bots = [Bot.start(n, url, fake, tmp_path, lease=LEASE) for n in ("bot-a", "bot-b")]
+        bots = [Bot.launch(n, url, fake, tmp_path, lease=LEASE) for n in ("bot-a", "bot-b")]
         both = tuple(bots)
         await until(lambda: all(b.started for b in bots), timeout=WAIT, what="both bots", bots=both)
         await until(lambda: announcement(fake) is not None, timeout=WAIT, what="the announcement")
@@ -126,7 +125,7 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         while (await db.fetch(holding, victim.name))[0]["n"] < HOLDING:
             assert time.monotonic() < deadline, f"{victim.name} never held rows\n{report(*bots)}"
             await asyncio.sleep(0.002)
-        victim.kill()  # while it holds rows: its sends under way, and claimed ones queued
+        await victim.kill()  # while it holds rows: its sends under way, and claimed ones queued
         killed_at = time.monotonic()
         sent_at_kill = sum(reminders_received(fake, MEMBERS).values())
         held = {

@@ -27,6 +27,31 @@ _UNSET = (
 )
 
 
+def bot_env(**settings: str) -> dict[str, str]:
+    """This process's environment less what would change how the bot starts, plus `settings`;
+    the fakes on 127.0.0.1 reached directly, output never held in a buffer."""
+    env = {k: v for k, v in os.environ.items() if k not in _UNSET}
+    env.update(NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
+    env.update(settings)
+    return env
+
+
+def spawn(
+    name: str, folder: Path, env: dict[str, str], module: str = "bot"
+) -> subprocess.Popen[bytes]:
+    """`python -m <module>` with its stdout and stderr in `folder/<name>.log` (a pipe nobody
+    reads would fill up and block it)."""
+    with (folder / f"{name}.log").open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", module],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @dataclass
 class BotProcess:
     """One run of `python -m bot`; its stdout and stderr go to a file (a pipe nobody reads
@@ -38,27 +63,13 @@ class BotProcess:
 
     @classmethod
     def start(cls, name: str, fake: FakeTelegram, db: Path, folder: Path) -> BotProcess:
-        env = {k: v for k, v in os.environ.items() if k not in _UNSET}
-        env.update(
+        env = bot_env(
             TELEGRAM_TOKEN=fake.token,
             TELEGRAM_API_BASE_URL=fake.base_url,
             SOLIDAIRE_DATABASE_URL=f"sqlite:///{db}",
             SOLIDAIRE_WEB_LISTEN="127.0.0.1:0",  # any free port: tests never fight over one
-            NO_PROXY="127.0.0.1,localhost",
-            no_proxy="127.0.0.1,localhost",
-            PYTHONUNBUFFERED="1",
         )
-        log = folder / f"{name}.log"
-        with log.open("wb") as out:
-            popen = subprocess.Popen(
-                [sys.executable, "-m", "bot"],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return cls(name, popen, log)
+        return cls(name, spawn(name, folder, env), folder / f"{name}.log")
 
     @property
     def alive(self) -> bool:
@@ -116,16 +127,19 @@ async def until(
     timeout: float,  # noqa: ASYNC109
     what: str,
     bot: BotProcess | None = None,
+    bots: tuple[BotProcess, ...] = (),
     interval: float = 0.02,
 ) -> None:
-    """Polls `predicate` on the event loop; fails with `what` (and the bot's output) when time
-    runs out or when the bot died meanwhile."""
+    """Polls `predicate` on the event loop; fails with `what` (and the bots' output) when time
+    runs out or when a bot died meanwhile."""
+    watched = bots if bot is None else (bot, *bots)
     deadline = time.monotonic() + timeout
     while not predicate():
-        if bot is not None and not bot.alive:
-            raise AssertionError(f"the bot ended while waiting for {what}\n{report(bot)}")
+        if any(not b.alive for b in watched):
+            who = "the bot" if len(watched) == 1 else "a bot"
+            raise AssertionError(f"{who} ended while waiting for {what}\n{report(*watched)}")
         if time.monotonic() > deadline:
-            extra = f"\n{report(bot)}" if bot is not None else ""
+            extra = f"\n{report(*watched)}" if watched else ""
             raise AssertionError(f"still waiting for {what} after {timeout} s{extra}")
         await asyncio.sleep(interval)
 

@@ -8,13 +8,12 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.adapters.telegram.crash_support import ROOT
+from tests.adapters.telegram.crash_support import spawn
 from tests.fakes.telegram_api import FakeTelegram
 
 WAIT = 30.0  # the longest one step may take on a loaded machine
@@ -68,17 +67,8 @@ def start_worker(
         "lease": lease,
     }
     env = {**os.environ, "WEBHOOK_WORKER": json.dumps(given), "PYTHONUNBUFFERED": "1"}
-    log = folder / f"{name}.log"
-    with log.open("wb") as out:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "tests.adapters.telegram.webhook_worker"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return Worker(name, port, popen, log)
+    popen = spawn(name, folder, env, module="tests.adapters.telegram.webhook_worker")
+    return Worker(name, port, popen, folder / f"{name}.log")
 
 
 async def until(predicate: Callable[[], bool], what: str, *workers: Worker) -> None:
