@@ -376,6 +376,7 @@ class FakeDiscord:
         data: dict[str, Any],
         *,
         message: dict[str, Any] | None = None,
+        at: float | None = None,
     ) -> str:
         world = self.world
         if not self.gateway.ready:
@@ -384,7 +385,12 @@ class FakeDiscord:
             )
         if user_id not in world.users:
             raise AssertionError(f"unknown user {user_id}: add_member first")
-        iid = str(world.snowflake())
+        # `at` (monotonic): when Discord made the interaction, if earlier than now. The fake
+        # runs on the bot's loop, so a press made while the loop was blocked is only sent once
+        # it runs again; Discord would have made it at its time, and counts its 3 s from then
+        # (the id's timestamp says when too). A backlog after a stall is sent at once.
+        made = time.monotonic() if at is None else min(at, time.monotonic())
+        iid = str(world.snowflake(time.time() - (time.monotonic() - made)))
         payload: dict[str, Any] = {
             "id": iid,
             "application_id": str(self.application_id),
@@ -426,7 +432,7 @@ class FakeDiscord:
         if message is not None:
             payload["message"] = world.wire(message)
         rec = InteractionRec(
-            iid, payload["token"], itype, user_id, guild_id, channel_id, time.monotonic(), payload
+            iid, payload["token"], itype, user_id, guild_id, channel_id, made, payload
         )
         if message is not None:
             rec.message_id = int(message["id"])
@@ -620,7 +626,10 @@ class FakeDiscord:
         custom_id: str,
         *,
         guild_id: int | None,
+        at: float | None = None,
     ) -> str:
+        """A member presses a button; `at` (monotonic): when, if it was earlier than now (a
+        press made while the loop was blocked, see `_interact`)."""
         msg = self.world.store.get(message_id)
         if msg is None or msg["deleted"] or int(msg["channel_id"]) != channel_id:
             raise AssertionError(f"no message {message_id} in channel {channel_id}")
@@ -641,7 +650,7 @@ class FakeDiscord:
         msg_guild = int(msg["guild_id"]) if msg.get("guild_id") else None
         if msg_guild != guild_id:
             raise AssertionError(f"message {message_id} is in guild {msg_guild}, not {guild_id}")
-        return self._interact(3, user_id, guild_id, channel_id, data, message=msg)
+        return self._interact(3, user_id, guild_id, channel_id, data, message=msg, at=at)
 
     def choose(
         self,

@@ -201,9 +201,10 @@ class World:
         ] = {}  # ephemeral message id -> the only member who sees it
         self._counter = itertools.count()
 
-    def snowflake(self) -> int:
-        """A real-looking id: discord.py derives created_at from it."""
-        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    def snowflake(self, at: float | None = None) -> int:
+        """A real-looking id: discord.py derives created_at from it. `at`: the wall-clock time
+        it was made at, when not now."""
+        ms = int((time.time() if at is None else at) * 1000) - DISCORD_EPOCH_MS
         return (ms << 22) | (next(self._counter) & 0x3FFFFF)
 
     # -- permissions and mentions -------------------------------------------------
