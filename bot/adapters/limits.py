@@ -50,7 +50,7 @@ from aiolimiter import AsyncLimiter
 # The numbers live apart; importing them from here keeps working (tests, benches, services).
 from bot.adapters.limit_profiles import DISCORD, TELEGRAM, LimitProfile, Rate, SharedBudget
 from bot.adapters.shared_slots import Held, SharedGate, budget_failed
-from bot.adapters.window import Window
+from bot.adapters.window import Slot, Window
 from bot.core.messages import Destination, OutMessage, SendResult
 from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent
 
@@ -288,11 +288,15 @@ class RateLimitedPlatform:
         await _top_up(chat.limiter, waited[0])
         return result
 
-    async def wire_slot(self) -> None:
+    async def wire_slot(self) -> Slot:
         """`at_wire`: called by the HTTP client just before each request leaves (in the task
-        that makes it); waits for its global slot and for any global pause."""
+        that makes it); waits for its global slot and for any global pause. Returns its place
+        in the platform's window, which the caller gives back once the answer came
+        (`release(sent=True)`): the server counted the request in between, so a stall of the
+        loop (requests that left before it reach the server after it, with those that leave
+        as it ends) cannot put more than the limit in one of its windows."""
         started = _now()
-        await self._acquire_wire_slot()
+        slot = await self._acquire_wire_slot()
         self._requests += 1
         spent = _now() - started
         if spent > _WAITED:
@@ -301,6 +305,7 @@ class RateLimitedPlatform:
         waited = _AT_WIRE.get()
         if waited is not None:
             waited[0] += spent
+        return slot
 
     def refused_at_wire(self, retry_after: float, *, is_global: bool) -> None:
         """A 429 seen at the wire, which the library will wait out and retry on its own: a
@@ -310,15 +315,26 @@ class RateLimitedPlatform:
             until = _now() + retry_after
             self._global_paused_until = max(self._global_paused_until, until)
 
-    async def _acquire_wire_slot(self) -> None:
-        """A request's global slot at the wire, taken again if a global 429 arrived while it
-        queued for it."""
+    async def _acquire_wire_slot(self) -> Slot:
+        """A request's slot in the window and its turn in the global bucket at the wire, taken
+        again if a global 429 arrived while it queued for them."""
         while True:
             await _sleep_until(self._global_paused_until)
-            await self._global.acquire()
+            slot = await self._window.take()
+            try:
+                await self._global.acquire()
+            except BaseException:
+                slot.release(sent=False)
+                raise
             if _now() >= self._global_paused_until:
                 break
-        await self._shared(_ALL, self._shared_interval(None))
+            slot.release(sent=False)
+        try:
+            await self._shared(_ALL, self._shared_interval(None))
+        except BaseException:
+            slot.release(sent=False)
+            raise
+        return slot
 
     async def _acquire_global(self) -> Held:
         """A send's slot in the platform's window, then its turn in the global bucket (the

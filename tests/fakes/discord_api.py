@@ -86,6 +86,7 @@ class FakeDiscord:
         self.on_response: Callable[[InteractionRec], None] | None = None
         self.failures: list[Failure] = []
         self.latency = 0.0
+        self.held_until = 0.0  # see `hold`
         self.request_count = 0
         self.too_many = 0
         self.invalid_count = 0
@@ -364,6 +365,12 @@ class FakeDiscord:
     def set_latency(self, seconds: float) -> None:
         """Delay every REST request by this much before Discord "receives" it (acks count from then)."""
         self.latency = seconds
+
+    def hold(self, seconds: float) -> None:
+        """A hiccup on the way to Discord: every REST request sent within the next `seconds`
+        reaches it (is counted, answered) only when they end, all together, while the bot
+        goes on sending. Requests that left a second apart then land in one second."""
+        self.held_until = time.monotonic() + seconds
 
     # -- interactions ----------------------------------------------------------------
 

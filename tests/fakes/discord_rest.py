@@ -506,6 +506,9 @@ class Rest:
         fake = self.fake
         if fake.latency:
             await asyncio.sleep(fake.latency)  # the request reaches "Discord" this much later
+        held = fake.held_until - time.monotonic()
+        if held > 0:  # a hiccup on the way (`FakeDiscord.hold`): it arrives when that ends
+            await asyncio.sleep(held)
         path = request.path[len(API_PREFIX) :]
         arrived = time.monotonic()
         fake.request_count += 1

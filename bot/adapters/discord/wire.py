@@ -6,9 +6,12 @@ own; neither passes through a limiter that gates the send as a whole. Measured w
 `bench/fanout.py --via discord` (2,000 first DMs, fake latency 0): 260 429s, 248 of them on DM
 openings. Gating each HTTP request just before it leaves (aiohttp's request-start signal, which
 discord.py lets a client install with `http_trace`) counts both requests of a first DM and every
-retry, after discord.py's own per-route waits. A global 429 seen on the way back pauses our
-limiter for its `Retry-After`, the same pause discord.py observes, so the sends queued meanwhile
-do not all leave together when it ends.
+retry, after discord.py's own per-route waits. Each request holds its place in the platform's
+window until its answer is back (`window.py`): the server counts it in between, so requests
+delayed unevenly on their way (those that left just before a stall of our loop reach the fake,
+or Discord, with those leaving as it ends) never put 51 in one of its seconds. A global 429
+seen on the way back pauses our limiter for its `Retry-After`, the same pause discord.py
+observes, so the sends queued meanwhile do not all leave together when it ends.
 
 Interaction callbacks and webhooks (answers to presses and commands) are outside Discord's
 global limit: they never wait here, so a press's answer never queues behind a fan-out.
@@ -21,6 +24,7 @@ from types import SimpleNamespace
 import aiohttp
 
 from bot.adapters.limits import RateLimitedPlatform
+from bot.adapters.window import Slot
 
 _EXEMPT = ("/interactions/", "/webhooks/")  # not bound to the bot's global rate limit
 
@@ -40,22 +44,33 @@ class WireGate:
         self.trace = aiohttp.TraceConfig()
         self.trace.on_request_start.append(self._start)
         self.trace.on_request_end.append(self._end)
+        self.trace.on_request_exception.append(self._failed)
 
     async def _start(
         self,
         _session: aiohttp.ClientSession,
-        _ctx: SimpleNamespace,
+        ctx: SimpleNamespace,
         params: aiohttp.TraceRequestStartParams,
     ) -> None:
         if self.limited is not None and counted(str(params.url)):
-            await self.limited.wire_slot()
+            # Held until the answer (or the failure) comes back: see `wire_slot`.
+            ctx.slot = await self.limited.wire_slot()
+
+    async def _failed(
+        self,
+        _session: aiohttp.ClientSession,
+        ctx: SimpleNamespace,
+        _params: aiohttp.TraceRequestExceptionParams,
+    ) -> None:
+        _give_back(ctx)
 
     async def _end(
         self,
         _session: aiohttp.ClientSession,
-        _ctx: SimpleNamespace,
+        ctx: SimpleNamespace,
         params: aiohttp.TraceRequestEndParams,
     ) -> None:
+        _give_back(ctx)
         response = params.response
         if self.limited is None or response.status != 429 or not counted(str(params.url)):
             return
@@ -69,3 +84,12 @@ class WireGate:
             or headers.get("X-RateLimit-Scope") == "global"
         )
         self.limited.refused_at_wire(retry_after, is_global=is_global)
+
+
+def _give_back(ctx: SimpleNamespace) -> None:
+    """The request's window slot, once: it may have reached the server (aiohttp ends every
+    request it started with one of `end` or `exception`)."""
+    slot: Slot | None = getattr(ctx, "slot", None)
+    if slot is not None:
+        ctx.slot = None
+        slot.release(sent=True)

@@ -6,11 +6,29 @@ stall, 559 of 1,000 presses of a burst went unanswered)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from pathlib import Path
 
+import pytest
+
+from bot.adapters.discord.service import DiscordService
+from bot.adapters.limits import DISCORD
+from bot.app import build
+from bot.core.messages import Destination, OutMessage, Text
 from tests.adapters.discord.steps import scheduled, set_up
 from tests.adapters.discord.test_delivery import Slow
-from tests.adapters.discord.world import ANNOUNCE, GUILD, Answer, World, button
+from tests.adapters.discord.world import (
+    ANNOUNCE,
+    GUILD,
+    Answer,
+    World,
+    button,
+    furnish,
+    settings,
+)
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_state import UserRec
 
 PRESSERS = range(700, 706)
 
@@ -40,3 +58,38 @@ async def test_presses_made_during_a_stall_are_answered_within_discords_3_second
     core.store = world.app.store
     seats = await world.app.store.run(lambda uow: uow.signups.counts(1))
     assert seats.confirmed == len(PRESSERS)
+
+
+async def test_requests_held_on_their_way_get_no_429(
+    tmp_path: Path, quiet: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord counts a request when it arrives. Requests that left spaced by our limiter but
+    were held on the way (a hiccup of the network; under a burst, the loop's own backlog) land
+    together: 60 DMs posted over 1.3 s, all counted at once, were 429s when the slot was
+    given back as the request left. A slot is now held until its answer is back."""
+    async with FakeDiscord(enforce_limits=True) as fake:
+        furnish(fake)
+        app = await build(settings(fake, tmp_path), discord_limits=DISCORD)
+        await app.start()
+        try:
+            service = next(s for s in app.services if isinstance(s, DiscordService))
+            users = range(750, 810)
+            for user in users:
+                fake.world.users[user] = UserRec(user, f"r{user}", "fr", accepts_dms=True)
+                # Their DM channels known already (as after a first reminder): one request
+                # each, to routes of their own, which discord.py sends side by side.
+                service.platform._dm_channels[user] = fake.dm_channel(user)
+            note = OutMessage(Text("fr", "discord.done"))
+            before = fake.too_many
+            fake.hold(1.5)
+            sent = await asyncio.gather(
+                *(
+                    service.outbound.send(Destination("discord", str(u), True), note, key=f"{u}")
+                    for u in users
+                )
+            )
+            assert all(s.delivered for s in sent), [s.reason for s in sent if not s.delivered]
+            assert fake.too_many - before == 0
+            assert all(len(fake.dms[u]) == 1 for u in users)
+        finally:
+            await app.stop()
