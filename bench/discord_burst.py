@@ -56,7 +56,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fanout import Row, insert
-from bench.measure import StallMonitor, burst_arguments, pct, worst
+from bench.measure import (
+    GcPauses,
+    StallMonitor,
+    StallSampler,
+    burst_arguments,
+    pct,
+    thread_cpu,
+    worst,
+)
 from bench.measure import rate as per_second
 from bot.adapters.discord import service
 from bot.adapters.limits import DISCORD
@@ -173,6 +181,38 @@ async def wait_until(predicate: Any, within: float) -> bool:
     return False
 
 
+def handler_marks(app: Any) -> dict[str, float]:
+    """When each button press reached the adapter (by interaction id): wraps the adapter's
+    entry point, no code changed."""
+    reached: dict[str, float] = {}
+    service = next(s for s in app.services if hasattr(s, "adapter"))
+    adapter = service.adapter
+    on_action = adapter.on_action
+
+    async def marked(interaction: Any, action: str) -> None:
+        reached[str(interaction.id)] = time.monotonic()
+        await on_action(interaction, action)
+
+    adapter.on_action = marked
+    return reached
+
+
+def timeline(fake: FakeDiscord, pressed: list[str], start: float) -> None:
+    """Second by second of the burst (by when each press was made): how its presses fared."""
+    by_second: dict[int, list[Any]] = {}
+    for q in pressed:
+        rec = fake.interactions[q]
+        by_second.setdefault(int(rec.dispatched_at - start), []).append(rec)
+    for second, recs in sorted(by_second.items()):
+        trips = [r.response.at for r in recs if r.response is not None]
+        deferred = sum(1 for r in recs if r.response is not None and r.response.kind == 5)
+        missed = sum(1 for r in recs if r.response is None or not r.response.final)
+        print(
+            f"      second {second:>2}: {len(recs)} presses, {ms(trips)}, deferred {deferred}, "
+            f"missed {missed}"
+        )
+
+
 def check_stored(fake: FakeDiscord, database: Path, live_id: int) -> dict[str, bool]:
     """As each direct answer (kind 4) arrives: is the presser's sign-up committed? A second
     connection to the bot's SQLite file sees committed rows only. By interaction id."""
@@ -213,19 +253,31 @@ async def burst(
     too_many_before = fake.too_many
     interval = args.seconds / args.members
     message_id = int(announcement["id"])
-    with StallMonitor() as stall:
+    reached = handler_marks(app)
+    cpu_before = thread_cpu()
+    with StallMonitor() as stall, GcPauses() as collector, StallSampler() as sampler:
         start = time.monotonic()
+        if args.stall:
+            # A loop stall made on purpose (`--stall`): the whole process stops, as under a
+            # long GC pause or a core taken away, while presses keep arriving at "Discord".
+            asyncio.get_running_loop().call_later(
+                args.stall_at * args.seconds, time.sleep, args.stall
+            )
         for i in range(args.members):
-            delay = start + i * interval - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            pressed.append(fake.press(PRESSER + i, ANNOUNCE, message_id, custom_id, guild_id=GUILD))
+            due = start + i * interval
+            if due > time.monotonic():
+                await asyncio.sleep(due - time.monotonic())
+            # Made at its time, even when the loop was blocked then: Discord would have.
+            pressed.append(
+                fake.press(PRESSER + i, ANNOUNCE, message_id, custom_id, guild_id=GUILD, at=due)
+            )
 
         def final_all() -> bool:
             return all((r := fake.interactions[q].response) and r.final for q in pressed)
 
         await wait_until(final_all, within=DEADLINE + 30)
         burst_end = time.monotonic()
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in thread_cpu().items()}
     span = burst_end - start
     too_many_during = fake.too_many - too_many_before
     kinds, peak = requests_in(fake, start, burst_end)
@@ -258,6 +310,12 @@ async def burst(
         f"    stored before answered: {before} of {direct} direct answers (the sign-up committed "
         f"when the fake took the answer); deferred {deferred}"
     )
+    to_handler = [reached[q] - fake.interactions[q].dispatched_at for q in pressed if q in reached]
+    print(f"    dispatch -> our handler (gateway, discord.py, the loop's queue): {ms(to_handler)}")
+    print(
+        "    CPU per press over the burst (ms, by thread; the fake's share included): "
+        + ", ".join(f"{k} {v / args.members * 1000:.2f}" for k, v in sorted(cpu.items()))
+    )
     print(f"    late_acks {len(late)} (all: {len(fake.late_acks)})  (must be 0)")
     print(
         f"    sign-ups in the database: {seats.confirmed} confirmed, {seats.waitlisted} "
@@ -271,6 +329,16 @@ async def burst(
     )
     print(f"    requests during the burst by kind: {dict(sorted(kinds.items()))}")
     print(f"    longest event-loop stall {stall.worst * 1000:.1f} ms  (aim <= 100 ms)")
+    print(f"    garbage collector during the burst: {collector}")
+    if args.timeline:
+        print(f"    where the loop's thread was during stalls: {sampler.report()}")
+    resumes = sum(1 for f in fake.gateway.received if f.get("op") == 6)
+    print(
+        f"    gateway: {fake.identify_count} identify, {resumes} resume over the run "
+        "(1, 0: the connection never dropped)"
+    )
+    if args.timeline:
+        timeline(fake, pressed, start)
     if fake.crashes:
         print(f"    the FAKE crashed {len(fake.crashes)} times: {fake.crashes[:3]}")
 
@@ -313,8 +381,18 @@ async def one_run(args: Any) -> dict[str, float]:
 COUNTS = ("answered after commit", "deferred", "missed", "429s")
 
 
+def stall_options(parser: Any) -> None:
+    parser.add_argument("--timeline", action="store_true", help="the burst second by second")
+    parser.add_argument(
+        "--stall", type=float, default=0.0, help="block the event loop this long, s (e.g. 1.2)"
+    )
+    parser.add_argument(
+        "--stall-at", type=float, default=0.5, help="when, as a fraction of --seconds"
+    )
+
+
 async def main() -> None:
-    args = burst_arguments("DM reminders due at the burst")
+    args = burst_arguments("DM reminders due at the burst", stall_options)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     # discord.py waits this long after READY for the servers: the fake sends them at once.
     service.GUILD_READY_TIMEOUT = 0.05
