@@ -3,6 +3,9 @@
 discord.py 2.7.1 connects to `<gateway>?v=10&encoding=json&compress=zlib-stream` (or `zstd-stream`
 when a zstd module is importable) and inflates binary frames with one zlib context per connection,
 waiting for the Z_SYNC_FLUSH suffix; text frames are read as plain JSON whatever was asked.
+Sessions are kept as Discord keeps them: a dropped connection's session can be RESUMEd, and
+the dispatches the client missed (sent after its last `seq`, or made while it was away) are
+sent again, then RESUMED.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import json
 import secrets
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +29,7 @@ from tests.fakes.discord_state import (
 )
 
 HEARTBEAT_INTERVAL_MS = 41250
+REPLAYABLE = 5000  # dispatches a session keeps for a RESUME
 
 
 @dataclass
@@ -36,6 +41,20 @@ class Connection:
     intents: int | None = None  # None until IDENTIFY
     session_id: str = ""
     writer: asyncio.Task[None] | None = None
+    session: Session | None = None
+
+
+@dataclass
+class Session:
+    """What Discord keeps of an identified session so that a client may RESUME it: its
+    intents, the last sequence number sent, the dispatches sent (to replay those after the
+    client's `seq`), and those made while no connection holds it. A client closing with 1000
+    or 1001 ends it, as on Discord; otherwise it outlives its connection."""
+
+    intents: int
+    seq: int = 0
+    sent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=REPLAYABLE))
+    conn: Connection | None = None
 
 
 class Gateway:
@@ -59,10 +78,17 @@ class Gateway:
         self.crashes: list[str] = []  # bugs in this fake, shared with FakeDiscord.crashes
         # What the application is allowed in the developer portal; others close with 4014.
         self.allowed_privileged_intents = PRIVILEGED_INTENTS
+        self.sessions: dict[str, Session] = {}
+        self.resumed = 0  # RESUMEs accepted
 
     @property
     def ready(self) -> list[Connection]:
         return [c for c in self.connections if c.intents is not None]
+
+    @property
+    def resumable(self) -> list[Session]:
+        """Sessions whose connection dropped: Discord keeps their events for a RESUME."""
+        return [s for s in self.sessions.values() if s.conn is None]
 
     # -- sending ----------------------------------------------------------------
 
@@ -71,13 +97,20 @@ class Gateway:
         if op == 0:
             conn.seq += 1
             frame["s"] = conn.seq
+            if conn.session is not None:
+                conn.session.sent.append(frame)
         conn.outbox.put_nowait(frame)
 
     def dispatch(self, event: str, data: dict[str, Any], *, intent: int | None = None) -> None:
-        """Send a DISPATCH to every identified connection (whose intents include `intent`)."""
+        """Send a DISPATCH to every identified connection (whose intents include `intent`),
+        and keep it for every session awaiting a RESUME."""
         for conn in self.ready:
             if intent is None or (conn.intents or 0) & intent:
                 self._enqueue(conn, 0, data, event)
+        for session in self.resumable:
+            if intent is None or session.intents & intent:
+                session.seq += 1
+                session.sent.append({"op": 0, "d": data, "s": session.seq, "t": event})
 
     def dispatch_each(
         self, event: str, build: Callable[[int], dict[str, Any] | None], *, intent: int | None
@@ -149,7 +182,40 @@ class Gateway:
             self.connections.remove(conn)
             conn.outbox.put_nowait(None)
             await conn.writer
+            self._detach(conn, ws.close_code)
         return ws
+
+    def _detach(self, conn: Connection, code: int | None) -> None:
+        """The connection is gone: its session waits for a RESUME, unless the client ended it
+        (1000, 1001: Discord then forgets the session)."""
+        session = conn.session
+        if session is None or session.conn is not conn:
+            return
+        session.conn = None
+        session.seq = conn.seq
+        if code in (1000, 1001):
+            del self.sessions[conn.session_id]
+
+    def _resume(self, conn: Connection, d: dict[str, Any]) -> tuple[int, str] | None:
+        """Discord's RESUME: the same session on a new connection, the dispatches after the
+        client's `seq` sent again in order, then RESUMED. An unknown or live session gets
+        "invalid session, do not resume" (op 9, false)."""
+        if d.get("token") != self.token:
+            return (4004, "Authentication failed.")
+        session = self.sessions.get(str(d.get("session_id")))
+        if session is None or session.conn is not None or conn.intents is not None:
+            self._enqueue(conn, 9, False)
+            return None
+        after = int(d.get("seq") or 0)
+        conn.intents, conn.session_id, conn.session = session.intents, str(d["session_id"]), session
+        session.conn = conn
+        conn.seq = session.seq
+        for frame in session.sent:
+            if frame["s"] > after:
+                conn.outbox.put_nowait(frame)
+        self.resumed += 1
+        self._enqueue(conn, 0, {"_trace": []}, "RESUMED")
+        return None
 
     async def _drain(self, conn: Connection) -> None:
         # Frames queued before a close (e.g. op 9) must reach the client first.
@@ -166,9 +232,7 @@ class Gateway:
         if op == 2:
             return self._identify(conn, d or {})
         if op == 6:
-            # Sessions are not kept: RESUME always gets "invalid session, do not resume".
-            self._enqueue(conn, 9, False)
-            return None
+            return self._resume(conn, d or {})
         if conn.intents is None:
             return (4003, "Not authenticated.")
         if op == 3:
@@ -192,6 +256,8 @@ class Gateway:
         self.identified_intents.append(intents)
         conn.intents = intents
         conn.session_id = secrets.token_hex(16)
+        conn.session = Session(intents, conn=conn)
+        self.sessions[conn.session_id] = conn.session
         world = self.world
         ready: dict[str, Any] = {
             "v": 10,
@@ -253,3 +319,8 @@ class Gateway:
     async def close_all(self) -> None:
         for conn in list(self.connections):
             await conn.ws.close(code=1001, message=b"Going away")
+
+    def reconnect_all(self) -> None:
+        """Discord's RECONNECT (op 7) to every connection: the client closes and resumes."""
+        for conn in self.ready:
+            self._enqueue(conn, 7, None)

@@ -20,6 +20,7 @@ from tests.adapters.discord.steps import scheduled, set_up
 from tests.adapters.discord.test_delivery import Slow
 from tests.adapters.discord.world import (
     ANNOUNCE,
+    BOB,
     GUILD,
     Answer,
     World,
@@ -93,3 +94,19 @@ async def test_requests_held_on_their_way_get_no_429(
             assert all(len(fake.dms[u]) == 1 for u in users)
         finally:
             await app.stop()
+
+
+async def test_a_press_made_while_the_gateway_reconnects_is_replayed_and_answered(
+    world: World,
+) -> None:
+    """Discord asks the bot to reconnect (op 7); discord.py closes and RESUMEs the session, and
+    Discord sends again what was dispatched meanwhile. The fake did not keep sessions (every
+    RESUME got "invalid session"): a press made during a reconnection was lost."""
+    await set_up(world)
+    announcement = await scheduled(world)
+    fake = world.fake
+    fake.gateway.reconnect_all()
+    # Sent right behind the RECONNECT: discord.py closes on that and never reads it there.
+    said = await world.person(BOB).presses("Participer", announcement)
+    assert "tu participes" in said.text
+    assert fake.gateway.resumed == 1 and fake.identify_count == 1
