@@ -31,6 +31,40 @@ After every request took its global slot at the wire (`bot/adapters/discord/wire
 2026-12-03, load 4.7-6.3, one run each, the same hour): before p50 2509 ms, p99 2992 ms, 40 429s,
 the burst spread over 43 s; after p50 217 ms, p99 830 ms, 0 429s, over 10.7 s.
 
+`--stall S` blocks the event loop for S seconds at `--stall-at` (a fraction of `--seconds`,
+default the middle) with `time.sleep`: the presses due meanwhile are made when the loop runs
+again but carry their own time (`FakeDiscord.press(at=...)`: the interaction's id and its 3 s
+count from then), as Discord would have made them while the bot's frames waited in the socket.
+`--timeline` prints the burst second by second and where the loop's thread was during stalls
+over 100 ms, with the CPU it got meanwhile (`bench.measure.StallSampler`); every run prints the
+time from the dispatch to our handler, CPU per press by thread, the collector's passes, and the
+gateway's identifies and resumes.
+
+The collapse (2026-12-03, third session). Last session `--runs 3` at load 3.2-4.6 gave p99
+118 / 186 / 2,996 ms, the third run with a 1.15 s stall and 740 presses missed; reproduced this
+session at load ~5 (559 missed after a 1.4 s stall) and at will with `--stall 2.5` (269 missed).
+The gateway never dropped (1 identify, 0 resume in every run: discord.py's heartbeat is every
+41 s, its timeout 60 s). The adapter gave the core 2 s from when each interaction reached it,
+but Discord counts its 3 s from when it made the interaction: presses that waited out a stall
+(or a backlog) in the socket were answered directly, never deferred, past 3 s, and Discord
+dropped them (10062); each still cost its full work, so the backlog drained slowly, every press
+behind it late too. Now the 2 s count from the interaction's id (`answers.time_left`): a late
+press is deferred in time and edited when the core is done. Paired, old and new code alternately
+with `--runs 1 --stall 2.5` at load 4.1-7.3: old 0 and 25 missed (late_acks), new 0 and 0 (64
+and 81 deferred). The stalls themselves are not ours: over stalls of more than 100 ms the loop's
+thread got 0.24 s of CPU in 2.26 s (it waits for a core: load 5-6 on 2 cores), the samples are
+ordinary work (the gateway's zlib, the fake's writer, discord.py's View.from_message); the
+collector's full passes take 35-63 ms at load ~2 and up to 450 ms at load 5 (the same passes,
+descheduled; 75,000 tracked objects, most of them the fake's). The fan-out's odd 429 after a
+stall: requests at the wire gave their slot back as they left, while Discord counts them as
+they arrive; each now holds its window slot until its answer is back (`wire.py`).
+Worst of 5 after (2026-12-03, load 4.1-4.4): 1000 in 10 s, p50 167 ms, p99 662 ms (runs 662,
+308, 152, 341, 310), max 800 ms, 0 missed, every answer after its commit, 0 429s, stall 197 ms;
+`--small` (load 4.4-7.8, rising): p99 2647 ms (135, 1837, 2647, 2066, 418), 0 missed, 0 429s,
+stall 486 ms. CPU per press over a burst: ~4.4 ms of the loop (the fake's share included) and
+~3.2 ms of the database thread; at 100 presses/s that is ~0.75 of a core, which the machine's
+other tenants share: the p99 aim (100 ms) is met only on a quiet machine.
+
 Figures on the 2-core dev machine before issue 12, default options, one run: 1000 of 1000 answered, all
 directly (kind 4), 0 deferred, late_acks 0, 1000 sign-ups; round trip p50 6 ms, p95 16 ms,
 p99 26 ms, max 51 ms; stall 33 ms. The fan-out during the burst: 225 reminders in 10 s
@@ -39,6 +73,7 @@ posts in 10 s, up to 107 counted requests in one second, as the limiter gates on
 
 Run: python bench/discord_burst.py [--members 1000] [--seconds 10] [--fanout 2000]
                                    [--latency 0.0] [--runs 5] [--small] [--quick]
+                                   [--stall 1.2] [--stall-at 0.5] [--timeline]
 """
 
 from __future__ import annotations
@@ -410,6 +445,7 @@ async def main() -> None:
         f"rerun: python bench/discord_burst.py --members {args.members} "
         f"--seconds {args.seconds:g} --fanout {args.fanout} --latency {args.latency} "
         f"--runs {args.runs}"
+        + (f" --stall {args.stall} --stall-at {args.stall_at}" if args.stall else "")
     )
 
 
