@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.messages import Destination
 from bot.domain.model import SpaceRole
 from bot.storage.database import SqlStore
 from tests.integration.conftest import NOW, a_community, a_live, a_member
@@ -80,3 +81,32 @@ async def test_the_refresh_row_binds_its_constant_payload_and_its_time_twice(
     async with store.unit() as uow:
         rows = await uow.deliveries.due(due, 10)
     assert [(row.kind, row.due_at, dict(row.payload)) for row in rows] == [("refresh", due, {})]
+
+
+async def test_the_due_rows_keep_their_platforms_order_and_limit(store: SqlStore) -> None:
+    """The sender's due query is built once per set of platforms and runs on the driver in the
+    threaded store: only the platforms asked for, urgent kinds first, then oldest due, at most
+    `limit`, the same on every store."""
+    rows = [
+        ("tg-old", "reminder", "telegram", NOW - timedelta(minutes=3)),
+        ("tg-new", "reminder", "telegram", NOW - timedelta(minutes=1)),
+        ("dc", "reminder", "discord", NOW - timedelta(minutes=5)),
+        ("refresh", "refresh", "core", NOW - timedelta(seconds=1)),
+        ("later", "reminder", "telegram", NOW + timedelta(minutes=1)),
+    ]
+    async with store.unit() as uow:
+        for key, kind, platform, due in rows:
+            dest = Destination(platform, "42", private=True)
+            await uow.deliveries.add(key, kind, due, dest, {}, None, None)
+
+    async def due(platforms: list[str] | None, limit: int = 10) -> list[str]:
+        async def work(uow):  # type: ignore[no-untyped-def]
+            return [row.key for row in await uow.deliveries.due(NOW, limit, platforms)]
+
+        return await store.run(work)  # type: ignore[no-any-return]
+
+    assert await due(["telegram", "core"]) == ["refresh", "tg-old", "tg-new"]
+    assert await due(["discord"]) == ["dc"]
+    assert await due(None) == ["refresh", "dc", "tg-old", "tg-new"]
+    assert await due(["telegram"], limit=1) == ["tg-old"]
+    assert await due([]) == []
