@@ -25,6 +25,21 @@ run-to-run figures): 0.90x the database thread's CPU per sign-up (temp_store 0.9
 (b) at load 4-4.5, old code then new, twice: 383/470 vs 437/406 sign-ups/s, 1.21-1.34 vs
 1.20-1.21 ms of CPU a sign-up: the 10 % is within what this shared machine swings by.
 
+2026-12-03, third session (profile: py-spy and cProfile in the database thread, CPU time of each
+statement with time.thread_time): the statements' binding (a Python loop, a dict lookup and a
+call per parameter: ~80 lookups a sign-up), rows, lives, spaces and communities built again for
+every unit, twelve repositories made per unit, BEGIN through SQLAlchemy's execution path, and
+the collector's full passes over the libraries' objects (the open loop's 100-150 ms stalls,
+seen with gc.callbacks: the bot freezes them at start, this benchmark did not). Changed: the
+binding and row building generated once per statement, a cursor per unit, the same frozen
+live/space/community given back for the same row values, repositories made when first used,
+BEGIN on the driver, gc.freeze() after the setup as `App.start` does. Measured in one process
+against main (`bench/paired_signups.py`, 30 alternating rounds of 100, load 4.8-5.1): the use
+case's own CPU 0.80x, a sign-up through the crowd 0.91x (both threads). Single runs at load 3.5-3.8:
+(b) 1,971 and 2,013 sign-ups/s, 0.38 and 0.35 ms of CPU a sign-up (the database thread 0.34,
+0.31); the code before, same hour: 837/s, 0.64 ms (0.56); (a) p99 8-23 ms, stall 7-24 ms
+(before: p99 124 ms, stall 96 ms). At load 3.8 the next run gave 1,083/s, 0.48 ms: the machine.
+
 Run: python bench/signup_burst.py [--members 2000] [--rate 500] [--batch 100] [--every 0.05]
 """
 
@@ -32,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sqlite3
 import sys
 import tempfile
@@ -65,6 +81,10 @@ async def prepare(folder: Path) -> tuple[Core, int]:
         request("olga", '/schedule title="Bench" when="demain 18h"', organizer)
     )
     assert reply.ok, reply
+    # As the bot does once started (`App.start`): what exists by now lives as long as the
+    # process, out of the collector's sight. Without it the collector's full passes over the
+    # libraries' ~100,000 objects were this benchmark's longest stalls (102 ms, gc.callbacks).
+    gc.freeze()
     return core, 1
 
 

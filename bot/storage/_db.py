@@ -58,10 +58,12 @@ class AsyncDb(_Scalar):
 
 class ThreadDb(_Scalar):
     """Used only from the database thread: executes synchronously, never suspends. The hot
-    statements (`_fast.hot`) go to the driver directly."""
+    statements (`_fast.hot`) go to the driver directly, through one cursor per unit (each hot
+    result is read whole before the next statement)."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._cursor: Any = None
 
     @property
     def dialect(self) -> Dialect:
@@ -72,9 +74,14 @@ class ThreadDb(_Scalar):
     ) -> CursorResult[Unpack[TupleAny]]:
         plan = plan_of(statement)
         if plan is not None:
-            result = plan.run(self._conn, parameters)
+            cursor = self._cursor
+            if cursor is None:
+                driver = self._conn.connection.driver_connection
+                assert driver is not None
+                cursor = self._cursor = driver.cursor()
+            result = plan.run(cursor, self._conn.dialect, parameters)
             if result is not None:
-                return result  # type: ignore[return-value]  # the part of a result we use
+                return result  # type: ignore[no-any-return]  # the part of a result we use
         return self._conn.execute(statement, parameters)
 
 

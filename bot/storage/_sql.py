@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeAlias
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from sqlalchemy import Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,6 +12,7 @@ from bot.storage._db import Db
 
 Insert = sqlite.Insert | postgresql.Insert
 AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"  # a result row of any shape
+T = TypeVar("T")
 
 
 def upsert(conn: Db, table: Table) -> Insert:
@@ -57,3 +58,24 @@ def checked_values(
     return {
         name: convert[name](value) if name in convert else value for name, value in fields.items()
     }
+
+
+class Kept(Generic[T]):
+    """Frozen domain objects built from rows, kept by the row's values: the same values give
+    back the same object, unbuilt. Every sign-up and press reads its place (a space and its
+    community) and its live, the same rows for a whole crowd; building them again was ~10 %
+    of a sign-up's database thread. Safe because what is kept is immutable and keyed by every
+    value it was built from: a changed row is a new key."""
+
+    def __init__(self, build: Callable[[AnyRow], T], size: int = 256) -> None:
+        self._build, self._size = build, size
+        self._kept: dict[Hashable, T] = {}
+
+    def get(self, key: tuple[Any, ...], row: AnyRow) -> T:
+        found = self._kept.get(key)
+        if found is None:
+            found = self._build(row)
+            if len(self._kept) >= self._size:  # many different rows: start again, simply
+                self._kept.clear()
+            self._kept[key] = found
+        return found

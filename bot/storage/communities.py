@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from bot.core.community.repositories import Place
 from bot.domain.model import Community, Space, SpaceRole
 from bot.storage._db import Db
-from bot.storage._sql import checked_values, to_csv, upsert
+from bot.storage._sql import Kept, checked_values, to_csv, upsert
 from bot.storage.community_rows import (
     COMMUNITY,
     COMMUNITY_BY_ID,
@@ -31,6 +31,11 @@ from bot.storage.community_rows import (
 from bot.storage.tables import communities, host_grants, link_codes, memberships, spaces
 
 log = logging.getLogger(__name__)
+# PLACE's columns: the space's, then its community's, then the member's two flags.
+_SPACE_END = len(SPACE)
+_COMMUNITY_END = _SPACE_END + len(COMMUNITY)
+_SPACES = Kept(space_from_row)
+_COMMUNITIES = Kept(lambda row: community_from_row(row, "c_"))
 
 
 class SqlCommunityRepo:
@@ -79,9 +84,10 @@ class SqlCommunityRepo:
         row = (await self._conn.execute(PLACE, params)).first()
         if row is None:
             return None
+        values = tuple(row)
         return Place(
-            space_from_row(row),
-            community_from_row(row, "c_"),
+            _SPACES.get(values[:_SPACE_END], row),
+            _COMMUNITIES.get(values[_SPACE_END:_COMMUNITY_END], row),
             bool(row.granted_host),
             bool(row.is_member),
         )

@@ -154,7 +154,8 @@ def many_names(i: int) -> tuple[str, ...]:
     return tuple(f"{name}_{i}" for name in _PLANNED)
 
 
-URGENT_FIRST = case((deliveries.c.kind.in_([kind.value for kind in URGENT]), 0), else_=1)
+# Each kind a bound value of its own, not an expanding list: `due` runs on the driver directly.
+URGENT_FIRST = case((deliveries.c.kind.in_([literal(kind.value) for kind in URGENT]), 0), else_=1)
 
 EXPIRE_KEY = hot(
     update(deliveries)

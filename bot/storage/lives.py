@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, bindparam, func, insert, literal, select, 
 from bot.domain.model import Live, LiveStatus
 from bot.storage._db import Db
 from bot.storage._fast import hot
-from bot.storage._sql import AnyRow, checked_values, csv_tuple, upsert
+from bot.storage._sql import AnyRow, Kept, checked_values, csv_tuple, upsert
 from bot.storage.tables import UTCDateTime, live_hosts, lives
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_LIVES = Kept(live_from_row)  # a crowd signing up reads the same live again and again
 _LIVE_BY_ID = hot(select(*LIVE_COLUMNS).where(lives.c.id == bindparam("id")))  # hot path
 _LOCKED_LIVE = select(*LIVE_COLUMNS).where(lives.c.id == bindparam("id")).with_for_update()
 
@@ -141,7 +142,7 @@ class SqlLiveRepo:
     async def get(self, live_id: int) -> Live | None:
         result = await self._conn.execute(_LIVE_BY_ID, {"id": live_id})
         row = result.first()
-        return None if row is None else live_from_row(row)
+        return None if row is None else _LIVES.get(tuple(row), row)
 
     async def lock(self, live_id: int) -> Live | None:
         """SELECT ... FOR UPDATE on PostgreSQL; on SQLite the unit already holds the only write
@@ -149,7 +150,7 @@ class SqlLiveRepo:
         if self._conn.dialect.name != "postgresql":
             return await self.get(live_id)
         row = (await self._conn.execute(_LOCKED_LIVE, {"id": live_id})).first()
-        return None if row is None else live_from_row(row)
+        return None if row is None else _LIVES.get(tuple(row), row)
 
     async def update(self, live_id: int, **fields: Any) -> None:
         values = checked_values(fields, _FIELDS, {"tags": tags_text, "status": str})

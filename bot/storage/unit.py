@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.core.calendar.repositories import CalendarRepo
 from bot.core.community.repositories import CommunityRepo, MemberRepo
 from bot.core.console.repositories import ConsoleRepo
@@ -25,21 +27,51 @@ from bot.storage.questions import SqlQuestionRepo
 from bot.storage.signups import SqlSignupRepo
 from bot.storage.stats import SqlStatsRepo
 
+_REPOS: dict[str, Any] = {
+    "communities": SqlCommunityRepo,
+    "members": SqlMemberRepo,
+    "lives": SqlLiveRepo,
+    "signups": SqlSignupRepo,
+    "questions": SqlQuestionRepo,
+    "moderation": SqlModerationRepo,
+    "proposals": SqlProposalRepo,
+    "stats": SqlStatsRepo,
+    "console": SqlConsoleRepo,
+    "calendars": SqlCalendarRepo,
+}
+_LEASED: dict[str, Any] = {"deliveries": SqlDeliveryRepo, "inbox": SqlInboxRepo}
+
 
 class SqlUnit:
-    """Every repository of one unit, all on the same connection and so the same transaction."""
+    """Every repository of one unit, all on the same connection and so the same transaction.
+
+    Each is made when the unit first uses it: a sign-up uses five of the twelve, and making
+    all twelve for every unit was ~2 % of a sign-up's database thread."""
+
+    communities: CommunityRepo
+    members: MemberRepo
+    lives: LiveRepo
+    signups: SignupRepo
+    questions: QuestionRepo
+    moderation: ModerationRepo
+    proposals: ProposalRepo
+    deliveries: DeliveryRepo
+    inbox: InboxRepo
+    stats: StatsRepo
+    console: ConsoleRepo
+    calendars: CalendarRepo
 
     def __init__(self, conn: Db, lease: Lease = DEFAULT_LEASE) -> None:
         self.connection = conn
-        self.communities: CommunityRepo = SqlCommunityRepo(conn)
-        self.members: MemberRepo = SqlMemberRepo(conn)
-        self.lives: LiveRepo = SqlLiveRepo(conn)
-        self.signups: SignupRepo = SqlSignupRepo(conn)
-        self.questions: QuestionRepo = SqlQuestionRepo(conn)
-        self.moderation: ModerationRepo = SqlModerationRepo(conn)
-        self.proposals: ProposalRepo = SqlProposalRepo(conn)
-        self.deliveries: DeliveryRepo = SqlDeliveryRepo(conn, lease)
-        self.inbox: InboxRepo = SqlInboxRepo(conn, lease)
-        self.stats: StatsRepo = SqlStatsRepo(conn)
-        self.console: ConsoleRepo = SqlConsoleRepo(conn)
-        self.calendars: CalendarRepo = SqlCalendarRepo(conn)
+        self._lease = lease
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for a repository not made yet (then it is an attribute like any other)."""
+        if name in _REPOS:  # (never "connection" nor "_lease": no recursion before __init__)
+            repo = _REPOS[name](self.connection)
+        elif name in _LEASED:
+            repo = _LEASED[name](self.connection, self._lease)
+        else:
+            raise AttributeError(name)
+        setattr(self, name, repo)
+        return repo
