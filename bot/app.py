@@ -92,7 +92,7 @@ class App:
                     log.exception("stopping %s failed", type(service).__name__)
             if self.web is not None:
                 await self.web.stop()
-            if self.changes is not None:  # tells the last changes, then stops listening
+            if self.changes is not None:  # stops listening
                 await self.changes.stop()
             await self.store.close()
 
@@ -142,9 +142,7 @@ async def build(
     if settings.web.listen is not None:
         outbox.public_url = settings.web.public_url
     app = App(settings, store, core, outbox, Alarm(outbox, store, clock, keep_leases=keep))
-    app.changes = change_feed(store)
-    if app.changes is not None:
-        core.watchers.append(app.changes.publish)
+    app.changes = change_feed(store)  # its units then tell the other processes what they change
     if settings.web.listen is not None:
         from bot.adapters.web.calendars import Calendars
         from bot.adapters.web.console import Console  # aiohttp only when the server runs

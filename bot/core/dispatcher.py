@@ -46,7 +46,8 @@ class Core:
         self.flood = FloodGate()
         self.conversations = Conversations()
         # Told each change once committed (the live console refreshes what it shows, the pages
-        # forget what they kept), this process's and, through a ChangeFeed, the others'; a
+        # forget what they kept), this process's and, through a ChangeFeed, the others' (each
+        # unit tells them itself, in its transaction: `uow.changes`); a
         # watcher must return at once.
         self.watchers: list[Callable[[Change], None]] = []
         # Told how long each request took (command name, seconds, answered ok): the metrics'
@@ -168,7 +169,7 @@ class Core:
             return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
         if owed_at is not None and self.outbox is not None:
             await self.outbox.owed_at(owed_at)
-        if reply.ok:
+        if reply.ok and change is not None:  # told to the other processes by the unit itself
             self.changed(change)
         return reply
 
@@ -179,7 +180,7 @@ class Core:
 
     async def _process(
         self, uow: UnitOfWork, req: Request
-    ) -> tuple[Reply, datetime | None, Change]:
+    ) -> tuple[Reply, datetime | None, Change | None]:
         """Inside the transaction: the use case, then the ledger rows of what it owes others."""
         # The inbox item is marked handled in the same transaction as its effects: after a
         # crash it is either done (and never replayed) or not done at all (and replayed).
@@ -201,6 +202,9 @@ class Core:
                 notice.live_id,
             )
         change = of_request(ctx.req, ctx.community.id if ctx.community else None)
+        if change is not None and reply.ok:
+            # In the transaction: the other processes hear of it when, and only if, it commits.
+            await uow.changes.tell(change)
         return reply, uow.deliveries.earliest, change
 
     async def _check(self, req: Request, command: str, values: Mapping[str, str]) -> Text | None:
@@ -244,9 +248,17 @@ class Core:
             log.info("live %s ended automatically", live_id)
             return
         now = self.clock.now()
-        if await self.store.run(lambda uow: close_unstarted(uow, live_id, now)):
+        ended = Change(AUTO_END, live_id=live_id)
+
+        async def close(uow: UnitOfWork) -> bool:
+            closed = await close_unstarted(uow, live_id, now)
+            if closed:
+                await uow.changes.tell(ended)
+            return closed
+
+        if await self.store.run(close):
             log.info("live %s never went on air: marked ended", live_id)
-            self.changed(Change(AUTO_END, live_id=live_id))
+            self.changed(ended)
         else:
             log.warning("live %s could not be ended automatically: %s", live_id, reply.text.key)
 

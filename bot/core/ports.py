@@ -109,6 +109,7 @@ class UnitOfWork(Protocol):
     stats: StatsRepo
     console: ConsoleRepo
     calendars: CalendarRepo
+    changes: ChangeNotices
 
 
 T = TypeVar("T")
@@ -155,14 +156,20 @@ class Change:
     elsewhere: bool = False
 
 
-class ChangeFeed(Protocol):
-    """Tells the other processes on the same database what this one changed, and this one what
-    they changed, so that a console or a page served here shows a decision made there at once.
-    Only a database shared by several processes has one (PostgreSQL's LISTEN/NOTIFY)."""
+class ChangeNotices(Protocol):
+    """The other processes on the same database, as a unit of work tells them what it changed:
+    in its own transaction, so that they hear of it exactly when, and only if, it commits (a
+    process killed just after its commit has told them already). Nothing on SQLite (one
+    process by design)."""
 
-    def publish(self, change: Change) -> None:
-        """Sends `change` to the others, soon after; returns at once. Ignores `elsewhere` ones."""
-        ...
+    async def tell(self, change: Change) -> None: ...
+
+
+class ChangeFeed(Protocol):
+    """This process hears what the other processes on the same database changed (told by their
+    units' `ChangeNotices`), so that a console or a page served here shows a decision made
+    there at once. Only a database shared by several processes has one (PostgreSQL's
+    LISTEN/NOTIFY)."""
 
     async def start(self, heard: Callable[[Change], None]) -> None:
         """Listens from now on: `heard` gets each other process's change (`elsewhere`), and a

@@ -56,6 +56,9 @@ class AsyncEngineStore:
     def __init__(self, engine: AsyncEngine, lease: Lease = DEFAULT_LEASE) -> None:
         self.engine = engine
         self.lease = lease  # this process's name in the claims it holds
+        # The origin its units name in the change notices they send the other processes on
+        # a PostgreSQL (set by its change feed, storage/notify.py); None: they send none.
+        self.notices: str | None = None
         self._serial = engine.dialect.name == "sqlite"
         self._lock = asyncio.Lock()
         self._kept: AsyncConnection | None = None
@@ -98,7 +101,7 @@ class AsyncEngineStore:
                 self._inside.add(task)
             try:
                 async with self.engine.begin() as conn:
-                    yield SqlUnit(AsyncDb(conn), self.lease)
+                    yield SqlUnit(AsyncDb(conn), self.lease, self.notices)
             finally:
                 self._inside.discard(task)  # type: ignore[arg-type]
             return

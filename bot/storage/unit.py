@@ -8,6 +8,7 @@ from bot.core.console.repositories import ConsoleRepo
 from bot.core.delivery.ledger import DeliveryRepo
 from bot.core.inbox import InboxRepo
 from bot.core.lives.repositories import LiveRepo, ProposalRepo, SignupRepo
+from bot.core.ports import ChangeNotices
 from bot.core.qa.repositories import ModerationRepo, QuestionRepo
 from bot.core.reports.repositories import StatsRepo
 from bot.storage._db import Db
@@ -20,6 +21,7 @@ from bot.storage.lease import DEFAULT_LEASE, Lease
 from bot.storage.lives import SqlLiveRepo
 from bot.storage.members import SqlMemberRepo
 from bot.storage.moderation import SqlModerationRepo
+from bot.storage.notices import SqlChangeNotices
 from bot.storage.proposals import SqlProposalRepo
 from bot.storage.questions import SqlQuestionRepo
 from bot.storage.signups import SqlSignupRepo
@@ -29,7 +31,9 @@ from bot.storage.stats import SqlStatsRepo
 class SqlUnit:
     """Every repository of one unit, all on the same connection and so the same transaction."""
 
-    def __init__(self, conn: Db, lease: Lease = DEFAULT_LEASE) -> None:
+    def __init__(self, conn: Db, lease: Lease = DEFAULT_LEASE, notices: str | None = None) -> None:
+        """`notices`: the origin named in the change notices this unit sends in its transaction
+        (storage/notices.py); None sends none."""
         self.connection = conn
         self.communities: CommunityRepo = SqlCommunityRepo(conn)
         self.members: MemberRepo = SqlMemberRepo(conn)
@@ -43,3 +47,4 @@ class SqlUnit:
         self.stats: StatsRepo = SqlStatsRepo(conn)
         self.console: ConsoleRepo = SqlConsoleRepo(conn)
         self.calendars: CalendarRepo = SqlCalendarRepo(conn)
+        self.changes: ChangeNotices = SqlChangeNotices(conn, notices)
