@@ -132,7 +132,7 @@ async def build(
         lease = timedelta(seconds=settings.lease_seconds)
     keep = lease.total_seconds() / 3
     lease_of = Lease(default_holder(settings.process_name), lease)
-    store = await _open(settings.database_url, lease_of)
+    store = await _open(settings.database_url, lease_of, settings.database_timeout)
     clock = SystemClock()
     outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
     shell_in = stdin or sys.stdin
@@ -179,7 +179,7 @@ async def build(
     return app
 
 
-async def _open(url: str, lease: Lease) -> SqlStore:
+async def _open(url: str, lease: Lease, wait: float) -> SqlStore:
     """The store, or one clear message for the operator: a wrong or unreachable database is
     theirs to fix, not a crash to read a traceback of."""
     from sqlalchemy.engine import make_url
@@ -188,7 +188,7 @@ async def _open(url: str, lease: Lease) -> SqlStore:
     from bot.adapters.web.server import StartError
 
     try:
-        return await open_store(url, lease)
+        return await open_store(url, lease, wait)
     except DatabaseUnavailable as error:
         raise StartError(
             f"{error}; check SOLIDAIRE_DATABASE_URL (or [database] url), and that the database"
