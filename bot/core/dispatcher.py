@@ -13,6 +13,7 @@ from bot.core import caller, codec
 from bot.core.changes import of_request
 from bot.core.context import Context, CoreConfig, Refusal
 from bot.core.conversation import Ask, Check, Conversations, Done, prompt
+from bot.core.conversation_repo import FORM_TTL
 from bot.core.delivery.outbox import Outbox
 from bot.core.delivery.payloads import dump_message
 from bot.core.delivery.planning import close_unstarted, owe_late_answer
@@ -93,20 +94,45 @@ class Core:
         step = self.conversations.start(
             req.actor, command, values or {}, locale, zone, req.facts, req.community_facts
         )
+        await self._keep(req.actor)
         return await self._step(req, step)
 
     async def _answer(self, req: Request, line: str) -> Reply:
         """A line typed with no slash: the answer a guided form waits for, else not a command."""
+        await self._recall(req.actor)
         step = self.conversations.answer(req.actor, line)
         if step is None:
             return not_an_answer(line, req.space is None, await self.locale_of(req))
+        problem = None
         if isinstance(step, Check):
             problem = await self._check(req, step.command, step.values)
             step = self.conversations.checked(req.actor, ok=problem is None)
-            if problem is not None and isinstance(step, Ask):  # said now, not after the last
-                asked = prompt(step, self.clock.now())
-                return Reply((OutMessage(problem), *asked.messages), ok=False)
+        await self._keep(req.actor)
+        if problem is not None and isinstance(step, Ask):  # said now, not after the last
+            asked = prompt(step, self.clock.now())
+            return Reply((OutMessage(problem), *asked.messages), ok=False)
         return await self._step(req, step)
+
+    async def _recall(self, who: UserRef) -> None:
+        """The form waiting for this person as the database keeps it: started, or last
+        answered, on whichever process (several webhook workers share the members)."""
+        since = self.clock.now() - FORM_TTL
+        self.conversations.restore(
+            who, await self.store.run(lambda uow: uow.conversations.get(who, since))
+        )
+
+    async def _keep(self, who: UserRef) -> None:
+        """Saves this person's form for their next line, wherever it arrives; or forgets it
+        once done or stopped."""
+        state, now = self.conversations.dump(who), self.clock.now()
+
+        async def work(uow: UnitOfWork) -> None:
+            if state is None:
+                await uow.conversations.drop(who)
+            else:
+                await uow.conversations.put(who, state, now)
+
+        await self.store.run(work)
 
     async def _step(self, req: Request, step: Ask | Done) -> Reply:
         if isinstance(step, Ask):
@@ -115,7 +141,11 @@ class Core:
         return await self.handle(_with(done, command=step.command, args=step.values, raw=None))
 
     async def _stop(self, req: Request) -> Reply:
-        key = "guide.stopped" if self.conversations.stop(req.actor) else "guide.nothing_to_stop"
+        await self._recall(req.actor)
+        stopped = self.conversations.stop(req.actor)
+        if stopped:
+            await self._keep(req.actor)
+        key = "guide.stopped" if stopped else "guide.nothing_to_stop"
         return Reply((OutMessage(Text(await self.locale_of(req), key)),))
 
     async def handle_action(self, req: Request) -> Reply:

@@ -11,6 +11,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 from bot.core.calendar.repositories import CalendarRepo
 from bot.core.community.repositories import CommunityRepo, MemberRepo
 from bot.core.console.repositories import ConsoleRepo
+from bot.core.conversation_repo import ConversationRepo
 from bot.core.delivery.ledger import DeliveryRepo
 from bot.core.inbox import InboxRepo
 from bot.core.lives.repositories import LiveRepo, ProposalRepo, SignupRepo
@@ -109,6 +110,7 @@ class UnitOfWork(Protocol):
     stats: StatsRepo
     console: ConsoleRepo
     calendars: CalendarRepo
+    conversations: ConversationRepo
     changes: ChangeNotices
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.calendar.repositories import CalendarRepo
 from bot.core.community.repositories import CommunityRepo, MemberRepo
 from bot.core.console.repositories import ConsoleRepo
+from bot.core.conversation_repo import ConversationRepo
 from bot.core.delivery.ledger import DeliveryRepo
 from bot.core.inbox import InboxRepo
 from bot.core.lives.repositories import LiveRepo, ProposalRepo, SignupRepo
@@ -15,6 +16,7 @@ from bot.storage._db import Db
 from bot.storage.calendars import SqlCalendarRepo
 from bot.storage.communities import SqlCommunityRepo
 from bot.storage.console import SqlConsoleRepo
+from bot.storage.conversations import SqlConversationRepo
 from bot.storage.deliveries import SqlDeliveryRepo
 from bot.storage.inbox import SqlInboxRepo
 from bot.storage.lease import DEFAULT_LEASE, Lease
@@ -47,4 +49,5 @@ class SqlUnit:
         self.stats: StatsRepo = SqlStatsRepo(conn)
         self.console: ConsoleRepo = SqlConsoleRepo(conn)
         self.calendars: CalendarRepo = SqlCalendarRepo(conn)
+        self.conversations: ConversationRepo = SqlConversationRepo(conn)
         self.changes: ChangeNotices = SqlChangeNotices(conn, notices)
