@@ -2,11 +2,17 @@
 behind a round-robin reverse proxy: Bob's bare `/ask` reaches one worker and his answers the
 other, turn by turn, and the question is asked all the same. The form waits in the database
 between two answers, not in the memory of the worker that started it (before, the second
-worker did not know the form and took Bob's answer for a stray line)."""
+worker did not know the form and took Bob's answer for a stray line).
+
+Then a member's updates keep their order across the workers: Bob's `/ask` is held on one
+worker (the test locks the table its form is saved in) while his `/myschedule` reaches the
+other, which waits for the `/ask` to be handled before it answers (before, it answered at
+once, and Bob read the answers in the wrong order)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -18,7 +24,7 @@ from tests.adapters.telegram.webhook_support import Worker, start_worker, until
 from tests.adapters.telegram.world import ANNOUNCE
 from tests.fakes.reverse_proxy import RoundRobinProxy
 from tests.fakes.telegram_api import FakeTelegram
-from tests.postgres import Server, drop_database, fresh_database
+from tests.postgres import Server, _dsn, drop_database, fresh_database
 
 ALICE, BOB = 1, 1001
 SECRET = "f0rms-s3cret"
@@ -44,10 +50,14 @@ async def test_a_guided_ask_started_on_one_worker_is_finished_on_the_other(
     fake.add_group(ANNOUNCE, "Makers", admins=[ALICE], members=[BOB])
     await fake.start()
     fake.start_delivering(timeout=10, delay_scale=0.1)
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
     proxy = RoundRobinProxy([])
     await proxy.start()
     hook = proxy.url + PATH
     workers: list[Worker] = []
+    db = await asyncpg.connect(_dsn(make_url(database)))
     try:
         a = start_worker("worker-a", database, fake, hook, tmp_path, secret=SECRET, lease=2.0)
         b = start_worker("worker-b", database, fake, hook, tmp_path, secret=SECRET, lease=2.0)
@@ -88,6 +98,24 @@ async def test_a_guided_ask_started_on_one_worker_is_finished_on_the_other(
         assert set(took) == {a.url, b.url}, took  # both workers had a part in it
         assert "Ta question Q1 pour" in said, said
 
+        # Bob's `/ask` held in the worker that got it; his `/myschedule` reaches the other.
+        before, routed = len(fake.chat_log(BOB)), dict(proxy.forwarded)
+        await db.execute("BEGIN")
+        await db.execute("LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE")
+        fake.push_text(BOB, BOB, "/ask")
+        fake.push_text(BOB, BOB, "/myschedule")
+        await until(lambda: not fake.pending_updates(), "both updates stored", a, b)
+        got = {w for w in proxy.backends if proxy.forwarded[w] > routed.get(w, 0)}
+        assert got == {a.url, b.url}, got
+        # Time enough for the other worker to answer at once, were it not waiting.
+        with contextlib.suppress(AssertionError):
+            await fake.wait_for(lambda: len(fake.chat_log(BOB)) > before, timeout=2.0)
+        await db.execute("ROLLBACK")
+        await until(lambda: len(fake.chat_log(BOB)) >= before + 2, "both answers", a, b)
+        first, second = (m["text"] for m in fake.chat_log(BOB)[before : before + 2])
+        assert "Pour quel live" in first, (first, second)  # the /ask's question first
+        assert "Pour quel live" not in second, second
+
         for worker in workers:
             worker.popen.send_signal(signal.SIGTERM)
             assert await asyncio.to_thread(worker.popen.wait, 20) == 0
@@ -97,5 +125,6 @@ async def test_a_guided_ask_started_on_one_worker_is_finished_on_the_other(
             if worker.popen.poll() is None:
                 worker.popen.kill()
                 worker.popen.wait(10)
+        await db.close()
         await proxy.stop()
         await fake.stop()
