@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +47,7 @@ class Core:
         self.outbox = outbox
         self.flood = FloodGate()
         self.conversations = Conversations()
+        self._finishing: set[UserRef] = set()  # whose guided form's command is running
         # Told each change once committed (the live console refreshes what it shows, the pages
         # forget what they kept), this process's and, through a ChangeFeed, the others' (each
         # unit tells them itself, in its transaction: `uow.changes`); a
@@ -107,11 +109,28 @@ class Core:
         if isinstance(step, Check):
             problem = await self._check(req, step.command, step.values)
             step = self.conversations.checked(req.actor, ok=problem is None)
+        if isinstance(step, Done):
+            return await self._finish(req, step)
         await self._keep(req.actor)
-        if problem is not None and isinstance(step, Ask):  # said now, not after the last
+        if problem is not None:  # said now, not after the last
             asked = prompt(step, self.clock.now())
             return Reply((OutMessage(problem), *asked.messages), ok=False)
         return await self._step(req, step)
+
+    async def _finish(self, req: Request, done: Done) -> Reply:
+        """The form's command, whose unit forgets the kept form in its own transaction
+        (`_process`): if the database was away the form stays as it was, and the same last
+        answer (typed again, or the update handled again) finishes it; once it is done no
+        stale form is left to take a later line for its last answer."""
+        self._finishing.add(req.actor)
+        try:
+            reply = await self._step(req, done)
+        finally:
+            self._finishing.discard(req.actor)
+        if not reply.ok and not reply.store_down:  # refused or failed: rolled back, form too
+            with contextlib.suppress(StoreUnavailable):  # then its last question comes again
+                await self._keep(req.actor)
+        return reply
 
     async def _recall(self, who: UserRef) -> None:
         """The form waiting for this person as the database keeps it: started, or last
@@ -216,6 +235,8 @@ class Core:
         # crash it is either done (and never replayed) or not done at all (and replayed).
         if req.receipt is not None and not await uow.inbox.done(req.receipt, self.clock.now()):
             raise _AlreadyHandled
+        if req.actor in self._finishing:  # a guided form's command: the form goes with it
+            await uow.conversations.drop(req.actor)
         ctx = await caller.context(uow, req, self.clock, self.config)
         reply = replace(await self._run(ctx), reachable=not ctx.member.dm_unreachable)
         now = self.clock.now()
