@@ -92,7 +92,7 @@ class App:
                     log.exception("stopping %s failed", type(service).__name__)
             if self.web is not None:
                 await self.web.stop()
-            if self.changes is not None:  # tells the last changes, then stops listening
+            if self.changes is not None:  # stops listening
                 await self.changes.stop()
             await self.store.close()
 
@@ -132,7 +132,7 @@ async def build(
         lease = timedelta(seconds=settings.lease_seconds)
     keep = lease.total_seconds() / 3
     lease_of = Lease(default_holder(settings.process_name), lease)
-    store = await _open(settings.database_url, lease_of)
+    store = await _open(settings.database_url, lease_of, settings.database_timeout)
     clock = SystemClock()
     outbox = Outbox(store, clock, {}, capabilities=DECLARED)  # each platform's, by its name
     shell_in = stdin or sys.stdin
@@ -142,9 +142,7 @@ async def build(
     if settings.web.listen is not None:
         outbox.public_url = settings.web.public_url
     app = App(settings, store, core, outbox, Alarm(outbox, store, clock, keep_leases=keep))
-    app.changes = change_feed(store)
-    if app.changes is not None:
-        core.watchers.append(app.changes.publish)
+    app.changes = change_feed(store)  # its units then tell the other processes what they change
     if settings.web.listen is not None:
         from bot.adapters.web.calendars import Calendars
         from bot.adapters.web.console import Console  # aiohttp only when the server runs
@@ -181,7 +179,7 @@ async def build(
     return app
 
 
-async def _open(url: str, lease: Lease) -> SqlStore:
+async def _open(url: str, lease: Lease, wait: float) -> SqlStore:
     """The store, or one clear message for the operator: a wrong or unreachable database is
     theirs to fix, not a crash to read a traceback of."""
     from sqlalchemy.engine import make_url
@@ -190,7 +188,7 @@ async def _open(url: str, lease: Lease) -> SqlStore:
     from bot.adapters.web.server import StartError
 
     try:
-        return await open_store(url, lease)
+        return await open_store(url, lease, wait)
     except DatabaseUnavailable as error:
         raise StartError(
             f"{error}; check SOLIDAIRE_DATABASE_URL (or [database] url), and that the database"

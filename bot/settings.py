@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +29,7 @@ _WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_\-]{1,256}", re.ASCII)
 _SECRET_KEYS = frozenset({"token", "webhook_secret"})
 _SCHEMA: dict[str, dict[str, type]] = {
     "community": {"language": str, "timezone": str, "reminders": list, "premoderation": bool},
-    "database": {"url": str},
+    "database": {"url": str, "timeout_seconds": int},
     "process": {"name": str, "lease_seconds": int},
     "logging": {"level": str, "format": str},
     "telegram": {"api_base_url": str, "webhook_url": str, "webhook_listen": str},
@@ -45,6 +45,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
 # (section, key) -> environment variable overriding it
 _ENV_OVERRIDES = {
     ("database", "url"): "SOLIDAIRE_DATABASE_URL",
+    ("database", "timeout_seconds"): "SOLIDAIRE_DATABASE_TIMEOUT",
     ("process", "name"): "SOLIDAIRE_PROCESS_NAME",
     ("process", "lease_seconds"): "SOLIDAIRE_LEASE_SECONDS",
     ("logging", "level"): "SOLIDAIRE_LOG_LEVEL",
@@ -105,6 +106,11 @@ class Settings:
     # process that died has its work taken over this long after (renewed every third of it).
     # Shorter: a faster takeover, and a stalled process's work sooner doubled by another.
     lease_seconds: int = 30
+    # PostgreSQL: how long a statement, or a new connection, may wait for the server before
+    # the unit fails as "database unavailable" (a partition that sends no reset would else
+    # hang it until the OS gives up). A unit against a silent server fails within about
+    # twice this (its statement, then its rollback). Longer than any statement the bot runs.
+    database_timeout: int = 5
     language: str = "fr"
     timezone: str = "Europe/Paris"
     reminders: tuple[str, ...] = ("24h", "15m")
@@ -223,6 +229,22 @@ def _parse_listen(value: str, where: str, problems: list[str], lowest: int = 1) 
         f"{where}: expected 'host:port' with a port from {lowest} to 65535, got {value!r}"
     )
     return DEFAULT_WEBHOOK_LISTEN
+
+
+def _seconds(
+    get: Callable[[str, str, object], tuple[object, str]],
+    key: tuple[str, str],
+    default: int,
+    most: int,
+    problems: list[str],
+) -> int:
+    """A whole number of seconds from 1 to `most`; the default, with a problem said, if not."""
+    value, where = get(*key, default)
+    said = str(value).strip()
+    if not said.isascii() or not said.isdigit() or not 1 <= int(said) <= most:
+        problems.append(f"{where}: a whole number of seconds from 1 to {most}, got {value!r}")
+        return default
+    return int(said)
 
 
 def _web_settings(
@@ -379,17 +401,15 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
     process_name = get("process", "name")[0]
     if process_name is not None and not 0 < len(str(process_name).strip()) <= 64:
         problems.append(f"{get('process', 'name')[1]}: a name of 1 to 64 characters")
-    value, where = get("process", "lease_seconds", d.lease_seconds)
-    lease_text = str(value).strip()
-    if not lease_text.isascii() or not lease_text.isdigit() or not 1 <= int(lease_text) <= 3600:
-        problems.append(f"{where}: a whole number of seconds from 1 to 3600, got {value!r}")
-        lease_text = str(d.lease_seconds)
+    lease_seconds = _seconds(get, ("process", "lease_seconds"), d.lease_seconds, 3600, problems)
+    timeout = _seconds(get, ("database", "timeout_seconds"), d.database_timeout, 600, problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
         database_url=database_url,
         process_name=str(process_name).strip() if process_name is not None else None,
-        lease_seconds=int(lease_text),
+        lease_seconds=lease_seconds,
+        database_timeout=timeout,
         language=language,
         timezone=timezone,
         reminders=reminders,

@@ -8,8 +8,9 @@ person: a restart in the middle only means starting the form again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -128,6 +129,42 @@ class Conversations:
     def stop(self, who: UserRef) -> bool:
         """Leaves the form; False when none was waiting."""
         return self._forms.pop(who, None) is not None
+
+    def dump(self, who: UserRef) -> str | None:
+        """`who`'s form as text to keep between two lines; None when none waits."""
+        form = self._forms.get(who)
+        if form is None:
+            return None
+        said = asdict(form) | {"zone": form.zone.key, "facts": sorted(form.facts)}
+        if form.community_facts is not None:
+            said["community_facts"] = {str(k): sorted(v) for k, v in form.community_facts.items()}
+        return json.dumps(said, separators=(",", ":"), ensure_ascii=False)
+
+    def restore(self, who: UserRef, state: str | None) -> None:
+        """`who`'s form as kept (`dump`), replacing what this process knew; None: none waits.
+        A state this version cannot read (a form changed since) is dropped."""
+        self._forms.pop(who, None)
+        if state is None:
+            return
+        try:
+            said = json.loads(state)
+            facts = said["community_facts"]
+            form = _Form(
+                said["command"],
+                said["locale"],
+                ZoneInfo(said["zone"]),
+                frozenset(Role(r) for r in said["facts"]),
+                None
+                if facts is None
+                else {int(k): frozenset(Role(r) for r in v) for k, v in facts.items()},
+                dict(said["values"]),
+                int(said["step"]),
+                said["answered"],
+            )
+        except (ValueError, KeyError, TypeError):
+            return
+        if form.command in GUIDED and form.step <= len(GUIDED[form.command]):
+            self._forms[who] = form
 
     def _next(self, who: UserRef, form: _Form) -> Ask | Done:
         fields = GUIDED[form.command]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -13,6 +14,7 @@ from bot.core import caller, codec
 from bot.core.changes import of_request
 from bot.core.context import Context, CoreConfig, Refusal
 from bot.core.conversation import Ask, Check, Conversations, Done, prompt
+from bot.core.conversation_repo import FORM_TTL
 from bot.core.delivery.outbox import Outbox
 from bot.core.delivery.payloads import dump_message
 from bot.core.delivery.planning import close_unstarted, owe_late_answer
@@ -45,8 +47,10 @@ class Core:
         self.outbox = outbox
         self.flood = FloodGate()
         self.conversations = Conversations()
+        self._finishing: set[UserRef] = set()  # whose guided form's command is running
         # Told each change once committed (the live console refreshes what it shows, the pages
-        # forget what they kept), this process's and, through a ChangeFeed, the others'; a
+        # forget what they kept), this process's and, through a ChangeFeed, the others' (each
+        # unit tells them itself, in its transaction: `uow.changes`); a
         # watcher must return at once.
         self.watchers: list[Callable[[Change], None]] = []
         # Told how long each request took (command name, seconds, answered ok): the metrics'
@@ -92,20 +96,62 @@ class Core:
         step = self.conversations.start(
             req.actor, command, values or {}, locale, zone, req.facts, req.community_facts
         )
+        await self._keep(req.actor)
         return await self._step(req, step)
 
     async def _answer(self, req: Request, line: str) -> Reply:
         """A line typed with no slash: the answer a guided form waits for, else not a command."""
+        await self._recall(req.actor)
         step = self.conversations.answer(req.actor, line)
         if step is None:
             return not_an_answer(line, req.space is None, await self.locale_of(req))
+        problem = None
         if isinstance(step, Check):
             problem = await self._check(req, step.command, step.values)
             step = self.conversations.checked(req.actor, ok=problem is None)
-            if problem is not None and isinstance(step, Ask):  # said now, not after the last
-                asked = prompt(step, self.clock.now())
-                return Reply((OutMessage(problem), *asked.messages), ok=False)
+        if isinstance(step, Done):
+            return await self._finish(req, step)
+        await self._keep(req.actor)
+        if problem is not None:  # said now, not after the last
+            asked = prompt(step, self.clock.now())
+            return Reply((OutMessage(problem), *asked.messages), ok=False)
         return await self._step(req, step)
+
+    async def _finish(self, req: Request, done: Done) -> Reply:
+        """The form's command, whose unit forgets the kept form in its own transaction
+        (`_process`): if the database was away the form stays as it was, and the same last
+        answer (typed again, or the update handled again) finishes it; once it is done no
+        stale form is left to take a later line for its last answer."""
+        self._finishing.add(req.actor)
+        try:
+            reply = await self._step(req, done)
+        finally:
+            self._finishing.discard(req.actor)
+        if not reply.ok and not reply.store_down:  # refused or failed: rolled back, form too
+            with contextlib.suppress(StoreUnavailable):  # then its last question comes again
+                await self._keep(req.actor)
+        return reply
+
+    async def _recall(self, who: UserRef) -> None:
+        """The form waiting for this person as the database keeps it: started, or last
+        answered, on whichever process (several webhook workers share the members)."""
+        since = self.clock.now() - FORM_TTL
+        self.conversations.restore(
+            who, await self.store.run(lambda uow: uow.conversations.get(who, since))
+        )
+
+    async def _keep(self, who: UserRef) -> None:
+        """Saves this person's form for their next line, wherever it arrives; or forgets it
+        once done or stopped."""
+        state, now = self.conversations.dump(who), self.clock.now()
+
+        async def work(uow: UnitOfWork) -> None:
+            if state is None:
+                await uow.conversations.drop(who)
+            else:
+                await uow.conversations.put(who, state, now)
+
+        await self.store.run(work)
 
     async def _step(self, req: Request, step: Ask | Done) -> Reply:
         if isinstance(step, Ask):
@@ -114,7 +160,11 @@ class Core:
         return await self.handle(_with(done, command=step.command, args=step.values, raw=None))
 
     async def _stop(self, req: Request) -> Reply:
-        key = "guide.stopped" if self.conversations.stop(req.actor) else "guide.nothing_to_stop"
+        await self._recall(req.actor)
+        stopped = self.conversations.stop(req.actor)
+        if stopped:
+            await self._keep(req.actor)
+        key = "guide.stopped" if stopped else "guide.nothing_to_stop"
         return Reply((OutMessage(Text(await self.locale_of(req), key)),))
 
     async def handle_action(self, req: Request) -> Reply:
@@ -168,7 +218,7 @@ class Core:
             return Reply((OutMessage(Text(self.config.language, "error.internal")),), ok=False)
         if owed_at is not None and self.outbox is not None:
             await self.outbox.owed_at(owed_at)
-        if reply.ok:
+        if reply.ok and change is not None:  # told to the other processes by the unit itself
             self.changed(change)
         return reply
 
@@ -179,12 +229,14 @@ class Core:
 
     async def _process(
         self, uow: UnitOfWork, req: Request
-    ) -> tuple[Reply, datetime | None, Change]:
+    ) -> tuple[Reply, datetime | None, Change | None]:
         """Inside the transaction: the use case, then the ledger rows of what it owes others."""
         # The inbox item is marked handled in the same transaction as its effects: after a
         # crash it is either done (and never replayed) or not done at all (and replayed).
         if req.receipt is not None and not await uow.inbox.done(req.receipt, self.clock.now()):
             raise _AlreadyHandled
+        if req.actor in self._finishing:  # a guided form's command: the form goes with it
+            await uow.conversations.drop(req.actor)
         ctx = await caller.context(uow, req, self.clock, self.config)
         reply = replace(await self._run(ctx), reachable=not ctx.member.dm_unreachable)
         now = self.clock.now()
@@ -201,6 +253,9 @@ class Core:
                 notice.live_id,
             )
         change = of_request(ctx.req, ctx.community.id if ctx.community else None)
+        if change is not None and reply.ok:
+            # In the transaction: the other processes hear of it when, and only if, it commits.
+            await uow.changes.tell(change)
         return reply, uow.deliveries.earliest, change
 
     async def _check(self, req: Request, command: str, values: Mapping[str, str]) -> Text | None:
@@ -244,9 +299,17 @@ class Core:
             log.info("live %s ended automatically", live_id)
             return
         now = self.clock.now()
-        if await self.store.run(lambda uow: close_unstarted(uow, live_id, now)):
+        ended = Change(AUTO_END, live_id=live_id)
+
+        async def close(uow: UnitOfWork) -> bool:
+            closed = await close_unstarted(uow, live_id, now)
+            if closed:
+                await uow.changes.tell(ended)
+            return closed
+
+        if await self.store.run(close):
             log.info("live %s never went on air: marked ended", live_id)
-            self.changed(Change(AUTO_END, live_id=live_id))
+            self.changed(ended)
         else:
             log.warning("live %s could not be ended automatically: %s", live_id, reply.text.key)
 

@@ -32,6 +32,11 @@ class InboxRepo(Protocol):
         from before a restart too), in order."""
         ...
 
+    async def earlier(self, platform: str, item_id: int, sender: str) -> bool:
+        """Whether an update of `sender` stored before item `item_id` is still unhandled,
+        whichever process holds it."""
+        ...
+
     async def renew(self, now: datetime) -> int:
         """This process is alive: extends its leases on the updates it has not handled."""
         ...

@@ -11,6 +11,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 from bot.core.calendar.repositories import CalendarRepo
 from bot.core.community.repositories import CommunityRepo, MemberRepo
 from bot.core.console.repositories import ConsoleRepo
+from bot.core.conversation_repo import ConversationRepo
 from bot.core.delivery.ledger import DeliveryRepo
 from bot.core.inbox import InboxRepo
 from bot.core.lives.repositories import LiveRepo, ProposalRepo, SignupRepo
@@ -109,6 +110,8 @@ class UnitOfWork(Protocol):
     stats: StatsRepo
     console: ConsoleRepo
     calendars: CalendarRepo
+    conversations: ConversationRepo
+    changes: ChangeNotices
 
 
 T = TypeVar("T")
@@ -155,14 +158,20 @@ class Change:
     elsewhere: bool = False
 
 
-class ChangeFeed(Protocol):
-    """Tells the other processes on the same database what this one changed, and this one what
-    they changed, so that a console or a page served here shows a decision made there at once.
-    Only a database shared by several processes has one (PostgreSQL's LISTEN/NOTIFY)."""
+class ChangeNotices(Protocol):
+    """The other processes on the same database, as a unit of work tells them what it changed:
+    in its own transaction, so that they hear of it exactly when, and only if, it commits (a
+    process killed just after its commit has told them already). Nothing on SQLite (one
+    process by design)."""
 
-    def publish(self, change: Change) -> None:
-        """Sends `change` to the others, soon after; returns at once. Ignores `elsewhere` ones."""
-        ...
+    async def tell(self, change: Change) -> None: ...
+
+
+class ChangeFeed(Protocol):
+    """This process hears what the other processes on the same database changed (told by their
+    units' `ChangeNotices`), so that a console or a page served here shows a decision made
+    there at once. Only a database shared by several processes has one (PostgreSQL's
+    LISTEN/NOTIFY)."""
 
     async def start(self, heard: Callable[[Change], None]) -> None:
         """Listens from now on: `heard` gets each other process's change (`elsewhere`), and a

@@ -262,6 +262,12 @@ _TABLE = (
 )  # fmt: skip
 COMMANDS: dict[str, Command] = {command.name: command for command in _TABLE}
 ALIASES: dict[str, str] = {c.alias: c.name for c in _TABLE if c.alias}
+# Commands that only read: they change nothing a console or a page shows, so the other
+# processes on the database are not told of them (bot.core.changes).
+READS_ONLY = frozenset(
+    {"help", "lives", "live", "myschedule", "questions", "queue", "modlog", "proposals", "stats",
+     "export"}
+)  # fmt: skip
 
 
 def resolve(word: str) -> Command | None:

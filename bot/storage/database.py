@@ -56,6 +56,9 @@ class AsyncEngineStore:
     def __init__(self, engine: AsyncEngine, lease: Lease = DEFAULT_LEASE) -> None:
         self.engine = engine
         self.lease = lease  # this process's name in the claims it holds
+        # The origin its units name in the change notices they send the other processes on
+        # a PostgreSQL (set by its change feed, storage/notify.py); None: they send none.
+        self.notices: str | None = None
         self._serial = engine.dialect.name == "sqlite"
         self._lock = asyncio.Lock()
         self._kept: AsyncConnection | None = None
@@ -98,7 +101,7 @@ class AsyncEngineStore:
                 self._inside.add(task)
             try:
                 async with self.engine.begin() as conn:
-                    yield SqlUnit(AsyncDb(conn), self.lease)
+                    yield SqlUnit(AsyncDb(conn), self.lease, self.notices)
             finally:
                 self._inside.discard(task)  # type: ignore[arg-type]
             return
@@ -135,6 +138,8 @@ class AsyncEngineStore:
 SqlStore = AsyncEngineStore | ThreadedSqliteStore
 
 _RETRIES = 4
+TIMEOUT = 5.0  # seconds: the settings' `database_timeout` (`_engine_options`)
+IDLE_IN_TRANSACTION = 6  # times `TIMEOUT` a session may rest inside a transaction
 # PostgreSQL's serialization_failure and deadlock_detected: the transaction is rolled back and
 # running it again is the documented answer.
 _RETRY_STATES = frozenset({"40001", "40P01"})
@@ -154,9 +159,10 @@ class DatabaseUnavailable(Exception):
     said in one line that names the database without its password."""
 
 
-async def open_store(url: str, lease: Lease | None = None) -> SqlStore:
+async def open_store(url: str, lease: Lease | None = None, wait: float = TIMEOUT) -> SqlStore:
     """Connects, migrates the schema to head and returns the store (close it when done).
     `lease`: this process's name and lease length in its claims (storage/lease.py).
+    `wait`: seconds a PostgreSQL statement or connection may wait (`_engine_options`).
 
     Raises DatabaseUnavailable when the database cannot be reached or opened."""
     lease = lease or DEFAULT_LEASE
@@ -168,7 +174,7 @@ async def open_store(url: str, lease: Lease | None = None) -> SqlStore:
         if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
             store: SqlStore = await _open_threaded(url, lease)
         else:
-            store = await _open_async(url, lease)
+            store = await _open_async(url, lease, wait)
     except (OSError, DBAPIError, ImportError) as error:
         raise DatabaseUnavailable(f"cannot open the database {shown}: {_cause(error)}") from error
     log.info("store open on %s", shown)
@@ -200,26 +206,56 @@ async def _open_threaded(url: str, lease: Lease) -> ThreadedSqliteStore:
     return store
 
 
-async def _open_async(url: str, lease: Lease) -> AsyncEngineStore:
-    engine = create_async_engine(url, **_engine_options(url))
+async def _open_async(url: str, lease: Lease, wait: float = TIMEOUT) -> AsyncEngineStore:
+    engine = create_async_engine(url, **_engine_options(url, wait))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        migrating = engine
     else:
         _ping_when_idle(engine)
+        # A migration on a large table may take longer than any statement of a unit: on an
+        # engine of its own, without the statements' timeout (a connection still gives up).
+        migrating = create_async_engine(url, connect_args={"timeout": wait})
     try:
-        await upgrade_to_head(engine)
+        try:
+            await upgrade_to_head(migrating)
+        finally:
+            if migrating is not engine:
+                await migrating.dispose()
     except BaseException:
         await engine.dispose()
         raise
     return AsyncEngineStore(engine, lease)
 
 
-def _engine_options(url: str) -> dict[str, Any]:
-    """On PostgreSQL: give up connecting after 10 s (asyncpg waits 60: a bot starting against
-    a wrong host would look hung)."""
+def _engine_options(url: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+    """On PostgreSQL, how long to wait for a server that does not answer (a partition that
+    sends no reset, a server frozen: without these a unit waits until the OS gives up, many
+    minutes); an outage is then `TimeoutError`, "no answer in time" (storage/outage.py).
+
+    - `timeout`: opening a connection (asyncpg waits 60 s: a bot starting against a wrong
+      host would look hung);
+    - `command_timeout`: asyncpg's wait for each statement's answer, ROLLBACK included; every
+      statement of the bot's takes milliseconds (a row lock waited for, a fraction of a second);
+    - the server's keepalives on the session (`tcp_keepalives_*`): the server notices a bot
+      gone without a word (its host lost) within about four times `timeout`, and ends its
+      session;
+    - `idle_in_transaction_session_timeout`: a unit never rests inside its transaction (it
+      awaits nothing but its statements), so a session resting in one this long belongs to
+      a bot that gave up on it behind a network that still holds the connection: the server
+      ends it, and the row locks it held are free for the others."""
     if make_url(url).get_backend_name() != "postgresql":
         return {}
-    return {"connect_args": {"timeout": 10}}
+    seconds = max(1, round(timeout))
+    server = {
+        "tcp_keepalives_idle": str(seconds),
+        "tcp_keepalives_interval": str(seconds),
+        "tcp_keepalives_count": "3",
+        "idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION * seconds * 1000),
+    }
+    return {
+        "connect_args": {"timeout": timeout, "command_timeout": timeout, "server_settings": server}
+    }
 
 
 PING_AFTER_IDLE = 1.0  # seconds a pooled connection may rest before it is checked

@@ -6,7 +6,8 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Executable, bindparam, delete, or_, select, update
+from sqlalchemy import Executable, bindparam, delete, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.inbox import InboxItem
 from bot.storage._db import Db
@@ -37,6 +38,26 @@ def _add_statement(dialect: str) -> Executable:
     )
     stmt = stmt.on_conflict_do_nothing(index_elements=[inbox.c.platform, inbox.c.external_id])
     return hot(stmt.returning(inbox.c.id))
+
+
+# The member an update comes from, read from its stored JSON as `receive._who` reads it: an
+# update of each kind carries its sender in `from`.
+_KINDS = ("message", "callback_query", "my_chat_member", "chat_member")
+_SENDER = {
+    "postgresql": "coalesce("
+    + ", ".join(f"payload::jsonb #>> '{{{kind},from,id}}'" for kind in _KINDS)
+    + ")",
+    "sqlite": "coalesce("
+    + ", ".join(f"CAST(json_extract(payload, '$.{kind}.from.id') AS TEXT)" for kind in _KINDS)
+    + ")",
+}
+
+
+def shared_by_processes(store: object) -> bool:
+    """Whether other processes may store and handle updates in the same inbox (PostgreSQL);
+    on SQLite one process writes, and its own chains keep each member's updates in order."""
+    engine = getattr(store, "engine", None)
+    return isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql"
 
 
 class SqlInboxRepo:
@@ -99,6 +120,22 @@ class SqlInboxRepo:
         )
         items = [InboxItem(row.id, row.payload, row.received_at) for row in result]
         return sorted(items, key=lambda item: item.id)
+
+    async def earlier(self, platform: str, item_id: int, sender: str) -> bool:
+        """Whether an update of `sender` stored before this one is still unhandled, whoever
+        holds it (another process handles a member's earlier update: this one waits). Few
+        rows are unhandled at a time (the index on `handled_at`), so reading the sender from
+        their JSON costs little."""
+        dialect = self._conn.dialect.name
+        found = await self._conn.scalar(
+            text(
+                "SELECT 1 FROM inbox WHERE platform = :platform AND handled_at IS NULL"
+                f" AND id < :item_id AND {_SENDER.get(dialect, _SENDER['sqlite'])} = :sender"
+                " LIMIT 1"
+            ),
+            {"platform": platform, "item_id": item_id, "sender": sender},
+        )
+        return found is not None
 
     async def renew(self, now: datetime) -> int:
         """Extends this process's leases on the updates it has not handled yet."""

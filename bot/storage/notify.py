@@ -1,19 +1,14 @@
 """Changes told between processes on one PostgreSQL (LISTEN/NOTIFY): a moderator's decision
 handled by one process shows at once on a console, or a page, served by another.
 
-Publishing: a change is queued (the core's watchers must return at once) and a task sends the
-queue after the unit has committed, as few NOTIFYs as there are distinct changes waiting (a
-burst of 2,000 sign-ups to one live is a handful), all in one statement. A change is lost only
-if the process dies in between; the others' periodic refresh then shows it a little later.
+Telling: each unit of work sends its notice in its own transaction (`storage/notices.py`), so
+the others hear of a change exactly when, and only if, it commits. This feed names the origin
+the units put in their notices (`AsyncEngineStore.notices`), so that it drops its own.
 
 Listening: one connection of its own, outside the engine's pool (it is held for the process's
 life), LISTENs on `CHANNEL`. When it drops it is opened again, with a growing pause; each time
 listening (re)starts the subscribers get a `CATCH_UP`, since whatever was said meanwhile is
 lost. A silent network failure is noticed by a check every `CHECK` seconds.
-
-A payload is JSON of ids and a declared name, a few dozen bytes (PostgreSQL allows 8,000):
-`{"o": origin, "k": kind, "c": community, "l": live}`. `origin` is a random name of this feed:
-a process hears its own NOTIFYs too, and drops them (its own watchers were told already).
 """
 
 from __future__ import annotations
@@ -26,34 +21,18 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.ports import CATCH_UP, Change, ChangeFeed
 from bot.storage.database import AsyncEngineStore, SqlStore
+from bot.storage.notices import CHANNEL
 
 log = logging.getLogger(__name__)
-CHANNEL = "solidaire_changes"
 APPLICATION_NAME = "solidaire-listen"
 CHECK = 10.0  # seconds between two checks that the listening connection still answers
 PAUSES = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds before each new try to listen again, then the last
-PENDING_MAX = 100  # distinct changes waiting at most; beyond, one catch-up says it all
-PAYLOAD_MAX = 7999  # bytes PostgreSQL accepts in a payload (8000 by default, minus one)
 # What SQLAlchemy's asyncpg dialect takes from the URL for itself, not for asyncpg.connect.
 _DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback")
-_NOTIFY = text(
-    "SELECT pg_notify(:channel, payload) FROM unnest(CAST(:payloads AS text[])) AS payload"
-)
-
-
-def payload(change: Change, origin: str) -> str:
-    said = json.dumps(
-        {"o": origin, "k": change.kind, "c": change.community_id, "l": change.live_id},
-        separators=(",", ":"),
-    )
-    if len(said.encode()) > PAYLOAD_MAX:  # a kind is a declared name: this never happens
-        raise ValueError("a change's payload is too long for NOTIFY")
-    return said
 
 
 def heard_change(said: str, origin: str) -> Change | None:
@@ -82,71 +61,21 @@ class PgChangeFeed:
         self.check = check
         self.pauses = PAUSES
         self.listening = asyncio.Event()  # set while LISTEN holds (tests and /healthz read it)
-        self._pending: dict[tuple[str, int | None, int | None], None] = {}
-        self._wake = asyncio.Event()
         self._heard: Callable[[Change], None] = lambda _change: None
         self._tasks: list[asyncio.Task[None]] = []
         self._conn: Any = None  # the listening asyncpg connection, while open
 
-    def publish(self, change: Change) -> None:
-        if change.elsewhere or not self._tasks:
-            return
-        if len(self._pending) >= PENDING_MAX:
-            self._pending = {(CATCH_UP, None, None): None}
-        else:
-            self._pending[(change.kind, change.community_id, change.live_id)] = None
-        self._wake.set()
-
     async def start(self, heard: Callable[[Change], None]) -> None:
         self._heard = heard
-        self._tasks = [
-            asyncio.create_task(self._send_forever(), name="changes-send"),
-            asyncio.create_task(self._listen_forever(), name="changes-listen"),
-        ]
+        self._tasks = [asyncio.create_task(self._listen_forever(), name="changes-listen")]
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        if self._pending:  # what was changed just before the stop is still told
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._send(self._take()), 2.0)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-    # -- publishing ------------------------------------------------------------------------------
-
-    def _take(self) -> list[str]:
-        taken, self._pending = self._pending, {}
-        return [payload(Change(*key), self.origin) for key in taken]
-
-    async def _send(self, payloads: list[str]) -> None:
-        async with self.engine.connect() as conn:
-            await conn.execute(_NOTIFY, {"channel": CHANNEL, "payloads": payloads})
-            await conn.commit()  # a notification leaves when its transaction commits
-
-    async def _send_forever(self) -> None:
-        failing = False
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            payloads = self._take()
-            if not payloads:
-                continue
-            try:
-                await self._send(payloads)
-            except Exception as error:  # the database is away: tell once it is back
-                if not failing:  # said once, not every second of an outage
-                    log.warning("telling the other processes of changes failed: %s", error)
-                failing = True
-                self._pending.setdefault((CATCH_UP, None, None), None)
-                await asyncio.sleep(1.0)
-                self._wake.set()
-                continue
-            if failing:
-                log.info("telling the other processes of changes again")
-                failing = False
 
     # -- listening -------------------------------------------------------------------------------
 
@@ -192,7 +121,10 @@ class PgChangeFeed:
         _args, options = self.engine.dialect.create_connect_args(self.engine.url)
         for name in _DIALECT_ONLY:
             options.pop(name, None)
-        options.setdefault("server_settings", {"application_name": self.application_name})
+        settings = dict(options.get("server_settings") or {})  # the engine's (keepalives)
+        settings["application_name"] = self.application_name
+        settings.pop("idle_in_transaction_session_timeout", None)  # it never opens one
+        options["server_settings"] = settings
         return await asyncpg.connect(**options, timeout=10)
 
     async def _close(self) -> None:
@@ -212,7 +144,9 @@ class PgChangeFeed:
 def change_feed(store: SqlStore) -> PgChangeFeed | None:
     """The feed a store needs: PostgreSQL's, else None (SQLite has one process by design)."""
     if isinstance(store, AsyncEngineStore) and store.engine.dialect.name == "postgresql":
-        return PgChangeFeed(store.engine, store.lease.holder)
+        feed = PgChangeFeed(store.engine, store.lease.holder)
+        store.notices = feed.origin  # its units tell the others, naming this feed
+        return feed
     return None
 
 

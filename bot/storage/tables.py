@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -320,4 +321,18 @@ send_slot = Table(
     Column("taken_at", UTCDateTime, nullable=False),
     Column("frees_at", UTCDateTime, nullable=True),
     Index("ix_send_slot_window", "token_key", "window_key"),
+)
+
+# Guided conversations waiting for their next answer (`conversations.py`): one row per person,
+# the core's state as text. Not the community's data: a person's unfinished form, holding what
+# they typed so far, so it goes with `/forgetme` and is forgotten a day after its last answer.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("platform", String(16), nullable=False),
+    Column("user_id", String(64), nullable=False),  # the person's id on that platform
+    Column("state", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("platform", "user_id", name="pk_conversations"),
+    Index("ix_conversations_updated", "updated_at"),
 )

@@ -36,3 +36,28 @@ async def test_a_locked_sqlite_file_is_said_then_the_same_command_works(
     assert await statuses(community) == {}  # nothing half-written
     said = await community.as_("bob").says("/participer 1")
     assert said.ok and said.key == "signup.confirmed", said.text
+
+
+async def test_a_guided_forms_last_answer_while_the_file_is_locked_is_kept(
+    community: Chat, tmp_path: Path
+) -> None:
+    """The form waits in the database: the answer that could not be handled is typed again
+    and finishes it (before, the form was gone and the answer was not one)."""
+    await open_live(community)
+    bob = community.as_("bob")
+    for line in ("/question", "1", "Comment débuter ?"):
+        said = await bob.says(line)
+        assert said.key.startswith("guide."), (line, said.text)
+    await community.store.run_sync(wait_briefly)
+    other = sqlite3.connect(tmp_path / "test.sqlite3", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        said = await bob.says("-")  # the last, optional field: anonymous or not
+        assert said.key == "error.store_unavailable", said.text
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    said = await bob.says("-")
+    assert said.ok and said.key.startswith("question.received"), said.text
+    said = await bob.says("-")  # done: nothing waits any more
+    assert not said.ok and not said.key.startswith("question."), said.text

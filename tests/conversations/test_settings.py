@@ -370,6 +370,20 @@ def test_how_long_a_lease_lasts_comes_from_the_environment_or_the_file(tmp_path:
         assert any("SOLIDAIRE_LEASE_SECONDS" in p for p in bad.value.problems), bad_value
 
 
+def test_how_long_the_database_may_stay_silent_comes_from_the_environment_or_the_file(
+    tmp_path: Path,
+) -> None:
+    """A unit against a database that does not answer fails after this (a partition)."""
+    assert load_settings(env={}).database_timeout == 5
+    assert load_settings(env={"SOLIDAIRE_DATABASE_TIMEOUT": "2"}).database_timeout == 2
+    from_file = load_settings(write(tmp_path, "[database]\ntimeout_seconds = 8\n"), env={})
+    assert from_file.database_timeout == 8
+    for bad_value in ("0", "0.5", "never", "601"):
+        with pytest.raises(SettingsError) as bad:
+            load_settings(env={"SOLIDAIRE_DATABASE_TIMEOUT": bad_value})
+        assert any("SOLIDAIRE_DATABASE_TIMEOUT" in p for p in bad.value.problems), bad_value
+
+
 def test_a_process_runs_the_discord_shards_it_is_given(tmp_path: Path) -> None:
     from_file = load_settings(
         write(tmp_path, "[discord]\nshard_count = 4\nshard_ids = [2, 3]\n"), env={}

@@ -3,8 +3,12 @@ makes the database "go away" as a network failure or a managed database's failov
 
 `cut()` stops listening (a new connection is refused at once, as by a host that is down) and
 aborts every connection under way (the server's side and the bot's alike: the bot's next read
-or write fails, as after a reset). `restore()` listens again on the same port. PostgreSQL itself
-keeps running for the other tests and helpers on the machine.
+or write fails, as after a reset). `blackhole()` is a partition without a reset: connections
+are still accepted, and nothing goes through any of them any more, either way (what is sent is
+dropped, nobody is told: the bot waits for answers that never come). `restore()` listens again
+on the same port, and ends the connections the blackhole swallowed (the reset that comes once
+the network is back: their streams lost bytes, and the server rolls their transactions back).
+PostgreSQL itself keeps running for the other tests and helpers on the machine.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ class CuttableProxy:
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
         self.accepted = 0  # connections taken since the start (a test reads reconnections)
+        self.swallowing = False  # a blackhole: bytes are dropped, nobody is told
+        self._swallowed: set[asyncio.StreamWriter] = set()  # connections it took bytes from
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -49,7 +55,18 @@ class CuttableProxy:
         self._pipes.clear()
         await asyncio.sleep(0)  # let the pipes' tasks see their end
 
+    async def blackhole(self) -> None:
+        """Accepts connections, and drops every byte of every connection, silently."""
+        if self._server is None:
+            await self.start()
+        self.swallowing = True
+
     async def restore(self) -> None:
+        if self.swallowing:
+            self.swallowing = False
+            for writer in list(self._swallowed):
+                writer.transport.abort()
+            self._swallowed.clear()
         if self._server is None:
             await self.start()
 
@@ -70,6 +87,13 @@ class CuttableProxy:
         if self._server is None:  # accepted just as the cut came
             writer.transport.abort()
             return
+        if self.swallowing:  # accepted, then never answered
+            self._pipes.add(writer)
+            self._swallowed.add(writer)
+            task = asyncio.create_task(_drop(reader, self))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self._target)
         except OSError:
@@ -82,27 +106,42 @@ class CuttableProxy:
         self.accepted += 1
         self._pipes.update((writer, up_writer))
         for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(_copy(source, sink, (writer, up_writer)))
+            task = asyncio.create_task(_copy(source, sink, (writer, up_writer), self))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+
+async def _drop(source: asyncio.StreamReader, proxy: CuttableProxy) -> None:
+    """Reads and drops what a connection accepted during a blackhole sends."""
+    with contextlib.suppress(ConnectionError, OSError):
+        while await source.read(65536):
+            pass
 
 
 async def _copy(
     source: asyncio.StreamReader,
     sink: asyncio.StreamWriter,
     both: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+    proxy: CuttableProxy,
 ) -> None:
-    """Copies one direction until either side ends; then both ends are closed."""
+    """Copies one direction until either side ends (then both ends are closed); drops what
+    comes during a blackhole, and marks the connection to be ended when it is over."""
     try:
         while data := await source.read(65536):
+            if proxy.swallowing:
+                proxy._swallowed.update(both)
+                continue
             sink.write(data)
             await sink.drain()
     except (ConnectionError, OSError):
         pass
     finally:
-        for writer in both:
-            with contextlib.suppress(Exception):
-                writer.close()
+        if proxy.swallowing:  # its end does not go through either: `restore` ends it
+            proxy._swallowed.update(both)
+        else:
+            for writer in both:
+                with contextlib.suppress(Exception):
+                    writer.close()
 
 
 @dataclass

@@ -1,10 +1,13 @@
-"""Two real bots (`python -m bot`, configured by the environment) on one PostgreSQL and one
-Telegram bot, against the strict fake; the one that polls Telegram is SIGKILLed in the middle of
-a 300-member reminders' fan-out while members press Join on another live's announcement.
+"""Two real bots (`python -m bot`, configured by the environment) on one PostgreSQL, one
+Telegram bot and one Discord bot (each process runs one of its two shards, and both send),
+against the strict fakes; the one that polls Telegram is SIGKILLed in the middle of a reminders'
+fan-out to 300 Telegram and 150 Discord members while members press Join on another live's
+announcement.
 
-What must hold: every member reminded, and only a send the killed bot had in flight may go
-twice (a row it held, at most the outbox's sends at once); Telegram's limits never passed (the
-fake answers 429 past them: the two bots share one send budget in PostgreSQL); each press stored
+What must hold: every member reminded on each platform, and only a send the killed bot had in
+flight may go twice (a row it held, at most the outbox's sends at once per platform); neither
+platform's limits ever passed (the fakes answer 429 past them: the two bots share one send
+budget per token in PostgreSQL); each press stored
 once, its sign-up made once, answered at most once (the fake refuses a second answer) and its
 member told, twice only when the killed bot had answered it without recording the answer yet.
 The survivor takes over the killed bot's sends and stored updates once their leases expire (a
@@ -31,6 +34,9 @@ from tests.processes import (
     PRESSED,
     Bot,
     announcement,
+    discord_member_ids,
+    discord_reminders_received,
+    discord_world,
     member_ids,
     reminder_calls,
     reminders_received,
@@ -39,10 +45,16 @@ from tests.processes import (
 )
 
 MEMBERS = 300
+DISCORD_MEMBERS = 150  # two requests each (opening the private channel, the message): ~6 s
 PRESSERS = 40  # the first members press Join on the other live's announcement, 10 a second
-LEASE = 4  # seconds: the survivor takes the killed bot's rows over this long after
+# Seconds: the survivor takes the killed bot's rows over this long after. A live bot renews
+# its leases every third of it, in a unit queued with its sends' own: with two platforms'
+# sends in flight on a loaded machine, 4 s let a renewal come late and a live bot's rows be
+# taken over (sent twice, by both bots) once in five runs.
+LEASE = 6
 LEAD = 3.0  # seconds from the seeding to the reminders' due time
 KILL_AFTER = 90  # reminders the fake has taken when the poller is killed
+DISCORD_KILL_AFTER = 10  # and on Discord, where the fan-out starts later (the gateway first)
 HOLDING = 1  # rows the poller holds ("sending") when it is killed, at least
 IN_FLIGHT = 8  # the outbox's sends at once per platform (Outbox's concurrency)
 WAIT = 60.0  # the longest any one wait may take on a loaded machine
@@ -90,12 +102,17 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
     url = postgres_server.url_of(name)
     fake = telegram_world(MEMBERS)
     await fake.start()
+    discord = discord_world(DISCORD_MEMBERS)
+    await discord.start()
     db = await connect(url)
     bots: list[Bot] = []
     pressing: asyncio.Task[None] | None = None
     try:
-        await seed(url, MEMBERS, lead=LEAD)
-        bots = [Bot.launch(n, url, fake, tmp_path, lease=LEASE) for n in ("bot-a", "bot-b")]
+        await seed(url, MEMBERS, lead=LEAD, discord_members=DISCORD_MEMBERS)
+        bots = [
+            Bot.launch(n, url, fake, tmp_path, lease=LEASE, discord=discord, shards=(shard, 2))
+            for shard, n in enumerate(("bot-a", "bot-b"))
+        ]
         both = tuple(bots)
         await until(lambda: all(b.started for b in bots), timeout=WAIT, what="both bots", bots=both)
         await until(lambda: announcement(fake) is not None, timeout=WAIT, what="the announcement")
@@ -116,6 +133,8 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         pressing = asyncio.create_task(press())
         await until(lambda: len(reminder_calls(fake)) >= KILL_AFTER, timeout=WAIT,
                     what=f"{KILL_AFTER} reminders sent", bots=both, interval=0.005)  # fmt: skip
+        await until(lambda: len(discord.dms) >= DISCORD_KILL_AFTER, timeout=WAIT,
+                    what="the fan-out under way on Discord", bots=both, interval=0.005)  # fmt: skip
         victim = next(b for b in bots if b.polls)
         survivor = next(b for b in bots if b is not victim)
         holding = (
@@ -128,6 +147,7 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         await victim.kill()  # while it holds rows: its sends under way, and claimed ones queued
         killed_at = time.monotonic()
         sent_at_kill = sum(reminders_received(fake, MEMBERS).values())
+        discord_at_kill = sum(discord_reminders_received(discord, DISCORD_MEMBERS).values())
         held = {
             r["key"]
             for r in await db.fetch(
@@ -165,8 +185,9 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         status = await survivor.terminate()
         output = report(*bots)
         print(
-            f"\nkilled {victim.name} (the poller) after {sent_at_kill} reminders, holding "
-            f"{len(held)} rows; the survivor settled {time.monotonic() - killed_at:.1f} s later"
+            f"\nkilled {victim.name} (the poller) after {sent_at_kill} reminders on Telegram and"
+            f" {discord_at_kill} on Discord, holding {len(held)} rows; the survivor settled"
+            f" {time.monotonic() - killed_at:.1f} s later"
         )
 
         # Every member reminded; only what the killed bot had in flight went twice.
@@ -186,6 +207,18 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
         assert {key_of[m] for m in doubled} <= held, f"doubled {sorted(doubled)}\n{output}"
         assert len(doubled) <= IN_FLIGHT, f"doubled {sorted(doubled)}"
         assert 0 < sent_at_kill < MEMBERS, "the kill did not land in the middle of the fan-out"
+
+        # The same on Discord: both bots sent (each runs a shard; the ledger is shared), the
+        # kill landed in the middle, and only what the killed bot held went twice.
+        on_discord = discord_reminders_received(discord, DISCORD_MEMBERS)
+        assert not [m for m in discord_member_ids(DISCORD_MEMBERS) if not on_discord[m]], output
+        assert max(on_discord.values()) <= 2, output
+        doubled_there = {m for m, n in on_discord.items() if n > 1}
+        assert {key_of[m] for m in doubled_there} <= held, f"doubled {sorted(doubled_there)}"
+        assert len(doubled_there) <= IN_FLIGHT, f"doubled on Discord {sorted(doubled_there)}"
+        assert 0 < discord_at_kill < DISCORD_MEMBERS, "the kill missed Discord's fan-out"
+        assert all(b.says("Discord adapter started") for b in bots), output
+        assert not discord.crashes, discord.crashes
         assert held, "the killed bot held no rows: nothing was taken over"
         assert "deliveries of a stopped process: sending them" in survivor.output(), output
 
@@ -237,11 +270,13 @@ async def test_two_bots_one_killed_mid_fan_out_remind_everyone_once_within_the_l
             f"{fake.too_many} sends refused with 429: {fake.refused}; in the second before"
             f" the first: {window_before(fake)}"
         )
+        assert not discord.too_many, f"{discord.too_many} Discord requests refused with 429"
     finally:
         if pressing is not None:
             pressing.cancel()
         for bot in bots:
             bot.reap()
         await fake.stop()
+        await discord.stop()
         await db.close()
         await drop_database(postgres_server, name)

@@ -5,7 +5,9 @@ answers 200 before any handler has run, so a crash loses whatever was fetched. H
 loop asks for the next batch, which confirms the previous one, only once that one is committed to
 the inbox, and the webhook answers 200 only after the commit. What is in the inbox is handled in
 order for each member, members at once (no member waits for another's update), and marked handled
-in the same transaction as the command's effects.
+in the same transaction as the command's effects. With several processes on one inbox (webhook
+workers behind a proxy), a member's update waits while an earlier one of theirs, stored by
+another process, is still unhandled: their updates keep their order whichever worker got them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -28,6 +31,7 @@ ALLOWED = ["message", "callback_query", "my_chat_member", "chat_member"]
 KEEP_HANDLED = timedelta(days=2)
 KEEP_LEASES = 10.0  # seconds: a third of a lease (storage/lease.py), as the alarm clock's
 AGAIN = 1.0  # seconds between tries while the database is away (not a spin, soon caught up)
+ORDER_POLL = 0.05  # seconds between two looks at whether a member's earlier update is handled
 Handle = Callable[[InboxItem], Awaitable[None]]
 Unstored = Callable[[Sequence[dict[str, Any]]], Awaitable[None]]
 
@@ -49,9 +53,15 @@ class Inbox:
         *,
         keep_leases: float = KEEP_LEASES,
         unstored: Unstored | None = None,
+        ordered: bool = False,
     ) -> None:
+        """`ordered`: other processes store and handle updates in the same inbox, so a
+        member's update first waits for their earlier ones handled elsewhere (at most a lease
+        and a little: a dead process's are taken over by then)."""
         self._store, self._clock, self._handle = store, clock, handle
         self._keep_leases = keep_leases
+        self._ordered = ordered
+        self._order_wait = 3 * keep_leases + 5.0
         # Told of updates that could not be stored (the database is away), to answer their
         # senders meanwhile; Telegram sends them again and they are handled then.
         self._unstored = unstored
@@ -142,6 +152,8 @@ class Inbox:
             while chain:
                 item = chain[0]
                 try:
+                    if self._ordered:
+                        item = await self._after_earlier(chain, who)
                     await self._handle(item)
                 except StoreUnavailable as down:
                     # Not handled (the handler marks nothing): this update and the member's
@@ -161,6 +173,26 @@ class Inbox:
             del self._chains[who]  # cancelled: what is left stays stored for the next start
             if not self._chains:
                 self._idle.set()
+
+    async def _after_earlier(self, chain: deque[InboxItem], who: str) -> InboxItem:
+        """The member's next update to handle, once none of theirs stored before it is still
+        unhandled in another process's hands. One of theirs taken over from a dead process
+        joins the chain after later ones: the chain goes by the order they were stored."""
+        deadline = time.monotonic() + self._order_wait
+        while True:
+            ordered = sorted(chain, key=lambda i: i.id)
+            if ordered != list(chain):
+                chain.clear()
+                chain.extend(ordered)
+            item = chain[0]
+            if not await self._store.run(
+                lambda uow, first=item.id: uow.inbox.earlier(PLATFORM, first, who)
+            ):
+                return item
+            if time.monotonic() > deadline:
+                log.warning("update %s handled before an earlier one of its member", item.id)
+                return item
+            await asyncio.sleep(ORDER_POLL)
 
     def _take_up_again(self) -> None:
         if self._again is None or self._again.done():

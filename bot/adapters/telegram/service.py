@@ -26,6 +26,7 @@ from bot.core.dispatcher import Core
 from bot.core.ports import HeldLock, StoreUnavailable
 from bot.settings import TelegramSettings
 from bot.storage.budget import shared_budget
+from bot.storage.inbox import shared_by_processes
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
@@ -81,7 +82,12 @@ class TelegramService:
         self.answers: Answers | None = None
         self.adapter: TelegramAdapter | None = None
         self.inbox = Inbox(
-            store, core.clock, self._handle, keep_leases=keep_leases, unstored=self._unstored
+            store,
+            core.clock,
+            self._handle,
+            keep_leases=keep_leases,
+            unstored=self._unstored,
+            ordered=shared_by_processes(store),  # other processes share the inbox
         )
         self.down: DownNotices | None = None  # once started (it answers through `answers`)
         self.receipts = Receipts(core)

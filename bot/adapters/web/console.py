@@ -28,7 +28,6 @@ from bot.core.console.tokens import Kind
 from bot.core.context import locale_for
 from bot.core.dispatcher import Core
 from bot.core.messages import Request, Text
-from bot.core.ports import SESSION, Change
 from bot.i18n.catalog import render, supported
 
 log = logging.getLogger(__name__)
@@ -159,7 +158,7 @@ class Console:
             return found
         await sessions.logout(self.core.store, self.core.clock, found)
         self.hub.close_session(found.session.id)
-        self.core.changed(Change(SESSION, found.community.id, found.live.id))
+        self.core.changed(sessions.closed_session(found))
         return _said(self._locale(request, found), "web.logged_out", 200, ok=True)
 
     async def overlay(self, request: web.Request) -> web.Response:
@@ -177,7 +176,7 @@ class Console:
             return found
         await sessions.revoke_overlays(self.core.store, self.core.clock, found)
         self.hub.close_view(found.live.id, View.OVERLAY)
-        self.core.changed(Change(SESSION, found.community.id, found.live.id))
+        self.core.changed(sessions.closed_session(found))
         return _said(self._locale(request, found), "web.overlay_revoked", 200, ok=True)
 
     # -- who is asking ------------------------------------------------------------------------------

@@ -84,5 +84,6 @@ async def forgetme(ctx: Context) -> Reply:
     await ctx.uow.questions.delete_votes_of(ctx.member.id)
     await ctx.uow.deliveries.delete_of_member(ctx.member.id)
     await ctx.uow.calendars.delete_token(ctx.member.id)  # their calendar's address dies
+    await ctx.uow.conversations.drop(ctx.req.actor)  # what they typed into a form
     await ctx.uow.members.delete(ctx.member.id)
     return ctx.reply("forgetme.done")

@@ -11,7 +11,7 @@ from bot.core.console.repositories import ConsoleSession, View
 from bot.core.console.tokens import KEY_NAME, Claims, Kind, new_secret, new_session_id, read, sign
 from bot.core.context import Context
 from bot.core.messages import Reply
-from bot.core.ports import Clock, Store, UnitOfWork
+from bot.core.ports import SESSION, Change, Clock, Store, UnitOfWork
 from bot.core.registry import handles
 from bot.domain.model import Community, Live, LiveStatus, Member, Role
 
@@ -126,8 +126,20 @@ async def page_token(store: Store, clock: Clock, access: Access) -> str:
 
 
 async def logout(store: Store, clock: Clock, access: Access) -> bool:
-    """Revokes the session: every token of it, the link's and the page's, is refused after."""
-    return await store.run(lambda uow: uow.console.revoke(access.session.id, clock.now()))
+    """Revokes the session: every token of it, the link's and the page's, is refused after;
+    the other processes, where its page may be open, are told with the commit."""
+
+    async def work(uow: UnitOfWork) -> bool:
+        revoked = await uow.console.revoke(access.session.id, clock.now())
+        await uow.changes.tell(closed_session(access))
+        return revoked
+
+    return await store.run(work)
+
+
+def closed_session(access: Access) -> Change:
+    """The change a closed session or overlay link makes: its pages, wherever open, end."""
+    return Change(SESSION, access.community.id, access.live.id)
 
 
 async def new_overlay(store: Store, clock: Clock, access: Access) -> str:
@@ -150,6 +162,9 @@ async def new_overlay(store: Store, clock: Clock, access: Access) -> str:
 
 
 async def revoke_overlays(store: Store, clock: Clock, access: Access) -> int:
-    return await store.run(
-        lambda uow: uow.console.revoke_views(access.live.id, View.OVERLAY, clock.now())
-    )
+    async def work(uow: UnitOfWork) -> int:
+        revoked = await uow.console.revoke_views(access.live.id, View.OVERLAY, clock.now())
+        await uow.changes.tell(closed_session(access))
+        return revoked
+
+    return await store.run(work)

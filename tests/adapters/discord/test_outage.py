@@ -49,3 +49,39 @@ async def test_a_press_and_a_command_while_the_database_is_away(
         answered(await chloe.types("myschedule", where=None), "You are not signed up")
     finally:
         await world.app.stop()
+
+
+async def test_a_database_gone_silent_fails_within_the_timeout_and_nothing_is_half_done(
+    fake: FakeDiscord, quiet: None, cut_database: CutDatabase, tmp_path: Path
+) -> None:
+    """A partition without a reset (the server's answers and its resets never arrive): the
+    press fails as "database unavailable" after `database_timeout`, as after a cut, instead
+    of waiting until the OS gives up (many minutes, the member unanswered); once the network
+    is back the same press signs Bob up, once."""
+    settings = Settings(
+        database_url=cut_database.url,
+        database_timeout=1,
+        discord=DiscordSettings(
+            token=fake.token, api_base_url=fake.api_base, gateway_url=fake.gateway_url
+        ),
+        web=WebSettings(None),
+    )
+    app = await build(settings, discord_limits=FAST)
+    await app.start()
+    world = World(fake, app, tmp_path)
+    try:
+        await set_up(world)
+        announcement = await scheduled(world)
+        bob, chloe = world.person(BOB), world.person(CHLOE)
+
+        await cut_database.proxy.blackhole()
+        said = await bob.presses("Participer", announcement)
+        assert said.text == render(Text("fr", "error.store_unavailable")), said.text
+        said = await chloe.types("myschedule", where=None)
+        assert said.text == render(Text("en", "error.store_unavailable")), said.text
+
+        await cut_database.proxy.restore()
+        answered(await bob.presses("Participer", announcement), "tu participes au live #1")
+        answered(await chloe.types("myschedule", where=None), "You are not signed up")
+    finally:
+        await world.app.stop()
