@@ -150,6 +150,10 @@ class RateLimitedPlatform:
         self._waits = 0
         self._waited = 0.0
         self._requests = 0  # gated at the wire
+        # Set once the inner platform can send (its HTTP client opened): a send waits for it
+        # before taking any slot. Set already unless its service clears it until started.
+        self.ready = asyncio.Event()
+        self.ready.set()
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
         return await self._gated(dest, lambda: self._inner.send(dest, message, key=key))
@@ -173,6 +177,8 @@ class RateLimitedPlatform:
     async def _gated(
         self, dest: Destination, call: Callable[[], Awaitable[SendResult]]
     ) -> SendResult:
+        if not self.ready.is_set():
+            await self.ready.wait()
         chat_key = self._profile.chat_key(dest)
         chat = self._chat(chat_key, dest)
         chat.users += 1
