@@ -53,8 +53,13 @@ Figures on the 2-core machine shared with other helpers (2026-12-03), 1,000 remi
   (before the hand-over and the chat's slot in the same call, 12:05-12:22: SQLite 0.972 ->
   0.982, PostgreSQL 1 process 0.936 -> 0.952, 2 processes 0.834 -> 0.935; one bot with
   timestamps, 600 reminders: 0.903 at load 5 -> 0.976 at load 2.6)
-  python bench/processes.py --members 500 --fanout 1000, the code after, two runs:
+  python bench/processes.py --members 500 --fanout 1000, the code after, three runs (13:16, a
+  quiet machine; then 12:55 and 12:48, busier):
                                  sign-ups/s (20 lives)  seats  fan-out rate    (s)  429s  twice  never  load
+  SQLite (threaded), 1 process         1241       1902 500/500        0.986    33.8     0      0      0   0.4
+  PostgreSQL, 1 process                 182        308 500/500        0.976    34.1     0      0      0   1.3
+  PostgreSQL, 2 processes                93        197 500/500        0.977    34.1     0      0      0   1.4
+  PostgreSQL, 4 processes               117         94 500/500        0.792    42.0     0      0      0   2.5
   SQLite (threaded), 1 process          463        485 500/500        0.961    34.7     0      0      0   3.2
   PostgreSQL, 1 process                  43         72 500/500        0.957*   34.8     0      0      0   3.5
   PostgreSQL, 2 processes                39         96 500/500        0.939    35.5     0      0      0   4.6
@@ -63,14 +68,17 @@ Figures on the 2-core machine shared with other helpers (2026-12-03), 1,000 remi
   PostgreSQL, 1 process                  61        125 500/500        0.967    34.4     0      0      0   4.4
   PostgreSQL, 2 processes                58         49 500/500        0.899    37.0     0      0      0   5.7
   PostgreSQL, 4 processes                29         22 500/500        0.761*   43.7     0      0      0   8.3
-No 429 and none reminded twice or never in any run. At load 3-5 the fan-out reaches 0.94-0.98
-of the limit with 1 or 2 bots (steady state 28-30 sends/s); at load 6-8 the bots and
-PostgreSQL are short of CPU (4 bots at load 8.3: 0.76, with one bot still starting).
+No 429 and none reminded twice or never in any run. At load 0.4-5 the fan-out reaches 0.94-0.98
+of the limit with 1 or 2 bots (steady state 28-30 sends/s); 4 bots vary most: 0.969 alone at
+load 1.4 (13:23, with timestamps: slot held 7.9 ms to the answer, arrival to the 30th after it
+1,033 ms at the median), 0.79 in the run above at load 2.5, 0.88-0.92 at load 7; at load 6-8
+the bots and PostgreSQL are short of CPU (4 bots at load 8.3: 0.76, one still starting).
 Sign-ups: PostgreSQL was also busy with other helpers' suites creating databases (with 100
 members and 2 processes the code before gave 17-38/s at 12:47, this code 129/s at 12:05). One live's row lock
-halves one process's rate (43-61/s against 72-125/s over 20 lives); more processes do not help
-on two cores even over 20 lives (2: 49-96/s, 4: 22-28/s): the work is CPU, and each process
-brings its own interpreter to the same two cores.
+costs one process 40-50 % of its rate (182 against 308/s quiet, 43-61 against 72-125/s busy);
+more processes do not help on two cores even over 20 lives (quiet: 308 / 197 / 94 per s with
+1 / 2 / 4; one live 182 / 93 / 117): the work is CPU, and each process brings its own
+interpreter to the same two cores.
 
 Run: python bench/processes.py [--members 2000] [--fanout 2000] [--quick]
      (PostgreSQL from SOLIDAIRE_TEST_POSTGRES_URL, e.g. as .ci/run exports it)
