@@ -33,10 +33,12 @@ class LimitProfile:
     `margin` slows every bucket a little; the room it leaves absorbs the delay between our grant
     and the server seeing the request (about 5 ms at Telegram's 30/s with 1 %). A larger jitter
     can still earn a 429: that chat (or everything) is then paused and the row retried.
-    `idle_after`: how often idle chats are forgotten. `shared_margin`: the margin of the slots
-    taken in the budget shared between processes (`budget`), wider than the local one: a slot
-    granted by the database reaches the send after a round trip and a timer, and two processes'
-    delays differ more than one event loop's (measured: 3 global 429s in 90 sends at 1 %).
+    `idle_after`: how often idle chats are forgotten. `shared_margin`: the margin of the spaced
+    slots taken in the budget shared between processes (`budget`: a chat's, and at the wire the
+    platform's), wider than the local one: a slot granted by the database reaches the send after
+    a round trip and a timer, and two processes' delays differ more than one event loop's
+    (measured: 3 global 429s in 90 sends at 1 %). The platform's shared window for whole sends
+    is strict (held until after the answer) and keeps `margin`.
     """
 
     overall: Rate
@@ -95,12 +97,17 @@ request discord.py makes, a DM channel's opening and its own retries included.""
 class SharedSlots(Protocol):
     """A strict sliding window shared by the processes (`bot.storage.send_window`)."""
 
-    async def take(self) -> tuple[int | None, float]:
-        """(a slot, 0.0) if one is free now, else (None, seconds until one may be)."""
+    async def take(
+        self, chat: str | None = None, chat_interval: float = 0.0
+    ) -> tuple[int | None, float, bool]:
+        """(a slot, seconds until it may be used, False), `chat`'s spaced slot taken with it;
+        else (None, seconds until `chat` is free, True), or (None, seconds before asking again,
+        False)."""
         ...
 
-    async def release(self, slot: int, *, sent: bool) -> None:
-        """Gives the slot back: held `per` seconds more if the request may have left."""
+    async def release(self, slot: int, *, sent: bool, answered: float | None = None) -> None:
+        """Gives the slot back: held `per` seconds after the answer (`answered`, on
+        `time.monotonic()`; default now) if the request may have left."""
         ...
 
 

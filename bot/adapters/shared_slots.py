@@ -6,7 +6,9 @@ The slots live in the database (`bot/storage/send_window.py`); this side queues 
 sends for them one at a time (one query in flight per process, not one per waiting send) and
 gives them back in the background after the answer: the send's caller is not held by the
 database, and a send cancelled after it left still gives its slot back (the task is started
-in its `finally`, synchronously). A database that does not answer must not stop the sends: the
+in its `finally`, synchronously). The release's own delay costs the window nothing: the slot
+frees a window after the answer as bounded by the time the send asked for it (`give_back`
+notes the answer's moment). A database that does not answer must not stop the sends: the
 process's own window still holds it within the limits alone, so the send goes on (logged).
 """
 
@@ -14,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from bot.adapters.limit_profiles import SharedSlots
-from bot.adapters.window import Slot
 from bot.core.ports import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -28,27 +30,44 @@ class SharedGate:
         self._turn = asyncio.Lock()  # this process's sends, first come first served
         self._releases: set[asyncio.Task[None]] = set()  # kept referenced until done
 
-    async def take(self) -> int | None:
-        """Waits for a slot of the shared window; None when the database failed (none held)."""
-        async with self._turn:
-            while True:
-                try:
-                    slot, wait = await self._slots.take()
-                except Exception as error:
-                    budget_failed(error)
-                    return None
+    async def take(self, chat: str | None = None, chat_interval: float = 0.0) -> int | None:
+        """Waits for a slot of the shared window and, with `chat`, that chat's spaced slot
+        from the same moment; None when the database failed (none held).
+
+        One of this process's sends asks at a time, and waits in its turn for a slot handed
+        over for when it frees (the next send asks then, for the next one): one slot waited
+        for a process, not all of its sends' (the others would find every slot promised, none
+        freeing at a known time, and poll). A send whose chat is not free waits out of turn."""
+        while True:
+            async with self._turn:
+                while True:
+                    try:
+                        slot, wait, chat_busy = await self._slots.take(chat, chat_interval)
+                    except Exception as error:
+                        budget_failed(error)
+                        return None
+                    if slot is not None or chat_busy:
+                        break
+                    await asyncio.sleep(wait)  # every slot in flight
                 if slot is not None:
+                    if wait > 0:
+                        try:
+                            await asyncio.sleep(wait)
+                        except BaseException:  # cancelled: never sent, free from its start
+                            self.give_back(slot, sent=False)
+                            raise
                     return slot
-                await asyncio.sleep(wait)
+            await asyncio.sleep(wait)  # the chat's turn, out of the process's
 
     def give_back(self, slot: int, *, sent: bool) -> None:
-        task = asyncio.get_running_loop().create_task(self._release(slot, sent))
+        answered = time.monotonic()  # now, not when the background task runs (`release`)
+        task = asyncio.get_running_loop().create_task(self._release(slot, sent, answered))
         self._releases.add(task)
         task.add_done_callback(self._releases.discard)
 
-    async def _release(self, slot: int, sent: bool) -> None:
+    async def _release(self, slot: int, sent: bool, answered: float) -> None:
         try:
-            await self._slots.release(slot, sent=sent)
+            await self._slots.release(slot, sent=sent, answered=answered)
         except Exception as error:  # the row frees itself once abandoned (`ABANDONED`)
             budget_failed(error)
 
@@ -59,16 +78,15 @@ class SharedGate:
 
 
 class Held:
-    """A send's slot in its process's window and, shared, in every process's."""
+    """A send's slot in the window every process of the bot shares."""
 
-    __slots__ = ("_gate", "_local", "_shared")
+    __slots__ = ("_gate", "_shared")
 
-    def __init__(self, local: Slot, gate: SharedGate | None, shared: int | None) -> None:
-        self._local, self._gate, self._shared = local, gate, shared
+    def __init__(self, gate: SharedGate, shared: int | None) -> None:
+        self._gate, self._shared = gate, shared
 
     def release(self, *, sent: bool) -> None:
-        """As `Slot.release`, for both slots (the shared one given back in the background)."""
-        self._local.release(sent=sent)
+        """As `Slot.release` (given back in the background)."""
         if self._gate is not None and self._shared is not None:
             shared, self._shared = self._shared, None
             self._gate.give_back(shared, sent=sent)

@@ -11,15 +11,21 @@ counted it somewhere in between, so no more than `count` of them, whichever proc
 ever fall in one of its windows. A row whose answer never came (its process died mid-send) is
 dropped once `ABANDONED` seconds old.
 
-`take` is one short transaction serialised on the window by an advisory lock on its key: drop
-the rows freed or abandoned, count, insert one if fewer than `count`. Under READ COMMITTED each
-statement sees what the previous holder of the lock committed. The clock is the database's
-(`clock_timestamp()`): the processes' clocks need not agree.
+`take` is one call of a function (migration 0012) serialised on the window by an advisory lock
+on its key: drop the rows freed or abandoned, count, insert one if fewer than `count`, else hand
+over the answered row that frees first, from when it frees (the caller sleeps until then: no
+round trip lost between a slot freeing and its next use); the chat's spaced slot in
+`send_budget` is taken with it, for the same moment, or nothing is. One round trip, the lock
+held only while the server runs it. Under READ COMMITTED each statement sees what the previous
+holder of the lock committed. The clock is the database's (`clock_timestamp()`): the processes'
+clocks need not agree; only durations a process measured (from just before it asked for a slot
+to the answer) are added to it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from sqlalchemy import text
@@ -30,48 +36,39 @@ from bot.storage.outage import outages_said
 ABANDONED = 30.0  # seconds: a slot taken this long ago with no answer belongs to a dead process
 POLL = 0.01  # seconds: every slot in flight, none frees at a known time; asked again then
 
-_LOCK = text(
-    "SELECT pg_advisory_xact_lock("
-    "hashtextextended(CAST(:token AS text) || '/' || CAST(:window AS text), 17))"
+_TAKE = text(
+    "SELECT slot, wait, chat_wait, at FROM solidaire_take_send_slot("
+    "CAST(:token AS varchar), CAST(:window AS varchar), :count, CAST(:abandoned AS float8), "
+    "CAST(:chat AS varchar), CAST(:chat_interval AS float8))"
 )
-
-_FORGET = text(
-    """
-    DELETE FROM send_slot WHERE token_key = :token AND window_key = :window
-    AND (frees_at <= clock_timestamp()
-         OR (frees_at IS NULL
-             AND taken_at < clock_timestamp() - make_interval(secs => :abandoned)))
-    """
-)
-
-_INSERT = text(
-    """
-    INSERT INTO send_slot (token_key, window_key, taken_at)
-    SELECT CAST(:token AS varchar), CAST(:window AS varchar), clock_timestamp()
-    WHERE (SELECT count(*) FROM send_slot
-           WHERE token_key = :token AND window_key = :window) < :count
-    RETURNING id
-    """
-)
-
-_FIRST_FREE = text(
-    "SELECT EXTRACT(EPOCH FROM min(frees_at) - clock_timestamp())::float8 FROM send_slot "
-    "WHERE token_key = :token AND window_key = :window"
-)
+"""Migration 0012's function: the lock, forgetting, counting, the chat's slot and the window's
+taken in one round trip."""
 
 _SENT = text(
-    "UPDATE send_slot SET frees_at = clock_timestamp() + make_interval(secs => :per) WHERE id = :id"
+    """
+    UPDATE send_slot SET frees_at = LEAST(clock_timestamp(), to_timestamp(CAST(:bound AS float8)))
+        + make_interval(secs => CAST(:per AS float8))
+    WHERE id = :id
+    """
 )
+"""Two bounds on when the answer came, on the database's clock; the earlier one counts (LEAST
+ignores a NULL `bound`): now, as the release runs after the answer; and the database's clock
+when the take ran plus how long this process saw pass from just before it asked to the answer
+(`bound`). The second makes the release's own delay (a connection from the pool, the round
+trip, a busy event loop) cost the window nothing, as long as it is written within `per`
+seconds; until then the slot counts as in flight."""
 
-_UNUSED = text("DELETE FROM send_slot WHERE id = :id")
+_UNUSED = text("UPDATE send_slot SET frees_at = taken_at WHERE id = :id")
+"""Never sent: free from its start (now, or the moment a handed-over slot was to start, until
+which the request that held it before still counts)."""
 
 
 class SharedWindow:
     """`count` requests in any `per` seconds for one token's `window`, across processes."""
 
     def __init__(self, engine: AsyncEngine, token: str, window: str, count: int, per: float):
-        self._engine = engine
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # One statement, committed as it runs (the function's lock is held only meanwhile).
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._params: dict[str, Any] = {
             "token": token_key(token),
             "window": short_window(window),
@@ -79,27 +76,49 @@ class SharedWindow:
             "abandoned": ABANDONED,
         }
         self.per = per
+        # slot -> (when this process asked for it, on its monotonic clock; the database's
+        # clock as the take ran, epoch seconds): the release's bound on the answer.
+        self._asked: dict[int, tuple[float, float]] = {}
 
-    async def take(self) -> tuple[int | None, float]:
-        """(the slot's id, 0.0) when one is free now, else (None, seconds until one frees)."""
-        params = self._params
+    async def take(
+        self, chat: str | None = None, chat_interval: float = 0.0
+    ) -> tuple[int | None, float, bool]:
+        """(a slot, seconds until it may be used, False): 0.0, or when the slot that frees first
+        does, handed over. With `chat` (its window in `send_budget`, slots `chat_interval`
+        seconds apart) that chat's slot is taken for the same moment, or if the chat is not
+        free then nothing is: (None, seconds until it is, True). Every slot in flight:
+        (None, seconds before asking again, False)."""
+        asked = time.monotonic()
+        params = {
+            **self._params,
+            "chat": None if chat is None else short_window(chat),
+            "chat_interval": chat_interval,
+        }
         with outages_said():
-            async with self._engine.begin() as conn:
-                await conn.execute(_LOCK, params)
-                await conn.execute(_FORGET, params)
-                slot = (await conn.execute(_INSERT, params)).scalar_one_or_none()
-                if slot is not None:
-                    return int(slot), 0.0
-                first = (await conn.execute(_FIRST_FREE, params)).scalar_one_or_none()
-        return None, POLL if first is None else max(0.001, float(first))
+            async with self._engine.connect() as conn:
+                slot, wait, chat_wait, at = (await conn.execute(_TAKE, params)).one()
+        if slot is not None:
+            self._asked[int(slot)] = (asked, float(at))
+            return int(slot), max(0.0, float(wait)), False
+        if chat_wait is not None:
+            return None, float(chat_wait), True
+        return None, POLL, False
 
-    async def release(self, slot: int, *, sent: bool) -> None:
-        """`sent`: the request may have reached the server, its slot frees `per` seconds from
-        now (the database's now, at least as late as its answer); else it is free at once."""
-        params = {"id": slot, "per": self.per}
+    async def release(self, slot: int, *, sent: bool, answered: float | None = None) -> None:
+        """`sent`: the request may have reached the server, its slot frees `per` seconds after
+        its answer (`answered`, this process's monotonic clock; default now) as the database
+        bounds it (`_SENT`); else it is free from its start."""
+        asked = self._asked.pop(slot, None)
+        if sent:
+            bound = None
+            if asked is not None:
+                bound = asked[1] + ((answered or time.monotonic()) - asked[0])
+            statement, params = _SENT, {"id": slot, "per": self.per, "bound": bound}
+        else:
+            statement, params = _UNUSED, {"id": slot}
         with outages_said():
-            async with self._autocommit.connect() as conn:
-                await conn.execute(_SENT if sent else _UNUSED, params)
+            async with self._engine.connect() as conn:
+                await conn.execute(statement, params)
 
 
 def token_key(token: str) -> str:

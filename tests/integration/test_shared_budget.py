@@ -9,6 +9,7 @@ CI) without one, like every test of `tests/postgres.py`.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -147,31 +148,73 @@ async def test_the_shared_window_holds_a_slot_until_a_window_after_its_answer(
 ) -> None:
     """The platform's overall window across processes (issue 17): 2 in any 60 s here. A slot
     is held from its take until 60 s after its release as sent, freed at once if never sent,
-    and taken back from a process that died with it (no answer for `ABANDONED` seconds)."""
+    and taken back from a process that died with it (no answer for `ABANDONED` seconds). When
+    full, the slot that frees first is handed over from when it frees."""
     first, second = (shared_budget(store, TOKEN) for store in two_stores)
     assert first is not None and second is not None
     a, b = first.window("*", 2, 60.0), second.window("*", 2, 60.0)
-    one, wait = await a.take()
+    one, wait, _ = await a.take()
     assert one is not None and wait == 0.0
-    two, _ = await b.take()
+    two, _, _ = await b.take()
     assert two is not None
-    refused, wait = await a.take()  # both in flight: no known time, asked again shortly
+    refused, wait, _ = await a.take()  # both in flight: no known time, asked again shortly
     assert refused is None and 0.0 < wait <= POLL
     await a.release(one, sent=False)  # never left: free at once
-    three, _ = await b.take()
+    three, _, _ = await b.take()
     assert three is not None
     await b.release(two, sent=True)  # answered: counted by the server for 60 s more
-    refused, wait = await a.take()
-    assert refused is None and 59.0 < wait <= 60.0
-    async with two_stores[0].engine.begin() as conn:  # `three`'s process died long ago
+    handed, wait, _ = await a.take()  # full: `two`'s slot, handed over from when it frees
+    assert handed == two and 59.0 < wait <= 60.0
+    refused, wait, _ = await b.take()  # nothing else: `three` in flight, `two` promised
+    assert refused is None and 0.0 < wait <= POLL
+    await a.release(two, sent=False)  # never used: free from its start, not before
+    handed, wait, _ = await b.take()
+    assert handed == two and 59.0 < wait <= 60.0
+    async with two_stores[0].engine.begin() as conn:  # both processes died long ago
         await conn.execute(
             text("UPDATE send_slot SET taken_at = taken_at - make_interval(secs => :s)"),
-            {"s": ABANDONED + 1},
+            {"s": ABANDONED + 61},
         )
-        await conn.execute(text("UPDATE send_slot SET frees_at = NULL WHERE id = :id"), {"id": two})
-    four, _ = await a.take()  # `two` (no answer either now) and `three` taken back
-    five, _ = await b.take()
+    four, _, _ = await a.take()  # `two` and `three` (no answer for that long) taken back
+    five, _, _ = await b.take()
     assert four is not None and five is not None
     async with two_stores[0].engine.connect() as conn:
         rows = (await conn.execute(text("SELECT id, token_key FROM send_slot"))).all()
     assert {tuple(row) for row in rows} == {(four, token_key(TOKEN)), (five, token_key(TOKEN))}
+
+
+async def test_a_late_release_frees_its_slot_a_window_after_the_answer_not_after_itself(
+    two_stores: tuple[SqlStore, SqlStore],
+) -> None:
+    """The release runs in the background after the answer (a connection from the pool, a busy
+    event loop): the slot frees `per` seconds after the answer as the take's clock and this
+    process's bound it, not `per` seconds after the release reached the database."""
+    budget = shared_budget(two_stores[0], TOKEN)
+    assert budget is not None
+    window = budget.window("*", 1, 60.0)
+    slot, _, _ = await window.take()
+    assert slot is not None
+    answered = time.monotonic()
+    await asyncio.sleep(0.5)  # the release is late
+    await window.release(slot, sent=True, answered=answered)
+    handed, wait, _ = await window.take()
+    assert handed == slot and 59.0 < wait < 59.6
+
+
+async def test_a_slot_comes_with_its_chat_s_turn_or_not_at_all(
+    two_stores: tuple[SqlStore, SqlStore],
+) -> None:
+    """The shared window's slot and the chat's spaced slot are taken in one call (one round
+    trip on a send's path): a chat another process wrote to is waited for, and meanwhile no
+    slot of the window is held for it."""
+    first, second = (shared_budget(store, TOKEN) for store in two_stores)
+    assert first is not None and second is not None
+    a, b = first.window("*", 2, 60.0), second.window("*", 2, 60.0)
+    one, wait, busy = await a.take("chat:7", 10.0)
+    assert one is not None and wait == 0.0 and not busy
+    refused, wait, busy = await b.take("chat:7", 10.0)  # the other process, the same chat
+    assert refused is None and busy and 9.0 < wait <= 10.0
+    async with two_stores[0].engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM send_slot"))).scalar() == 1
+    two, wait, busy = await b.take("chat:8", 10.0)  # another chat: the window had room
+    assert two is not None and wait == 0.0 and not busy

@@ -76,6 +76,10 @@ class TelegramService:
         # On PostgreSQL the other processes of this bot share the budget (`storage/budget.py`).
         budget = shared_budget(store, settings.token)
         self.limited = RateLimitedPlatform(self.platform, limits, budget=budget)
+        # The alarm starts first and sends what is due at once: those sends wait for `start`
+        # (else each failed as a network error and was retried later, holding a slot of the
+        # platform's window meanwhile: 62 of 300 reminders with two processes starting).
+        self.limited.ready.clear()
         outbox.add_platform(self.limited)  # the ledger's sends go through the same limiter
         self.core = core
         self.roles = Roles(self.bot, store)
@@ -108,6 +112,7 @@ class TelegramService:
     async def start(self) -> None:
         await self.bot.initialize()  # getMe: the bot's username makes the one-tap links
         await self.answering.initialize()
+        self.limited.ready.set()
         username = self.bot.username
         self.answers = Answers(
             self.bot, self.limited, self.core.store, username, answering=self.answering
