@@ -23,7 +23,8 @@ like the buckets below; the buckets stay the strict guard (a booking never lets 
 Whole sends (Telegram) do not use buckets for their windows but `window.py`: a send holds its
 chat's slot and the platform's from when it leaves until a window after its answer came back,
 so no delay between our clock and the server's (a busy event loop, the network) can earn a 429.
-The buckets below stay for requests gated at the wire (Discord), where no answer is seen here.
+Requests gated at the wire (Discord) hold the platform's window the same way, each from when it
+leaves until its answer (`discord/wire.py`); their chats keep the buckets below.
 
 At the wire, a request takes its chat's slot first, then the global one. While it queued for
 the global slot its chat's bucket kept leaking, so the chat's slot is topped up to full at the
@@ -33,9 +34,10 @@ from when it queued.
 Several processes of one bot (on PostgreSQL) share the platform's limits: given a `budget`
 (`bot/storage/budget.py`), a send also takes its chat's slot and the platform's there, and
 waits for them. The local buckets and windows stay (they are free, and keep a process alone
-within the limits when the database is slow to answer). For whole sends the platform's slot is
-not a spaced one but a slot of a window shared in the database and held until after the
-answer, as the local one, taken with the chat's in one round trip (`shared_slots.py`).
+within the limits when the database is slow to answer). The platform's slot is not a spaced one
+but a slot of a window shared in the database and held until after the answer, as the local
+one (`shared_slots.py`): for a whole send taken with its chat's in one round trip; at the wire
+(Discord), each request's, its chat's slot staying a spaced one in the budget.
 
 A window serves `count` requests every `per` seconds plus however long each slot is held before
 its answer: so a whole send passes the bucket first (its pacing), then takes the shared slot,
@@ -103,6 +105,22 @@ class _Chat:
     users: int = 0
 
 
+class WireSlot:
+    """A request's places at the wire: in this process's window and, with other processes, in
+    the one they share; given back together once its answer (or its failure) came."""
+
+    __slots__ = ("_own", "_shared")
+
+    def __init__(self, own: Slot, shared: Held | None) -> None:
+        self._own, self._shared = own, shared
+
+    def release(self, *, sent: bool) -> None:
+        """As `Slot.release`."""
+        self._own.release(sent=sent)
+        if self._shared is not None:
+            self._shared.release(sent=sent)
+
+
 class RateLimitedPlatform:
     """A `ChatPlatform` that waits until the platform's limits allow a send, then sends.
 
@@ -131,7 +149,7 @@ class RateLimitedPlatform:
         self._inner = inner
         self._profile = profile
         self._global = AsyncLimiter(*profile.global_bucket())  # spacing; the limit at the wire
-        # Whole sends (not at the wire): the platform's window as its server counts it.
+        # The platform's window as its server counts it: whole sends, or requests at the wire.
         self._window = Window(profile.overall.count, profile.overall.per * (1 + profile.margin))
         self._global_paused_until = 0.0
         self._at_wire = at_wire
@@ -139,7 +157,7 @@ class RateLimitedPlatform:
         # Whole sends with other processes: the platform's window shared with them, as counted.
         self._shared_gate = (
             None
-            if budget is None or at_wire
+            if budget is None
             else SharedGate(
                 budget.window(
                     _ALL,
@@ -305,7 +323,7 @@ class RateLimitedPlatform:
         await _top_up(chat.limiter, waited[0])
         return result
 
-    async def wire_slot(self) -> Slot:
+    async def wire_slot(self) -> WireSlot:
         """`at_wire`: called by the HTTP client just before each request leaves (in the task
         that makes it); waits for its global slot and for any global pause. Returns its place
         in the platform's window, which the caller gives back once the answer came
@@ -332,26 +350,27 @@ class RateLimitedPlatform:
             until = _now() + retry_after
             self._global_paused_until = max(self._global_paused_until, until)
 
-    async def _acquire_wire_slot(self) -> Slot:
-        """A request's slot in the window and its turn in the global bucket at the wire, taken
-        again if a global 429 arrived while it queued for them."""
+    async def _acquire_wire_slot(self) -> WireSlot:
+        """A request's turn in the global bucket at the wire (taken again if a global 429
+        arrived while it queued), then, with other processes, a slot of the platform's window
+        they share (`shared_slots.py`: the server counts every process's requests together, and
+        one process starved of the CPU sends late, bunched with the others' next ones), then
+        this process's own slot, last (`_own_slot`), as a whole send takes them."""
         while True:
             await _sleep_until(self._global_paused_until)
-            slot = await self._window.take()
-            try:
-                await self._global.acquire()
-            except BaseException:
-                slot.release(sent=False)
-                raise
+            await self._global.acquire()
             if _now() >= self._global_paused_until:
                 break
-            slot.release(sent=False)
+        shared = None
+        if self._shared_gate is not None:
+            shared = Held(self._shared_gate, await self._shared_gate.take())
         try:
-            await self._shared(_ALL, self._shared_interval(None))
-        except BaseException:
-            slot.release(sent=False)
+            own = await self._own_slot()
+        except BaseException:  # cancelled while waiting: never sent
+            if shared is not None:
+                shared.release(sent=False)
             raise
-        return slot
+        return WireSlot(own, shared)
 
     async def _acquire_global(self, chat_key: str, dest: Destination) -> Held | None:
         """A send's turn in the global bucket (the window alone would let a whole window's sends
@@ -410,21 +429,6 @@ class RateLimitedPlatform:
         slack = (1 + max(profile.margin, profile.shared_margin)) / (1 + profile.margin)
         base = profile.overall.interval * (1 + profile.margin)
         return (base if dest is None else profile.chat_interval(dest)) * slack
-
-    async def _shared(self, window: str, interval: float) -> None:
-        """Waits for `window`'s slot in the budget shared with the other processes, if any.
-
-        A database that does not answer must not stop the sends: the local limits still hold
-        (this process alone stays within them), so the send goes on and the failure is logged."""
-        if self._budget is None:
-            return
-        try:
-            wait = await self._budget.reserve(window, interval)
-        except Exception as error:
-            budget_failed(error)
-            return
-        if wait > 0:
-            await asyncio.sleep(wait)
 
     def _count(self, result: SendResult, chat: _Chat) -> None:
         if result.delivered:

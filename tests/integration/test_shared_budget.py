@@ -11,16 +11,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from bot.adapters.discord.service import DiscordService
 from bot.adapters.limits import DISCORD, TELEGRAM, LimitProfile, RateLimitedPlatform
+from bot.app import build
 from bot.core.messages import Destination, OutMessage, SendResult, Text
 from bot.storage.budget import SendBudget, shared_budget, token_key
 from bot.storage.database import SqlStore, open_store
 from bot.storage.send_window import ABANDONED, POLL
+from tests.adapters.discord.world import furnish, settings
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_state import UserRec
 from tests.fakes.limited import StrictDiscord, StrictPlatform, StrictTelegram
 from tests.postgres import Server, drop_database, fresh_database
 
@@ -218,3 +224,56 @@ async def test_a_slot_comes_with_its_chat_s_turn_or_not_at_all(
         assert (await conn.execute(text("SELECT count(*) FROM send_slot"))).scalar() == 1
     two, wait, busy = await b.take("chat:8", 10.0)  # another chat: the window had room
     assert two is not None and wait == 0.0 and not busy
+
+
+@pytest.fixture
+async def one_database(postgres_server: Server) -> AsyncIterator[str]:
+    """A fresh database's URL, for two whole bots."""
+    name = await fresh_database(postgres_server)
+    try:
+        yield postgres_server.url_of(name)
+    finally:
+        await drop_database(postgres_server, name)
+
+
+async def test_two_discord_processes_with_requests_held_on_their_way_get_no_429(
+    one_database: str, tmp_path: Path
+) -> None:
+    """Discord's requests are gated one by one at the wire (`discord/wire.py`). Spaced across
+    processes by the budget alone, those held on their way (a hiccup of the network, or one
+    process starved of the CPU while the other goes on) land together with the next ones: two
+    bots posting 60 DMs each through a 1.5 s hiccup put ~75 in one second of Discord's 50
+    (429s before). Each request now holds a slot of the window the processes share until its
+    answer is back, as a whole Telegram send does."""
+    async with FakeDiscord(enforce_limits=True) as fake:
+        furnish(fake)
+        apps = []
+        for shard, name in enumerate(("bot-a", "bot-b")):
+            base = settings(fake, tmp_path / name)
+            config = replace(
+                base,
+                database_url=one_database,
+                process_name=name,
+                discord=replace(base.discord, shard_count=2, shard_ids=(shard,)),
+            )
+            apps.append(await build(config, discord_limits=DISCORD))
+        for app in apps:
+            await app.start()
+        try:
+            note = OutMessage(Text("fr", "discord.done"))
+            sends = []
+            for n, app in enumerate(apps):
+                service = next(s for s in app.services if isinstance(s, DiscordService))
+                for user in range(900 + 100 * n, 960 + 100 * n):
+                    fake.world.users[user] = UserRec(user, f"r{user}", "fr", accepts_dms=True)
+                    service.platform._dm_channels[user] = fake.dm_channel(user)
+                    dest = Destination("discord", str(user), True)
+                    sends.append(service.outbound.send(dest, note, key=f"{user}"))
+            before = fake.too_many
+            fake.hold(1.5)
+            sent = await asyncio.gather(*sends)
+            assert all(s.delivered for s in sent), [s.reason for s in sent if not s.delivered]
+            assert fake.too_many - before == 0
+        finally:
+            for app in apps:
+                await app.stop()

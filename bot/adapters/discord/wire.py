@@ -23,8 +23,7 @@ from types import SimpleNamespace
 
 import aiohttp
 
-from bot.adapters.limits import RateLimitedPlatform
-from bot.adapters.window import Slot
+from bot.adapters.limits import RateLimitedPlatform, WireSlot
 
 _EXEMPT = ("/interactions/", "/webhooks/")  # not bound to the bot's global rate limit
 
@@ -89,7 +88,7 @@ class WireGate:
 def _give_back(ctx: SimpleNamespace) -> None:
     """The request's window slot, once: it may have reached the server (aiohttp ends every
     request it started with one of `end` or `exception`)."""
-    slot: Slot | None = getattr(ctx, "slot", None)
+    slot: WireSlot | None = getattr(ctx, "slot", None)
     if slot is not None:
         ctx.slot = None
         slot.release(sent=True)
