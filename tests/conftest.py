@@ -62,4 +62,5 @@ def missing_messages() -> Iterator[list[str]]:
     assert handler.keys == [], f"message keys missing from a catalog: {sorted(set(handler.keys))}"
 
 
-from tests.postgres import postgres_server  # noqa: E402, F401  (a session fixture, shared)
+# Shared: the session's PostgreSQL server, and a fresh database on it by URL (`database`).
+from tests.postgres import database, postgres_server  # noqa: E402, F401

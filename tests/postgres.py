@@ -160,6 +160,16 @@ def postgres_server() -> Iterator[Server]:
     drop_template()
 
 
+@pytest.fixture
+async def database(postgres_server: Server) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database at head, by URL: for whole bots sharing it."""
+    name = await fresh_database(postgres_server)
+    try:
+        yield postgres_server.url_of(name)
+    finally:
+        await drop_database(postgres_server, name)
+
+
 @contextlib.asynccontextmanager
 async def store_for(
     request: pytest.FixtureRequest, sqlite_path: Path, kind: str | None = None

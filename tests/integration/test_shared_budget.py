@@ -226,18 +226,8 @@ async def test_a_slot_comes_with_its_chat_s_turn_or_not_at_all(
     assert two is not None and wait == 0.0 and not busy
 
 
-@pytest.fixture
-async def one_database(postgres_server: Server) -> AsyncIterator[str]:
-    """A fresh database's URL, for two whole bots."""
-    name = await fresh_database(postgres_server)
-    try:
-        yield postgres_server.url_of(name)
-    finally:
-        await drop_database(postgres_server, name)
-
-
 async def test_two_discord_processes_with_requests_held_on_their_way_get_no_429(
-    one_database: str, tmp_path: Path
+    database: str, tmp_path: Path
 ) -> None:
     """Discord's requests are gated one by one at the wire (`discord/wire.py`). Spaced across
     processes by the budget alone, those held on their way (a hiccup of the network, or one
@@ -252,7 +242,7 @@ async def test_two_discord_processes_with_requests_held_on_their_way_get_no_429(
             base = settings(fake, tmp_path / name)
             config = replace(
                 base,
-                database_url=one_database,
+                database_url=database,
                 process_name=name,
                 discord=replace(base.discord, shard_count=2, shard_ids=(shard,)),
             )

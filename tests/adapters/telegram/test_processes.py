@@ -5,7 +5,6 @@ takes over within seconds once the first stops; every update is answered once.""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,6 @@ from bot.app import App, build
 from bot.settings import Settings, TelegramSettings, WebSettings
 from tests.adapters.telegram.world import FAST
 from tests.fakes.telegram_api import FakeTelegram
-from tests.postgres import Server, drop_database, fresh_database
-
-
-@pytest.fixture
-async def database(postgres_server: Server) -> AsyncIterator[str]:
-    name = await fresh_database(postgres_server)
-    try:
-        yield postgres_server.url_of(name)
-    finally:
-        await drop_database(postgres_server, name)
 
 
 async def start_process(url: str, fake: FakeTelegram, name: str) -> App:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,20 +23,11 @@ from tests.adapters.telegram.webhook_support import Worker, start_worker, until
 from tests.adapters.telegram.world import ANNOUNCE
 from tests.fakes.reverse_proxy import RoundRobinProxy
 from tests.fakes.telegram_api import FakeTelegram
-from tests.postgres import Server, _dsn, drop_database, fresh_database
+from tests.postgres import _dsn
 
 ALICE, BOB = 1, 1001
 SECRET = "f0rms-s3cret"
 PATH = "/telegram"
-
-
-@pytest.fixture
-async def database(postgres_server: Server) -> AsyncIterator[str]:
-    name = await fresh_database(postgres_server)
-    try:
-        yield postgres_server.url_of(name)
-    finally:
-        await drop_database(postgres_server, name)
 
 
 @pytest.mark.timeout(120)

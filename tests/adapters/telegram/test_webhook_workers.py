@@ -24,7 +24,6 @@ import json
 import re
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from tests.adapters.telegram.webhook_support import Worker, start_worker, until,
 from tests.adapters.telegram.world import ANNOUNCE, button
 from tests.fakes.reverse_proxy import RoundRobinProxy
 from tests.fakes.telegram_api import FakeTelegram
-from tests.postgres import Server, _dsn, drop_database, fresh_database
+from tests.postgres import _dsn
 
 ALICE = 1
 MEMBERS = list(range(1001, 1017))  # 16 members
@@ -46,15 +45,6 @@ PATH = "/telegram"
 LEASE = 2.0  # seconds: a dead worker's updates are taken over that long after its last renewal
 PROXY_TIMEOUT = 1.0  # seconds the proxy waits for a worker (nginx's proxy_read_timeout)
 TITLES = ("Atelier soudure", "Atelier couture")
-
-
-@pytest.fixture
-async def database(postgres_server: Server) -> AsyncIterator[str]:
-    name = await fresh_database(postgres_server)
-    try:
-        yield postgres_server.url_of(name)
-    finally:
-        await drop_database(postgres_server, name)
 
 
 def says(fake: FakeTelegram, chat: int, text: str) -> bool:

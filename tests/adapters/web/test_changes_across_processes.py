@@ -33,20 +33,11 @@ from bot.app import App, build
 from bot.settings import Settings, WebSettings
 from bot.storage.database import open_store
 from bot.storage.notify import CHANNEL, PgChangeFeed, change_feed
-from tests.postgres import Server, _dsn, drop_database, fresh_database
+from tests.postgres import Server, _dsn
 
 PAGE_DATA = re.compile(r'data-page="([^"]*)"')
 LINK = re.compile(r"(http://\S+/console/\d+/\S+)")
 SOON = 2.0  # seconds: "at once", with room for a loaded machine
-
-
-@pytest.fixture
-async def database(postgres_server: Server) -> AsyncIterator[str]:
-    name = await fresh_database(postgres_server)
-    try:
-        yield postgres_server.url_of(name)
-    finally:
-        await drop_database(postgres_server, name)
 
 
 @dataclass
