@@ -5,33 +5,34 @@ and once the database is back the same press signs the member up, with no restar
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bot.app import build
 from bot.core.messages import Text
 from bot.i18n.catalog import render
-from bot.settings import DiscordSettings, Settings, WebSettings
+from bot.settings import WebSettings
 from tests.adapters.discord.steps import answered, scheduled, set_up
-from tests.adapters.discord.world import BOB, CHLOE, FAST, World
+from tests.adapters.discord.world import BOB, CHLOE, FAST, World, settings
 from tests.fakes.cut import CutDatabase, cut_database
 from tests.fakes.discord_api import FakeDiscord
 
 __all__ = ["cut_database"]  # the fixture
 
 
+async def on_cut_database(fake: FakeDiscord, cut: CutDatabase, folder: Path, **more: Any) -> World:
+    """The Discord bot of the end-to-end tests, on PostgreSQL behind the proxy the test cuts."""
+    config = replace(settings(fake, folder), database_url=cut.url, web=WebSettings(None), **more)
+    app = await build(config, discord_limits=FAST)
+    await app.start()
+    return World(fake, app, folder)
+
+
 async def test_a_press_and_a_command_while_the_database_is_away(
     fake: FakeDiscord, quiet: None, cut_database: CutDatabase, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        database_url=cut_database.url,
-        discord=DiscordSettings(
-            token=fake.token, api_base_url=fake.api_base, gateway_url=fake.gateway_url
-        ),
-        web=WebSettings(None),
-    )
-    app = await build(settings, discord_limits=FAST)
-    await app.start()
-    world = World(fake, app, tmp_path)
+    world = await on_cut_database(fake, cut_database, tmp_path)
     try:
         await set_up(world)
         announcement = await scheduled(world)
@@ -58,17 +59,7 @@ async def test_a_database_gone_silent_fails_within_the_timeout_and_nothing_is_ha
     press fails as "database unavailable" after `database_timeout`, as after a cut, instead
     of waiting until the OS gives up (many minutes, the member unanswered); once the network
     is back the same press signs Bob up, once."""
-    settings = Settings(
-        database_url=cut_database.url,
-        database_timeout=1,
-        discord=DiscordSettings(
-            token=fake.token, api_base_url=fake.api_base, gateway_url=fake.gateway_url
-        ),
-        web=WebSettings(None),
-    )
-    app = await build(settings, discord_limits=FAST)
-    await app.start()
-    world = World(fake, app, tmp_path)
+    world = await on_cut_database(fake, cut_database, tmp_path, database_timeout=1)
     try:
         await set_up(world)
         announcement = await scheduled(world)
