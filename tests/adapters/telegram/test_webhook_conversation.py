@@ -11,15 +11,19 @@ once, and Bob read the answers in the wrong order)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.adapters.telegram.webhook_support import Worker, start_worker, until
+from tests.adapters.telegram.webhook_support import (
+    Worker,
+    kill_left,
+    start_worker,
+    stop_cleanly,
+    until,
+)
 from tests.adapters.telegram.world import ANNOUNCE
 from tests.fakes.reverse_proxy import RoundRobinProxy
 from tests.fakes.telegram_api import FakeTelegram
@@ -106,15 +110,9 @@ async def test_a_guided_ask_started_on_one_worker_is_finished_on_the_other(
         assert "Pour quel live" in first, (first, second)  # the /ask's question first
         assert "Pour quel live" not in second, second
 
-        for worker in workers:
-            worker.popen.send_signal(signal.SIGTERM)
-            assert await asyncio.to_thread(worker.popen.wait, 20) == 0
-            assert worker.errors() == [], worker.output()[-3000:]
+        await stop_cleanly(*workers)
     finally:
-        for worker in workers:
-            if worker.popen.poll() is None:
-                worker.popen.kill()
-                worker.popen.wait(10)
+        kill_left(workers)
         await db.close()
         await proxy.stop()
         await fake.stop()

@@ -31,7 +31,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.adapters.telegram.webhook_support import Worker, start_worker, until, until_async
+from tests.adapters.telegram.webhook_support import (
+    Worker,
+    kill_left,
+    start_worker,
+    stop_cleanly,
+    until,
+    until_async,
+)
 from tests.adapters.telegram.world import ANNOUNCE, button
 from tests.fakes.reverse_proxy import RoundRobinProxy
 from tests.fakes.telegram_api import FakeTelegram
@@ -252,14 +259,9 @@ async def test_two_webhook_workers_one_killed_every_update_handled_once(
         assert max(sent.values()) >= 2, sent
         assert not fake.pending_updates()
 
-        b.popen.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(b.popen.wait, 20) == 0
-        assert b.errors() == [], b.output()[-3000:]
+        await stop_cleanly(b)
     finally:
-        for worker in workers:
-            if worker.popen.poll() is None:
-                worker.popen.kill()
-                worker.popen.wait(10)
+        kill_left(workers)
         await db.close()
         await proxy.stop()
         await fake.stop()

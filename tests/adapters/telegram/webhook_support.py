@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -98,3 +99,19 @@ def _no_errors(what: str, workers: tuple[Worker, ...]) -> None:
 
 def _logs(workers: tuple[Worker, ...]) -> str:
     return "\n".join(f"----- {w.name}\n{w.output()[-3000:]}" for w in workers)
+
+
+async def stop_cleanly(*workers: Worker) -> None:
+    """Each worker asked to stop (SIGTERM), as a service manager does: it exits 0, no error."""
+    for worker in workers:
+        worker.popen.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.popen.wait, 20) == 0
+        assert worker.errors() == [], worker.output()[-3000:]
+
+
+def kill_left(workers: list[Worker]) -> None:
+    """A failed test's workers still running: killed, so none outlives it."""
+    for worker in workers:
+        if worker.popen.poll() is None:
+            worker.popen.kill()
+            worker.popen.wait(10)
