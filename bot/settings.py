@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.settings_file import ENV_OVERRIDES, read_file
 
 DEFAULT_DATABASE_URL = "sqlite:///data/solidaire.sqlite3"
 DEFAULT_WEBHOOK_LISTEN = ("0.0.0.0", 8443)
@@ -21,49 +22,10 @@ DEFAULT_WEB_LISTEN = ("127.0.0.1", 8080)
 LANGUAGES = ("fr", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")  # json: one object a line, for a log collector
-SECRET_ENV_VARS = ("TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "DISCORD_TOKEN")
 
 _REMINDER_RE = re.compile(r"\d+(m|h|d|j)", re.ASCII)
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 _WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_\-]{1,256}", re.ASCII)
-_SECRET_KEYS = frozenset({"token", "webhook_secret"})
-_SCHEMA: dict[str, dict[str, type]] = {
-    "community": {"language": str, "timezone": str, "reminders": list, "premoderation": bool},
-    "database": {"url": str, "timeout_seconds": int},
-    "process": {"name": str, "lease_seconds": int},
-    "logging": {"level": str, "format": str},
-    "telegram": {"api_base_url": str, "webhook_url": str, "webhook_listen": str},
-    "discord": {
-        "api_base_url": str,
-        "gateway_url": str,
-        "shards": bool,
-        "shard_count": int,
-        "shard_ids": tuple,  # an array of integers (the only one: see _read_file)
-    },
-    "web": {"listen": str, "public_url": str},
-}
-# (section, key) -> environment variable overriding it
-_ENV_OVERRIDES = {
-    ("database", "url"): "SOLIDAIRE_DATABASE_URL",
-    ("database", "timeout_seconds"): "SOLIDAIRE_DATABASE_TIMEOUT",
-    ("process", "name"): "SOLIDAIRE_PROCESS_NAME",
-    ("process", "lease_seconds"): "SOLIDAIRE_LEASE_SECONDS",
-    ("logging", "level"): "SOLIDAIRE_LOG_LEVEL",
-    ("logging", "format"): "SOLIDAIRE_LOG_FORMAT",
-    ("telegram", "api_base_url"): "TELEGRAM_API_BASE_URL",
-    ("telegram", "webhook_url"): "TELEGRAM_WEBHOOK_URL",
-    ("telegram", "webhook_listen"): "TELEGRAM_WEBHOOK_LISTEN",
-    ("discord", "api_base_url"): "DISCORD_API_BASE_URL",
-    ("discord", "gateway_url"): "DISCORD_GATEWAY_URL",
-    ("discord", "shard_count"): "DISCORD_SHARD_COUNT",
-    ("discord", "shard_ids"): "DISCORD_SHARD_IDS",
-    ("web", "listen"): "SOLIDAIRE_WEB_LISTEN",
-    ("web", "public_url"): "SOLIDAIRE_PUBLIC_URL",
-}
-
-# Every environment variable the settings read: the public contract (a deployment file that sets
-# another one sets nothing).
-ENV_VARIABLES = frozenset({"SOLIDAIRE_CONFIG", *_ENV_OVERRIDES.values(), *SECRET_ENV_VARS})
 
 
 @dataclass(frozen=True)
@@ -138,73 +100,6 @@ class SettingsError(Exception):
         count = len(self.problems)
         header = f"invalid configuration ({count} problem{'s' if count != 1 else ''}):"
         return "\n".join([header, *(f"  - {p}" for p in self.problems)])
-
-
-_TOML_TYPES = {bool: "boolean", str: "string", int: "integer", float: "float", list: "array"}
-
-
-def _toml_type(value: object) -> str:
-    return {**_TOML_TYPES, dict: "table"}.get(type(value), "date/time")
-
-
-def _find_secrets(table: Mapping[str, object], prefix: str, problems: list[str]) -> None:
-    for key, value in table.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if key in _SECRET_KEYS:
-            problems.append(
-                f"{f'[{prefix}] {key}' if prefix else key}: secrets come only from the environment:"
-                f" {', '.join(SECRET_ENV_VARS)}; remove this key from the file"
-            )
-        for child in value if isinstance(value, list) else [value]:
-            if isinstance(child, dict):
-                _find_secrets(child, path, problems)
-
-
-def _read_file(path: str, problems: list[str]) -> dict[tuple[str, str], object]:
-    """Parse and type-check the file; return well-typed values by (section, key)."""
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:  # missing file, permission denied, directory...
-        problems.append(f"cannot read config file {path}: {exc.strerror or exc}")
-        return {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        problems.append(f"invalid TOML in {path}: {exc}")
-        return {}
-
-    _find_secrets(data, "", problems)
-    values: dict[tuple[str, str], object] = {}
-    for section, table in data.items():
-        if section in _SECRET_KEYS:
-            continue
-        schema = _SCHEMA.get(section)
-        if schema is None:
-            kind = f"section [{section}]" if isinstance(table, dict) else f"key {section!r}"
-            problems.append(f"unknown {kind} (known sections: {', '.join(_SCHEMA)})")
-            continue
-        if not isinstance(table, dict):
-            problems.append(f"[{section}] must be a table, got {_toml_type(table)}")
-            continue
-        for key, value in table.items():
-            if key in _SECRET_KEYS:
-                continue
-            expected = schema.get(key)
-            where = f"[{section}] {key}"
-            if expected is None:
-                problems.append(f"unknown key {key!r} in [{section}] (known: {', '.join(schema)})")
-            elif expected is tuple:
-                if isinstance(value, list) and all(type(v) is int for v in value):
-                    values[(section, key)] = value
-                else:
-                    problems.append(f"{where}: expected an array of integers, got {value!r}")
-            elif type(value) is not expected or (
-                isinstance(value, list) and not all(isinstance(v, str) for v in value)
-            ):
-                want = "an array of strings" if expected is list else f"a {_TOML_TYPES[expected]}"
-                problems.append(f"{where}: expected {want}, got {_toml_type(value)}")
-            else:
-                values[(section, key)] = value
-    return values
 
 
 def _check_url(value: str, where: str, schemes: tuple[str, ...], problems: list[str]) -> None:
@@ -322,11 +217,11 @@ def load_settings(config_path: str | None = None, env: Mapping[str, str] | None 
 
     problems: list[str] = []
     path = config_path or getenv("SOLIDAIRE_CONFIG")
-    raw = _read_file(path, problems) if path else {}
+    raw = read_file(path, problems) if path else {}
 
     def get(section: str, key: str, default: object = None) -> tuple[object, str]:
         """Effective value and where it came from; the environment wins over the file."""
-        var = _ENV_OVERRIDES.get((section, key))
+        var = ENV_OVERRIDES.get((section, key))
         if var is not None and (env_value := getenv(var)) is not None:
             return env_value, var
         return raw.get((section, key), default), f"[{section}] {key}"

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from bot.settings import ENV_VARIABLES, load_settings
+from bot.settings import load_settings
+from bot.settings_file import ENV_VARIABLES
 
 COMPOSE = Path(__file__).resolve().parents[2] / "compose.yaml"
 # ${NAME}, ${NAME:-default}, ${NAME:?message}: Compose's interpolation
