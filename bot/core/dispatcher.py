@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,18 +12,17 @@ from zoneinfo import ZoneInfo
 from bot.core import caller, codec
 from bot.core.changes import of_request
 from bot.core.context import Context, CoreConfig, Refusal
-from bot.core.conversation import Ask, Check, Conversations, Done, prompt
-from bot.core.conversation_repo import FORM_TTL
 from bot.core.delivery.outbox import Outbox
 from bot.core.delivery.payloads import dump_message
 from bot.core.delivery.planning import close_unstarted, owe_late_answer
 from bot.core.delivery.vocabulary import late_answer_key
 from bot.core.fields import FieldsError, parse_fields
 from bot.core.flood import FloodGate
-from bot.core.messages import CommandRef, OutMessage, Raw, Reply, Request, Text
+from bot.core.guided_forms import GuidedForms
+from bot.core.messages import CommandRef, OutMessage, Raw, Reply, Request, Text, rebuilt
 from bot.core.ports import AUTO_END, Change, Clock, Store, StoreUnavailable, UnitOfWork
-from bot.core.registry import FORM_CHECKS, HANDLERS, field_words
-from bot.core.typos import not_an_answer, refuse_unknown
+from bot.core.registry import HANDLERS, field_words
+from bot.core.typos import refuse_unknown
 from bot.domain.commands import COMMANDS, resolve
 from bot.domain.model import Role, UserRef
 from bot.domain.policy import may
@@ -46,8 +44,8 @@ class Core:
         self.config = config
         self.outbox = outbox
         self.flood = FloodGate()
-        self.conversations = Conversations()
-        self._finishing: set[UserRef] = set()  # whose guided form's command is running
+        self.forms = GuidedForms(store, clock, config, self.handle, self.locale_of, self.zone_of)
+        self.conversations = self.forms.conversations  # who waits on which form (the shell)
         # Told each change once committed (the live console refreshes what it shows, the pages
         # forget what they kept), this process's and, through a ChangeFeed, the others' (each
         # unit tells them itself, in its transaction: `uow.changes`); a
@@ -67,105 +65,25 @@ class Core:
     async def _handle_text(self, req: Request) -> Reply:
         line = (req.raw or "").strip()
         if not line.startswith("/"):
-            return await self._answer(req, line)
+            return await self.forms.answer(req, line)
         word = line.split(maxsplit=1)[0]
         rest = line[len(word) :].lstrip(" \t")  # a newline stays: it starts a multi-line form
         spec = resolve(word)
         name = spec.name if spec else word.lstrip("/")
         if spec is not None and spec.name == "stop":
-            return await self._stop(req)
+            return await self.forms.stop(req)
         if spec is not None and not rest.strip() and self.conversations.can_guide(spec.name):
-            return await self._guide(req, spec.name)
-        return await self.handle(_with(req, command=name, raw=rest))
+            return await self.forms.start(req, spec.name)
+        return await self.handle(rebuilt(req, command=name, raw=rest))
 
     async def guide(
         self, req: Request, command: str, values: dict[str, str] | None = None
     ) -> Reply:
         """Starts a guided form (`values` already known, e.g. the live of an Ask button)."""
         try:
-            return await self._guide(req, command, values)
+            return await self.forms.start(req, command, values)
         except StoreUnavailable as down:
             return self.unavailable(req, down)
-
-    async def _guide(
-        self, req: Request, command: str, values: dict[str, str] | None = None
-    ) -> Reply:
-        if refused := await self._refuse_guide(req, command):
-            return refused
-        locale, zone = await self.locale_of(req), await self.zone_of(req)
-        step = self.conversations.start(
-            req.actor, command, values or {}, locale, zone, req.facts, req.community_facts
-        )
-        await self._keep(req.actor)
-        return await self._step(req, step)
-
-    async def _answer(self, req: Request, line: str) -> Reply:
-        """A line typed with no slash: the answer a guided form waits for, else not a command."""
-        await self._recall(req.actor)
-        step = self.conversations.answer(req.actor, line)
-        if step is None:
-            return not_an_answer(line, req.space is None, await self.locale_of(req))
-        problem = None
-        if isinstance(step, Check):
-            problem = await self._check(req, step.command, step.values)
-            step = self.conversations.checked(req.actor, ok=problem is None)
-        if isinstance(step, Done):
-            return await self._finish(req, step)
-        await self._keep(req.actor)
-        if problem is not None:  # said now, not after the last
-            asked = prompt(step, self.clock.now())
-            return Reply((OutMessage(problem), *asked.messages), ok=False)
-        return await self._step(req, step)
-
-    async def _finish(self, req: Request, done: Done) -> Reply:
-        """The form's command, whose unit forgets the kept form in its own transaction
-        (`_process`): if the database was away the form stays as it was, and the same last
-        answer (typed again, or the update handled again) finishes it; once it is done no
-        stale form is left to take a later line for its last answer."""
-        self._finishing.add(req.actor)
-        try:
-            reply = await self._step(req, done)
-        finally:
-            self._finishing.discard(req.actor)
-        if not reply.ok and not reply.store_down:  # refused or failed: rolled back, form too
-            with contextlib.suppress(StoreUnavailable):  # then its last question comes again
-                await self._keep(req.actor)
-        return reply
-
-    async def _recall(self, who: UserRef) -> None:
-        """The form waiting for this person as the database keeps it: started, or last
-        answered, on whichever process (several webhook workers share the members)."""
-        since = self.clock.now() - FORM_TTL
-        self.conversations.restore(
-            who, await self.store.run(lambda uow: uow.conversations.get(who, since))
-        )
-
-    async def _keep(self, who: UserRef) -> None:
-        """Saves this person's form for their next line, wherever it arrives; or forgets it
-        once done or stopped."""
-        state, now = self.conversations.dump(who), self.clock.now()
-
-        async def work(uow: UnitOfWork) -> None:
-            if state is None:
-                await uow.conversations.drop(who)
-            else:
-                await uow.conversations.put(who, state, now)
-
-        await self.store.run(work)
-
-    async def _step(self, req: Request, step: Ask | Done) -> Reply:
-        if isinstance(step, Ask):
-            return prompt(step, self.clock.now())
-        done = replace(req, facts=step.facts, community_facts=step.community_facts)
-        return await self.handle(_with(done, command=step.command, args=step.values, raw=None))
-
-    async def _stop(self, req: Request) -> Reply:
-        await self._recall(req.actor)
-        stopped = self.conversations.stop(req.actor)
-        if stopped:
-            await self._keep(req.actor)
-        key = "guide.stopped" if stopped else "guide.nothing_to_stop"
-        return Reply((OutMessage(Text(await self.locale_of(req), key)),))
 
     async def handle_action(self, req: Request) -> Reply:
         """A button press: `req.raw` holds the encoded action."""
@@ -178,17 +96,17 @@ class Core:
         try:
             action = codec.decode(req.raw or "")
         except codec.CodecError:
-            return await self.handle(_with(req, command="?button", raw=None))
+            return await self.handle(rebuilt(req, command="?button", raw=None))
         if action.name == "stop":
-            return await self._stop(req)
+            return await self.forms.stop(req)
         if action.name == "ask":  # the Ask button: the live is known, the question is asked for
-            return await self._guide(req, "ask", action.args)
+            return await self.forms.start(req, "ask", action.args)
         # A button names a question by its id: `Q45`, never a bare number that a moderation
         # space's digests would read as one of their numbers.
         args = {k: f"Q{v}" if k in _QUESTION_ARGS else v for k, v in action.args.items()}
         # First in line for the database: a member is waiting on the button (Telegram's 15 s,
         # Discord's 3 s), while the sender's claims and records queued with it wait for nobody.
-        return await self.handle(_with(req, command=action.name, raw=None, args=args), first=True)
+        return await self.handle(rebuilt(req, command=action.name, raw=None, args=args), first=True)
 
     async def handle(self, req: Request, *, first: bool = False) -> Reply:
         """Runs the use case in one transaction; a refusal rolls it back and is the answer.
@@ -235,7 +153,7 @@ class Core:
         # crash it is either done (and never replayed) or not done at all (and replayed).
         if req.receipt is not None and not await uow.inbox.done(req.receipt, self.clock.now()):
             raise _AlreadyHandled
-        if req.actor in self._finishing:  # a guided form's command: the form goes with it
+        if req.actor in self.forms.finishing:  # a guided form's command: the form goes with it
             await uow.conversations.drop(req.actor)
         ctx = await caller.context(uow, req, self.clock, self.config)
         reply = replace(await self._run(ctx), reachable=not ctx.member.dm_unreachable)
@@ -257,38 +175,6 @@ class Core:
             # In the transaction: the other processes hear of it when, and only if, it commits.
             await uow.changes.tell(change)
         return reply, uow.deliveries.earliest, change
-
-    async def _check(self, req: Request, command: str, values: Mapping[str, str]) -> Text | None:
-        """Checks the answers of a guided form so far: what is wrong with them, or None."""
-        checker = FORM_CHECKS.get(command)
-        if checker is None:
-            return None
-
-        async def work(uow: UnitOfWork) -> None:
-            asked = _with(req, command=command, args=values, raw=None)
-            ctx = await caller.context(uow, asked, self.clock, self.config)
-            if req.space is None and ctx.arg("live"):
-                await caller.community_from_live(ctx)
-            await checker(ctx)
-
-        try:
-            await self.store.run(work)
-        except Refusal as said_no:
-            return said_no.text
-        return None
-
-    async def _refuse_guide(self, req: Request, name: str) -> Reply | None:
-        """Says no before the first question of a guided form rather than after its last answer."""
-        spec = COMMANDS[name]
-        ctx = await self.store.run(lambda uow: caller.context(uow, req, self.clock, self.config))
-        # A form that names a live may find its community from it (in a private chat).
-        if spec.needs_community and ctx.community is None and "live" not in spec.shape.allowed:
-            key = "error.no_community"
-        elif not may(name, ctx.roles):
-            key = "error.forbidden"
-        else:
-            return None
-        return Reply((OutMessage(ctx.t(key, command=CommandRef(name))),), ok=False)
 
     async def end_automatically(self, live_id: int) -> None:
         """Two hours after its planned end a live still open is closed as by /end; one that
@@ -337,7 +223,7 @@ class Core:
             raise LookupError(f"/{spec.name} has no handler")
         if req.raw is not None:
             try:
-                ctx.req = _with(req, args=parse_fields(req.raw, spec.shape))
+                ctx.req = rebuilt(req, args=parse_fields(req.raw, spec.shape))
             except FieldsError as bad:
                 ctx.refuse(
                     f"error.fields.{bad.code}",
@@ -409,24 +295,6 @@ class Core:
 
 class _AlreadyHandled(Exception):
     """The inbox item was handled by an earlier run: nothing must happen twice."""
-
-
-_KEEP = "\x00keep"
-
-
-def _with(
-    req: Request,
-    *,
-    command: str | None = None,
-    raw: str | None = _KEEP,
-    args: Mapping[str, str] | None = None,
-) -> Request:
-    return replace(
-        req,
-        command=command if command is not None else req.command,
-        args=dict(args) if args is not None else dict(req.args),
-        raw=req.raw if raw == _KEEP else raw,
-    )
 
 
 __all__ = ["Core", "UserRef"]

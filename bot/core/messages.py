@@ -7,7 +7,7 @@ escaper, so user text is escaped by the platform that shows it and never by gues
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Union
 
@@ -105,6 +105,26 @@ class Request:
     # the answer is then owed privately, as a ledger row written with the request's effects, so
     # a crash between the commit and the answer cannot leave the member untold.
     answer_by: datetime | None = None
+
+
+_KEEP = "\x00keep"
+
+
+def rebuilt(
+    req: Request,
+    *,
+    command: str | None = None,
+    raw: str | None = _KEEP,
+    args: Mapping[str, str] | None = None,
+) -> Request:
+    """The same request naming another command, text or fields (a button's action, a guided
+    form's answers); `raw` None: the fields are given, not typed."""
+    return replace(
+        req,
+        command=command if command is not None else req.command,
+        args=dict(args) if args is not None else dict(req.args),
+        raw=req.raw if raw == _KEEP else raw,
+    )
 
 
 @dataclass(frozen=True)
