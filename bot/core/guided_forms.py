@@ -90,6 +90,12 @@ class GuidedForms:
         key = "guide.stopped" if stopped else "guide.nothing_to_stop"
         return Reply((OutMessage(Text(await self._locale_of(req), key)),))
 
+    async def waiting(self, who: UserRef) -> bool:
+        """Whether a form waits for this person's typed answer, as the database keeps it (the
+        shell takes a bare number as that answer, not as a button press, after a restart too)."""
+        await self._recall(who)
+        return self.conversations.waiting(who)
+
     async def _finish(self, req: Request, done: Done) -> Reply:
         """The form's command, whose unit forgets the kept form in its own transaction
         (`_process`): if the database was away the form stays as it was, and the same last

@@ -103,3 +103,15 @@ def test_the_end_of_input_ends_the_shell_cleanly(tmp_path: Path) -> None:
     out = run_shell(tmp_path, "")
     assert "Solidaire" in out
     assert (tmp_path / "shell.sqlite3").exists()
+
+
+def test_a_form_left_waiting_takes_its_number_after_the_shell_restarts(tmp_path: Path) -> None:
+    """The form is kept in the database: started before a stop, its next answer may be a
+    number typed after the restart, and it is that answer, not a press of button 30."""
+    asked = run_shell(tmp_path, "/schedule\nAtelier Git\ndemain 18h\n")
+    assert "Combien de minutes ?" in asked
+
+    after = run_shell(tmp_path, "30\n")
+
+    assert "Pas de bouton" not in after
+    assert "Une courte description ?" in section(after, "alice@discord> 30")

@@ -26,6 +26,7 @@ from bot.core.messages import (
     SendResult,
     Text,
 )
+from bot.core.ports import StoreUnavailable
 from bot.domain.commands import resolve
 from bot.domain.model import Role, SpaceRef, UserRef
 from bot.i18n.catalog import render
@@ -138,7 +139,7 @@ class Shell:
             return self._switch_space(rest.strip())
         if line.startswith("!") and line[1:].isdigit():
             return await self._press(int(line[1:]))
-        if line.isdigit() and not self._answering():
+        if line.isdigit() and not await self._answering_kept():
             return await self._press(int(line))
         self.platform.buttons.clear()  # numbers restart with each command's output
         self._show(await self.core.handle_text(self.request(line)))
@@ -148,6 +149,14 @@ class Shell:
 
     def _answering(self) -> bool:
         return self.core.conversations.waiting(UserRef("shell", self.name))
+
+    async def _answering_kept(self) -> bool:
+        """As the database keeps it: a form left waiting when the shell last stopped is still
+        this persona's, and its answer may be a number."""
+        try:
+            return await self.core.forms.waiting(UserRef("shell", self.name))
+        except StoreUnavailable:
+            return self._answering()
 
     def _mark(self) -> str:
         return "!" if self._answering() else ""
