@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sqlite3
 import sys
 import tempfile
@@ -116,7 +117,7 @@ async def open_loop(core: Core, live_id: int, members: int, rate: float) -> None
 async def crowd(core: Core, live_id: int, members: int, batch: int, every: float) -> None:
     """`members` sign-ups arriving `batch` at a time, a batch every `every` seconds."""
     store = core.store
-    units, commits = _counts(store)
+    units, commits, wakeups = _counts(store)
     tasks: list[asyncio.Task[float]] = []
     cpu_before = thread_cpu()
     with StallMonitor() as stall:
@@ -147,17 +148,20 @@ async def crowd(core: Core, live_id: int, members: int, batch: int, every: float
         f"    CPU per sign-up {sum(cpu.values()) / members * 1000:.2f} ms ({each}); the "
         f"throughput one core allows at that cost: {members / sum(cpu.values()):.0f}/s"
     )
-    after_units, after_commits = _counts(store)
+    after_units, after_commits, after_wakeups = _counts(store)
     if after_units:
         print(
             f"    units of work {after_units - units}, commits {after_commits - commits} "
-            "(units that queued while one ran share its commit)"
+            f"(units that queued while one ran share its commit), wake-ups of the loop "
+            f"{after_wakeups - wakeups}; load average "
+            f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
 
 
-def _counts(store: object) -> tuple[int, int]:
-    """Units run and commits made by the threaded store so far (0, 0 for another store)."""
-    return getattr(store, "units", 0), getattr(store, "commits", 0)
+def _counts(store: object) -> tuple[int, int, int]:
+    """Units run, commits made and wake-ups of the loop by the threaded store so far (zeros
+    for another store; no wake-ups counted by the code before)."""
+    return tuple(getattr(store, name, 0) for name in ("units", "commits", "wakeups"))  # type: ignore[return-value]
 
 
 def raw_sqlite_rate(folder: Path, rows: int = 2000) -> float:
