@@ -132,3 +132,21 @@ async def test_closing_the_store_ends_its_thread_and_tools_get_their_errors(db_p
     assert await store.run(lambda uow: uow.members.by_ref(UserRef("telegram", "id-after")))
     await store.close()
     assert not any(t.ident == store._thread.ident for t in threading.enumerate())
+
+
+async def test_a_unit_makes_each_repository_once_and_units_never_share_one(db_path: Path) -> None:
+    """Repositories are made on first use (`unit._Made`): the same one for the whole unit (the
+    deliveries repository keeps the unit's earliest owed row), a new one for the next unit."""
+    store = await _threaded(db_path)
+    try:
+
+        async def repos(uow: UnitOfWork) -> tuple[object, object, bool]:
+            first = uow.deliveries
+            assert uow.deliveries is first and uow.members is uow.members
+            return first, uow.members, "questions" in vars(uow)  # never used: never made
+
+        one, two = await asyncio.gather(store.run(repos), store.run(repos))
+        assert one[0] is not two[0] and one[1] is not two[1]
+        assert not one[2] and not two[2]
+    finally:
+        await store.close()
