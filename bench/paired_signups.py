@@ -16,6 +16,11 @@ work, without grouping or hand-back).
 Figures (2026-12-03, load 4.1-7.7; old = main at d57aa14, new = the hotpath branch), 30 rounds
 of 100: crowd 813 -> 757 us a sign-up (0.93x), unit 638 -> 493 us (0.77x). With no `--old` the
 tree is compared with itself: the ratio then shows this machine's noise (0.97-1.03 here).
+Fourth session (old = main at 65d9b88, new = the signups branch: a dedicated database thread,
+one wake-up for the outcomes finished before it runs, repositories made by a descriptor), 20
+rounds of 100 at load 8.4-9.3: crowd 1,005 -> 953 us (0.95x), alone 1,594 -> 1,406 us (0.88x;
+the event loop 272 -> 217), unit 626 -> 653 us (1.04x: unchanged code there, so this machine's
+noise at that load).
 
 Get an old tree with: git archive main | tar -x -C /tmp/old
 Run: python bench/paired_signups.py --old /tmp/old [--rounds 30] [--batch 100] [--mode crowd]

@@ -149,8 +149,11 @@ class ThreadedSqliteStore:
         if len(group) == 1:
             return [self._run_alone(group[0])]
         conn = self._connection()
-        raw = conn.connection.driver_connection  # savepoints without SQLAlchemy's overhead
-        assert raw is not None
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        # One cursor for the group: its savepoints (without SQLAlchemy's overhead) and its units'
+        # hot statements. `connection.execute` made a cursor per statement: 5.6 -> 3.2 us a pair.
+        raw = driver.cursor()
         outcomes: list[_Outcome] = []
         started = time.perf_counter()
         with conn.begin():
@@ -159,7 +162,7 @@ class ThreadedSqliteStore:
                     break
                 raw.execute("SAVEPOINT unit")
                 try:
-                    result: Any = drive(item.work(SqlUnit(ThreadDb(conn), self.lease)))  # type: ignore[arg-type]
+                    result: Any = drive(item.work(SqlUnit(ThreadDb(conn, raw), self.lease)))  # type: ignore[arg-type]
                 except BaseException as failed:  # its caller gets it; the others go on
                     raw.execute("ROLLBACK TO unit")
                     raw.execute("RELEASE unit")
