@@ -20,7 +20,8 @@ Fourth session (old = main at 65d9b88, new = the signups branch: a dedicated dat
 one wake-up for the outcomes finished before it runs, repositories made by a descriptor), 20
 rounds of 100 at load 8.4-9.3: crowd 1,005 -> 953 us (0.95x), alone 1,594 -> 1,406 us (0.88x;
 the event loop 272 -> 217), unit 626 -> 653 us (1.04x: unchanged code there, so this machine's
-noise at that load).
+noise at that load). With the group's one cursor too, load 5.3-6.6: crowd 709 -> 692 us (0.98x),
+alone 1,426 -> 1,306 us (0.92x; the event loop 237 -> 209).
 
 Get an old tree with: git archive main | tar -x -C /tmp/old
 Run: python bench/paired_signups.py --old /tmp/old [--rounds 30] [--batch 100] [--mode crowd]
