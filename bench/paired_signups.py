@@ -8,12 +8,20 @@ on both. Each tree is imported as `bot` in turn and its modules kept apart; befo
 `sys.modules` points at that tree's modules (for imports made at call time).
 
 Modes: `crowd` sends each batch through `Core.handle_text` at once (units grouped, committed,
-handed back: both threads measured); `unit` runs the sign-ups' use case back to back in one
-unit of work (the database thread's own work, without grouping or hand-back).
+handed back: both threads measured); `alone` sends them one after the other, each awaited
+(each unit its own job, transaction and wake-up: the hand-off's cost, as presses spaced out);
+`unit` runs the sign-ups' use case back to back in one unit of work (the database thread's own
+work, without grouping or hand-back).
 
 Figures (2026-12-03, load 4.1-7.7; old = main at d57aa14, new = the hotpath branch), 30 rounds
 of 100: crowd 813 -> 757 us a sign-up (0.93x), unit 638 -> 493 us (0.77x). With no `--old` the
 tree is compared with itself: the ratio then shows this machine's noise (0.97-1.03 here).
+Fourth session (old = main at 65d9b88, new = the signups branch: a dedicated database thread,
+one wake-up for the outcomes finished before it runs, repositories made by a descriptor), 20
+rounds of 100 at load 8.4-9.3: crowd 1,005 -> 953 us (0.95x), alone 1,594 -> 1,406 us (0.88x;
+the event loop 272 -> 217), unit 626 -> 653 us (1.04x: unchanged code there, so this machine's
+noise at that load). With the group's one cursor too, load 5.3-6.6: crowd 709 -> 692 us (0.98x),
+alone 1,426 -> 1,306 us (0.92x; the event loop 237 -> 209).
 
 Get an old tree with: git archive main | tar -x -C /tmp/old
 Run: python bench/paired_signups.py --old /tmp/old [--rounds 30] [--batch 100] [--mode crowd]
@@ -57,13 +65,23 @@ def _load(tree: str) -> tuple[Any, dict[str, ModuleType]]:
 
 
 async def _db_cpu(store: Any) -> float:
-    """CPU time of the store's database thread so far (read in that thread, idle meanwhile)."""
-    return await asyncio.get_running_loop().run_in_executor(store._thread, time.thread_time)
+    """CPU time of the store's database thread so far, read on that thread's CPU clock (the
+    thread is idle between batches). Either kind of thread: `threaded.DbThread`, or the
+    `ThreadPoolExecutor` of the code before."""
+    worker = store._thread
+    ident = getattr(worker, "ident", None)
+    if ident is None:  # an executor: its one thread, started by the store's first job
+        ident = next(iter(worker._threads)).ident
+    return time.clock_gettime(time.pthread_getcpuclockid(ident))
 
 
 async def _batch(burst: Any, core: Any, live: int, names: list[str], mode: str) -> None:
     if mode == "crowd":
         await asyncio.gather(*(burst.join(core, name, live, 0.0) for name in names))
+        return
+    if mode == "alone":
+        for name in names:
+            await burst.join(core, name, live, 0.0)
         return
     from bot.core.dispatcher import _with
 
@@ -83,7 +101,7 @@ async def main() -> None:
     parser.add_argument("--old", default=HERE, help="the other tree (default: this one)")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--mode", choices=("crowd", "unit"), default="crowd")
+    parser.add_argument("--mode", choices=("crowd", "alone", "unit"), default="crowd")
     parser.add_argument("--quick", action="store_true", help="6 rounds of 20: a smoke run (CI)")
     args = parser.parse_args()
     if args.quick:

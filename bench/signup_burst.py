@@ -40,6 +40,20 @@ case's own CPU 0.80x, a sign-up through the crowd 0.91x (both threads). Single r
 0.31); the code before, same hour: 837/s, 0.64 ms (0.56); (a) p99 8-23 ms, stall 7-24 ms
 (before: p99 124 ms, stall 96 ms). At load 3.8 the next run gave 1,083/s, 0.48 ms: the machine.
 
+2026-12-03, fourth session (where the crowd's extra database-thread time went; one process,
+crowd and back-to-back rounds alternating, load ~4.2): back to back 573 us a sign-up on the
+database thread, in the crowd 667 us (+94): the units themselves +51 (making six repositories
+per unit through `__getattr__`, ~21 us, now a descriptor), SAVEPOINT 4 + RELEASE 16 + the
+group's BEGIN 2 and COMMIT 16 + the hand-back 2 (~40 us). One sign-up at a time costs far more
+(1,072 us, +500: a BEGIN IMMEDIATE and COMMIT, a job and a wake-up each, caches gone cold). The
+interpreter lock is not it: the database thread blocks 0.05-0.12 times a sign-up (voluntary
+context switches), sys.setswitchinterval 5/1/0.2 ms changed nothing beyond noise, and the
+throughput is ~1 / the database thread's CPU (busy ~90 % of the wall time). py-spy --native on
+that thread: SQLite's own steps 20 %, the commit 4 %, the self-pipe send 4 %, BEGIN 1.5 %.
+Changed: a dedicated thread fed by a SimpleQueue (no executor), one wake-up for all outcomes
+finished before it runs, repositories made by a descriptor. Paired with main (paired_signups):
+one at a time 0.91-0.94x CPU a sign-up, the crowd 1.01-1.05x (within this machine's swing).
+
 Run: python bench/signup_burst.py [--members 2000] [--rate 500] [--batch 100] [--every 0.05]
 """
 
@@ -48,6 +62,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sqlite3
 import sys
 import tempfile
@@ -116,7 +131,7 @@ async def open_loop(core: Core, live_id: int, members: int, rate: float) -> None
 async def crowd(core: Core, live_id: int, members: int, batch: int, every: float) -> None:
     """`members` sign-ups arriving `batch` at a time, a batch every `every` seconds."""
     store = core.store
-    units, commits = _counts(store)
+    units, commits, wakeups = _counts(store)
     tasks: list[asyncio.Task[float]] = []
     cpu_before = thread_cpu()
     with StallMonitor() as stall:
@@ -147,17 +162,20 @@ async def crowd(core: Core, live_id: int, members: int, batch: int, every: float
         f"    CPU per sign-up {sum(cpu.values()) / members * 1000:.2f} ms ({each}); the "
         f"throughput one core allows at that cost: {members / sum(cpu.values()):.0f}/s"
     )
-    after_units, after_commits = _counts(store)
+    after_units, after_commits, after_wakeups = _counts(store)
     if after_units:
         print(
             f"    units of work {after_units - units}, commits {after_commits - commits} "
-            "(units that queued while one ran share its commit)"
+            f"(units that queued while one ran share its commit), wake-ups of the loop "
+            f"{after_wakeups - wakeups}; load average "
+            f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
 
 
-def _counts(store: object) -> tuple[int, int]:
-    """Units run and commits made by the threaded store so far (0, 0 for another store)."""
-    return getattr(store, "units", 0), getattr(store, "commits", 0)
+def _counts(store: object) -> tuple[int, int, int]:
+    """Units run, commits made and wake-ups of the loop by the threaded store so far (zeros
+    for another store; no wake-ups counted by the code before)."""
+    return tuple(getattr(store, name, 0) for name in ("units", "commits", "wakeups"))  # type: ignore[return-value]
 
 
 def raw_sqlite_rate(folder: Path, rows: int = 2000) -> float:

@@ -58,12 +58,12 @@ class AsyncDb(_Scalar):
 
 class ThreadDb(_Scalar):
     """Used only from the database thread: executes synchronously, never suspends. The hot
-    statements (`_fast.hot`) go to the driver directly, through one cursor per unit (each hot
-    result is read whole before the next statement)."""
+    statements (`_fast.hot`) go to the driver directly, through one cursor per unit, or the
+    one `cursor` given (a group's: each hot result is read whole before the next statement)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, cursor: Any = None) -> None:
         self._conn = conn
-        self._cursor: Any = None
+        self._cursor = cursor
 
     @property
     def dialect(self) -> Dialect:
