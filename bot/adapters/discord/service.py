@@ -21,7 +21,7 @@ from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.commands import sync
 from bot.adapters.discord.platform import DiscordPlatform
 from bot.adapters.discord.render import CommandMentions
-from bot.adapters.discord.wire import WireGate
+from bot.adapters.discord.wire import WireGate, sweep_buckets_seldom
 from bot.adapters.limits import DISCORD, LimitProfile, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
@@ -68,6 +68,7 @@ class DiscordService:
             allowed_mentions=discord.AllowedMentions.none(),  # each send says whom it pings
             http_trace=gate.trace,
         )
+        sweep_buckets_seldom(self.client.http)  # not a scan of every DM channel per new DM
         self.commands = CommandMentions()  # ids known once synced: see `_connect`
         self.platform = DiscordPlatform(self.client, core.config.language, self.commands)
         # On PostgreSQL the other processes of this bot share the budget (`storage/budget.py`).
