@@ -27,6 +27,11 @@ from bot.i18n.catalog import CommandWriter, supported, typed
 
 log = logging.getLogger(__name__)
 ACK_WITHIN = 2.0  # seconds; Discord drops an interaction not acknowledged within 3
+# Seconds after which an interaction is past answering whatever the clocks say (Discord's 3,
+# with room for our clock being ahead of Discord's): not even tried, its answer goes to `lost`.
+# After a stall, the backlog of presses made during it drains without a request each that
+# Discord would refuse (10062).
+GONE_AFTER = 4.5
 Interaction = discord.Interaction[discord.Client]
 Lost = Callable[[Reply], Awaitable[None]]
 
@@ -45,6 +50,10 @@ async def answer(
     writes the commands the reply names. `lost`: told the reply when Discord no longer takes
     it (the interaction reached us too late to be acknowledged)."""
     task = asyncio.ensure_future(work)
+    if lost is not None and age(interaction) > GONE_AFTER:
+        log.warning("interaction %s reached us too late to be answered", interaction.id)
+        await lost(await _outcome(interaction, task))
+        return
     done, _ = await asyncio.wait({task}, timeout=time_left(interaction))
     deferred = not done
     reply: Reply | None = None
@@ -90,8 +99,12 @@ def time_left(interaction: Interaction) -> float:
     from its handler was deferred past the 3 s and lost (issue 12: 559 of 1,000 presses after
     a 1.4 s stall). Never more than `ACK_WITHIN` from now: with our clock behind Discord's, the
     age reads short and we wait no longer than before; with it ahead, we only defer sooner."""
-    age = (datetime.now(UTC) - interaction.created_at).total_seconds()
-    return min(ACK_WITHIN, max(0.0, ACK_WITHIN - age))
+    return min(ACK_WITHIN, max(0.0, ACK_WITHIN - age(interaction)))
+
+
+def age(interaction: Interaction) -> float:
+    """Seconds since Discord made the interaction (its id's timestamp), by our clock."""
+    return (datetime.now(UTC) - interaction.created_at).total_seconds()
 
 
 def _consume(task: asyncio.Future[Reply]) -> None:

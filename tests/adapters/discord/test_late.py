@@ -15,6 +15,7 @@ from tests.adapters.discord.steps import scheduled, set_up
 from tests.adapters.discord.world import ANNOUNCE, CHLOE, GUILD, World, button
 
 LATE = 3.5  # seconds between the press and its arrival: past Discord's 3
+GONE = 10.0  # so late that the bot does not even try: Discord would refuse it
 NADIA, ODILE, PAUL = 720, 721, 722  # French members: DMs open, DMs closed, DMs open
 
 
