@@ -122,7 +122,8 @@ def add_pressers(fake: FakeDiscord, count: int) -> None:
     guild = fake.world.guilds[GUILD]
     joined = iso()
     for i in range(count):
-        fake.world.users[PRESSER + i] = UserRec(PRESSER + i, f"p{i}", "fr")
+        # Open to DMs: a press Discord no longer takes is answered there (`late.py`).
+        fake.world.users[PRESSER + i] = UserRec(PRESSER + i, f"p{i}", "fr", accepts_dms=True)
         guild.members[PRESSER + i] = MemberRec(PRESSER + i, [], joined)
 
 
@@ -232,6 +233,49 @@ def handler_marks(app: Any) -> dict[str, float]:
     return reached
 
 
+def unit_cpu(app: Any) -> dict[str, list[float]]:
+    """CPU of the database thread by what it ran: the presses' units (asked `first`) and the
+    rest (the fan-out's claims and records), as [seconds, units, groups]: wraps the store's
+    group runner (`ThreadedSqliteStore._run_group`, each call one commit), no code changed."""
+    spent: dict[str, list[float]] = {"presses": [0.0, 0, 0], "others": [0.0, 0, 0]}
+    store = app.store
+    run_group = getattr(store, "_run_group", None)
+    if run_group is None:  # not the threaded SQLite store: nothing to split
+        return spent
+
+    def timed(group: list[Any]) -> Any:
+        started = time.thread_time()
+        outcomes = run_group(group)
+        took = spent["presses" if group[0].first else "others"]
+        took[0] += time.thread_time() - started
+        took[1] += len(outcomes)
+        took[2] += 1
+        return outcomes
+
+    store._run_group = timed
+    return spent
+
+
+class LostPresses:
+    """Presses whose interaction Discord never took an answer for (too late), and whether each
+    presser was told by DM instead (`bot/adapters/discord/late.py`, through the ledger)."""
+
+    def __init__(self, fake: FakeDiscord, pressed: list[str]) -> None:
+        self.fake, self.pressed = fake, pressed
+
+    def missed(self) -> list[str]:
+        recs = (self.fake.interactions[q] for q in self.pressed)
+        return [r.id for r in recs if r.response is None or not r.response.final]
+
+    def told(self) -> int:
+        users = (self.fake.interactions[q].user_id for q in self.missed())
+        return sum(1 for u in users if self.fake.dms.get(u))
+
+
+def lost_presses(fake: FakeDiscord, pressed: list[str]) -> LostPresses:
+    return LostPresses(fake, pressed)
+
+
 def timeline(fake: FakeDiscord, pressed: list[str], start: float) -> None:
     """Second by second of the burst (by when each press was made): how its presses fared."""
     by_second: dict[int, list[Any]] = {}
@@ -289,6 +333,7 @@ async def burst(
     interval = args.seconds / args.members
     message_id = int(announcement["id"])
     reached = handler_marks(app)
+    units = unit_cpu(app)
     cpu_before = thread_cpu()
     with StallMonitor() as stall, GcPauses() as collector, StallSampler() as sampler:
         start = time.monotonic()
@@ -307,12 +352,22 @@ async def burst(
                 fake.press(PRESSER + i, ANNOUNCE, message_id, custom_id, guild_id=GUILD, at=due)
             )
 
+        waiting = list(pressed)
+
         def final_all() -> bool:
-            return all((r := fake.interactions[q].response) and r.final for q in pressed)
+            # Only those not shown yet are looked at again: this poll runs on the loop it measures.
+            waiting[:] = [
+                q
+                for q in waiting
+                if not fake.interactions[q].response or not fake.interactions[q].response.final
+            ]
+            # Those left are done when their pressers were told by DM (Discord dropped them).
+            return all(fake.dms.get(fake.interactions[q].user_id) for q in waiting)
 
         await wait_until(final_all, within=DEADLINE + 30)
         burst_end = time.monotonic()
     cpu = {k: v - cpu_before.get(k, 0.0) for k, v in thread_cpu().items()}
+    lost = lost_presses(fake, pressed)
     span = burst_end - start
     too_many_during = fake.too_many - too_many_before
     kinds, peak = requests_in(fake, start, burst_end)
@@ -351,7 +406,20 @@ async def burst(
         "    CPU per press over the burst (ms, by thread; the fake's share included): "
         + ", ".join(f"{k} {v / args.members * 1000:.2f}" for k, v in sorted(cpu.items()))
     )
+    print(
+        "    database thread per press, by unit: "
+        + "; ".join(
+            f"{name} {took[0] / args.members * 1000:.2f} ms ({took[1]:.0f} units, "
+            f"{took[2]:.0f} commits, {took[0] / max(took[1], 1) * 1000:.2f} ms a unit)"
+            for name, took in units.items()
+        )
+    )
     print(f"    late_acks {len(late)} (all: {len(fake.late_acks)})  (must be 0)")
+    print(
+        f"    presses Discord took no answer for: {len(lost.missed())}, of whom told by DM "
+        f"{lost.told()} (every one, when Discord dropped them: the press was made too long "
+        "before it reached us)"
+    )
     print(
         f"    sign-ups in the database: {seats.confirmed} confirmed, {seats.waitlisted} "
         f"waitlisted  (must be {args.members}, 0)"
@@ -392,6 +460,7 @@ async def burst(
         "answered after commit": float(before),
         "deferred": float(deferred),
         "missed": float(args.members - final),
+        "missed, not told": float(len(lost.missed()) - lost.told()),
         "429s": float(too_many_during),
         "stall": stall.worst,
     }
@@ -413,7 +482,7 @@ async def one_run(args: Any) -> dict[str, float]:
                 await app.stop()
 
 
-COUNTS = ("answered after commit", "deferred", "missed", "429s")
+COUNTS = ("answered after commit", "deferred", "missed", "missed, not told", "429s")
 
 
 def stall_options(parser: Any) -> None:
