@@ -65,6 +65,38 @@ stall 486 ms. CPU per press over a burst: ~4.4 ms of the loop (the fake's share 
 ~3.2 ms of the database thread; at 100 presses/s that is ~0.75 of a core, which the machine's
 other tenants share: the p99 aim (100 ms) is met only on a quiet machine.
 
+Fourth session (2026-12-03, load 4-9 all along: four helpers and their suites on 2 cores).
+Where a press's CPU goes, by thread (thread CPU time, `time.thread_time`, and cProfile with that
+timer, so a descheduled thread is not counted). The database thread: the press's own unit is
+1.0-1.7 ms (0.9-1.3 at load ~3): its use case 1.2 ms (member upsert + place + membership
+0.34, the reminders' reach + 2-row INSERT 0.40, the announcement refresh row 0.07, the live's
+lock, the sign-up and the reply the rest) plus BEGIN/COMMIT 0.26, as presses (asked `first`)
+mostly run alone or a few to a commit; the statements themselves ~0.85 ms (the reminders' INSERT
+0.25, the member INSERT 0.18, the two spaces SELECTs 0.12, the sign-up 0.10). The rest of the
+"~3.2 ms per press" is not the press: the fan-out's units running meanwhile (claims, records,
+the due scan at ~1.4 ms each) cost 0.4-3.1 ms of the database thread per press, now printed
+apart ("database thread per press, by unit"). A Telegram sign-up's ~0.6 ms (`signup_burst.py`)
+is one unit in a group of 64 sharing a commit, with no fan-out beside it. Nothing of the
+Discord adapter runs there (a Join press is `role_blind`: no server lookup).
+The event loop (~4.4 ms a press, the fake's share included; shares of a CPU-timed profile of a
+full run, which the profiler slows 4x): the fan-out's client side 19 % (discord.py's request
+path and the DM openings, the sender's pacing: `pace` checks `isinstance(platform, Paced)`, a
+runtime Protocol, for every due row, ~25,000 checks a burst), the presses 17 % (our answer and
+discord.py's `send_message` with its aiohttp request ~3/4 of it, discord.py parsing the
+INTERACTION_CREATE the rest; the gateway's zlib ~0.02 ms a press: nothing), the fake's server
+side 15 % (aiohttp's web handler and the fake's routes: not ours in production), this bench's
+own final poll 5 %, and the rest asyncio's and aiohttp's callbacks (the timer heap, protocol
+reads and writes) that no coroutine owns. Cut: discord.py's dynamic
+items (a View rebuilt from the message and three tasks a press, 1.0 ms of the profiled 19 ms,
+so ~0.25 ms a press unprofiled: presses are now routed by their custom ids in `on_interaction`), and discord.py's sweep of idle rate-limit buckets, which past
+256 buckets scanned every DM channel's bucket for each new one (13,720 checks for 300 DMs,
+quadratic over a 2,000-DM fan-out; now at most once a minute, `wire.sweep_buckets_seldom`).
+Paired runs (old = main, new, alternately; the same bench file; see the report for all of them):
+the loop's CPU a press swings 2.6-8 ms run to run with the load on both sides, more than what
+was cut; p99 is set by the load (at load 5-9: 200 ms to 2.9 s on either side).
+Late presses (`--stall 3.5`, 300 in 3 s, load 6-9.5, paired): old 204 and 112 presses dropped
+by Discord, 0 of them told; new 189 and 218 dropped, every one told by DM ("missed, not told" 0).
+
 Figures on the 2-core dev machine before issue 12, default options, one run: 1000 of 1000 answered, all
 directly (kind 4), 0 deferred, late_acks 0, 1000 sign-ups; round trip p50 6 ms, p95 16 ms,
 p99 26 ms, max 51 ms; stall 33 ms. The fan-out during the burst: 225 reminders in 10 s
