@@ -96,6 +96,10 @@ the loop's CPU a press swings 2.6-8 ms run to run with the load on both sides, m
 was cut; p99 is set by the load (at load 5-9: 200 ms to 2.9 s on either side).
 Late presses (`--stall 3.5`, 300 in 3 s, load 6-9.5, paired): old 204 and 112 presses dropped
 by Discord, 0 of them told; new 189 and 218 dropped, every one told by DM ("missed, not told" 0).
+With the setup frozen (the default since; load 6.1-8.8, one pair each, old then new): 1000 in
+10 s p99 1986 / 333 ms, CPU a press loop 3.31 / 4.18 ms, database 1.52 / 2.60 ms (the old run's
+fan-out starved: 72 units against 438), longest full collection 84 / 92 ms (130-830 ms
+unfrozen); --small p99 386 / 547 ms; --stall 3.5: 202 dropped, 0 told / 152 dropped, 152 told.
 
 Figures on the 2-core dev machine before issue 12, default options, one run: 1000 of 1000 answered, all
 directly (kind 4), 0 deferred, late_acks 0, 1000 sign-ups; round trip p50 6 ms, p95 16 ms,
