@@ -65,6 +65,42 @@ stall 486 ms. CPU per press over a burst: ~4.4 ms of the loop (the fake's share 
 ~3.2 ms of the database thread; at 100 presses/s that is ~0.75 of a core, which the machine's
 other tenants share: the p99 aim (100 ms) is met only on a quiet machine.
 
+Fourth session (2026-12-03, load 4-9 all along: four helpers and their suites on 2 cores).
+Where a press's CPU goes, by thread (thread CPU time, `time.thread_time`, and cProfile with that
+timer, so a descheduled thread is not counted). The database thread: the press's own unit is
+1.0-1.7 ms (0.9-1.3 at load ~3): its use case 1.2 ms (member upsert + place + membership
+0.34, the reminders' reach + 2-row INSERT 0.40, the announcement refresh row 0.07, the live's
+lock, the sign-up and the reply the rest) plus BEGIN/COMMIT 0.26, as presses (asked `first`)
+mostly run alone or a few to a commit; the statements themselves ~0.85 ms (the reminders' INSERT
+0.25, the member INSERT 0.18, the two spaces SELECTs 0.12, the sign-up 0.10). The rest of the
+"~3.2 ms per press" is not the press: the fan-out's units running meanwhile (claims, records,
+the due scan at ~1.4 ms each) cost 0.4-3.1 ms of the database thread per press, now printed
+apart ("database thread per press, by unit"). A Telegram sign-up's ~0.6 ms (`signup_burst.py`)
+is one unit in a group of 64 sharing a commit, with no fan-out beside it. Nothing of the
+Discord adapter runs there (a Join press is `role_blind`: no server lookup).
+The event loop (~4.4 ms a press, the fake's share included; shares of a CPU-timed profile of a
+full run, which the profiler slows 4x): the fan-out's client side 19 % (discord.py's request
+path and the DM openings, the sender's pacing: `pace` checks `isinstance(platform, Paced)`, a
+runtime Protocol, for every due row, ~25,000 checks a burst), the presses 17 % (our answer and
+discord.py's `send_message` with its aiohttp request ~3/4 of it, discord.py parsing the
+INTERACTION_CREATE the rest; the gateway's zlib ~0.02 ms a press: nothing), the fake's server
+side 15 % (aiohttp's web handler and the fake's routes: not ours in production), this bench's
+own final poll 5 %, and the rest asyncio's and aiohttp's callbacks (the timer heap, protocol
+reads and writes) that no coroutine owns. Cut: discord.py's dynamic
+items (a View rebuilt from the message and three tasks a press, 1.0 ms of the profiled 19 ms,
+so ~0.25 ms a press unprofiled: presses are now routed by their custom ids in `on_interaction`), and discord.py's sweep of idle rate-limit buckets, which past
+256 buckets scanned every DM channel's bucket for each new one (13,720 checks for 300 DMs,
+quadratic over a 2,000-DM fan-out; now at most once a minute, `wire.sweep_buckets_seldom`).
+Paired runs (old = main, new, alternately; the same bench file; see the report for all of them):
+the loop's CPU a press swings 2.6-8 ms run to run with the load on both sides, more than what
+was cut; p99 is set by the load (at load 5-9: 200 ms to 2.9 s on either side).
+Late presses (`--stall 3.5`, 300 in 3 s, load 6-9.5, paired): old 204 and 112 presses dropped
+by Discord, 0 of them told; new 189 and 218 dropped, every one told by DM ("missed, not told" 0).
+With the setup frozen (the default since; load 6.1-8.8, one pair each, old then new): 1000 in
+10 s p99 1986 / 333 ms, CPU a press loop 3.31 / 4.18 ms, database 1.52 / 2.60 ms (the old run's
+fan-out starved: 72 units against 438), longest full collection 84 / 92 ms (130-830 ms
+unfrozen); --small p99 386 / 547 ms; --stall 3.5: 202 dropped, 0 told / 152 dropped, 152 told.
+
 Figures on the 2-core dev machine before issue 12, default options, one run: 1000 of 1000 answered, all
 directly (kind 4), 0 deferred, late_acks 0, 1000 sign-ups; round trip p50 6 ms, p95 16 ms,
 p99 26 ms, max 51 ms; stall 33 ms. The fan-out during the burst: 225 reminders in 10 s
@@ -79,6 +115,7 @@ Run: python bench/discord_burst.py [--members 1000] [--seconds 10] [--fanout 200
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sqlite3
 import sys
@@ -122,7 +159,8 @@ def add_pressers(fake: FakeDiscord, count: int) -> None:
     guild = fake.world.guilds[GUILD]
     joined = iso()
     for i in range(count):
-        fake.world.users[PRESSER + i] = UserRec(PRESSER + i, f"p{i}", "fr")
+        # Open to DMs: a press Discord no longer takes is answered there (`late.py`).
+        fake.world.users[PRESSER + i] = UserRec(PRESSER + i, f"p{i}", "fr", accepts_dms=True)
         guild.members[PRESSER + i] = MemberRec(PRESSER + i, [], joined)
 
 
@@ -232,6 +270,49 @@ def handler_marks(app: Any) -> dict[str, float]:
     return reached
 
 
+def unit_cpu(app: Any) -> dict[str, list[float]]:
+    """CPU of the database thread by what it ran: the presses' units (asked `first`) and the
+    rest (the fan-out's claims and records), as [seconds, units, groups]: wraps the store's
+    group runner (`ThreadedSqliteStore._run_group`, each call one commit), no code changed."""
+    spent: dict[str, list[float]] = {"presses": [0.0, 0, 0], "others": [0.0, 0, 0]}
+    store = app.store
+    run_group = getattr(store, "_run_group", None)
+    if run_group is None:  # not the threaded SQLite store: nothing to split
+        return spent
+
+    def timed(group: list[Any]) -> Any:
+        started = time.thread_time()
+        outcomes = run_group(group)
+        took = spent["presses" if group[0].first else "others"]
+        took[0] += time.thread_time() - started
+        took[1] += len(outcomes)
+        took[2] += 1
+        return outcomes
+
+    store._run_group = timed
+    return spent
+
+
+class LostPresses:
+    """Presses whose interaction Discord never took an answer for (too late), and whether each
+    presser was told by DM instead (`bot/adapters/discord/late.py`, through the ledger)."""
+
+    def __init__(self, fake: FakeDiscord, pressed: list[str]) -> None:
+        self.fake, self.pressed = fake, pressed
+
+    def missed(self) -> list[str]:
+        recs = (self.fake.interactions[q] for q in self.pressed)
+        return [r.id for r in recs if r.response is None or not r.response.final]
+
+    def told(self) -> int:
+        users = (self.fake.interactions[q].user_id for q in self.missed())
+        return sum(1 for u in users if self.fake.dms.get(u))
+
+
+def lost_presses(fake: FakeDiscord, pressed: list[str]) -> LostPresses:
+    return LostPresses(fake, pressed)
+
+
 def timeline(fake: FakeDiscord, pressed: list[str], start: float) -> None:
     """Second by second of the burst (by when each press was made): how its presses fared."""
     by_second: dict[int, list[Any]] = {}
@@ -289,6 +370,13 @@ async def burst(
     interval = args.seconds / args.members
     message_id = int(announcement["id"])
     reached = handler_marks(app)
+    units = unit_cpu(app)
+    if args.freeze:
+        # What the setup made (the fake's world: 3,000 users, their members, every message and
+        # interaction record) out of the collector's sight, as `App.start` does with the bot's
+        # own objects: its full passes walked them during the burst (130-830 ms at load 5-9,
+        # the run's longest stalls), objects a real bot's process does not hold.
+        gc.freeze()
     cpu_before = thread_cpu()
     with StallMonitor() as stall, GcPauses() as collector, StallSampler() as sampler:
         start = time.monotonic()
@@ -307,12 +395,24 @@ async def burst(
                 fake.press(PRESSER + i, ANNOUNCE, message_id, custom_id, guild_id=GUILD, at=due)
             )
 
+        waiting = list(pressed)
+
         def final_all() -> bool:
-            return all((r := fake.interactions[q].response) and r.final for q in pressed)
+            # Only those not shown yet are looked at again: this poll runs on the loop it measures.
+            waiting[:] = [
+                q
+                for q in waiting
+                if not fake.interactions[q].response or not fake.interactions[q].response.final
+            ]
+            # Those left are done when their pressers were told by DM (Discord dropped them).
+            return all(fake.dms.get(fake.interactions[q].user_id) for q in waiting)
 
         await wait_until(final_all, within=DEADLINE + 30)
         burst_end = time.monotonic()
     cpu = {k: v - cpu_before.get(k, 0.0) for k, v in thread_cpu().items()}
+    if args.freeze:
+        gc.unfreeze()  # the next run's fake and bot are new: this one's may go
+    lost = lost_presses(fake, pressed)
     span = burst_end - start
     too_many_during = fake.too_many - too_many_before
     kinds, peak = requests_in(fake, start, burst_end)
@@ -351,7 +451,20 @@ async def burst(
         "    CPU per press over the burst (ms, by thread; the fake's share included): "
         + ", ".join(f"{k} {v / args.members * 1000:.2f}" for k, v in sorted(cpu.items()))
     )
+    print(
+        "    database thread per press, by unit: "
+        + "; ".join(
+            f"{name} {took[0] / args.members * 1000:.2f} ms ({took[1]:.0f} units, "
+            f"{took[2]:.0f} commits, {took[0] / max(took[1], 1) * 1000:.2f} ms a unit)"
+            for name, took in units.items()
+        )
+    )
     print(f"    late_acks {len(late)} (all: {len(fake.late_acks)})  (must be 0)")
+    print(
+        f"    presses Discord took no answer for: {len(lost.missed())}, of whom told by DM "
+        f"{lost.told()} (every one, when Discord dropped them: the press was made too long "
+        "before it reached us)"
+    )
     print(
         f"    sign-ups in the database: {seats.confirmed} confirmed, {seats.waitlisted} "
         f"waitlisted  (must be {args.members}, 0)"
@@ -392,6 +505,7 @@ async def burst(
         "answered after commit": float(before),
         "deferred": float(deferred),
         "missed": float(args.members - final),
+        "missed, not told": float(len(lost.missed()) - lost.told()),
         "429s": float(too_many_during),
         "stall": stall.worst,
     }
@@ -413,7 +527,7 @@ async def one_run(args: Any) -> dict[str, float]:
                 await app.stop()
 
 
-COUNTS = ("answered after commit", "deferred", "missed", "429s")
+COUNTS = ("answered after commit", "deferred", "missed", "missed, not told", "429s")
 
 
 def stall_options(parser: Any) -> None:
@@ -423,6 +537,12 @@ def stall_options(parser: Any) -> None:
     )
     parser.add_argument(
         "--stall-at", type=float, default=0.5, help="when, as a fraction of --seconds"
+    )
+    parser.add_argument(
+        "--no-freeze",
+        dest="freeze",
+        action="store_false",
+        help="leave the setup's objects (the fake's world) to the collector's full passes",
     )
 
 
@@ -446,6 +566,7 @@ async def main() -> None:
         f"--seconds {args.seconds:g} --fanout {args.fanout} --latency {args.latency} "
         f"--runs {args.runs}"
         + (f" --stall {args.stall} --stall-at {args.stall_at}" if args.stall else "")
+        + ("" if args.freeze else " --no-freeze")
     )
 
 

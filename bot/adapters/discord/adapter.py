@@ -1,7 +1,9 @@
 """The Discord adapter: interactions in, requests to the core, answers out.
 
-Slash commands, autocomplete and the Ask form's submissions arrive as `on_interaction`; button
-presses arrive through `ActionButton` (a persistent dynamic item) as `on_solidaire_action`.
+Everything arrives as `on_interaction`: slash commands, autocomplete, the Ask form's
+submissions, and button presses and pick-list choices, routed here by their custom ids (no
+discord.py view or dynamic item: those rebuilt a view from the message for every press, a
+quarter of a millisecond of the event loop each, for a routing the custom id says alone).
 Everything that may touch the database runs inside `answer`'s time box, so Discord is always
 acknowledged within its 3 seconds.
 """
@@ -10,17 +12,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.answers import answer, interaction_locale
+from bot.adapters.discord.answers import Lost, answer, interaction_locale
 from bot.adapters.discord.ask import ask_modal, submitted
 from bot.adapters.discord.commands import BY_NAME
 from bot.adapters.discord.invites import offer_invite
-from bot.adapters.discord.render import CommandMentions
+from bot.adapters.discord.late import owe_lost_answer
+from bot.adapters.discord.render import ACTION, MENU, CommandMentions
 from bot.adapters.discord.roles import member_facts, missing_permissions
 from bot.core import codec
 from bot.core.community.spaces import enroll, space_left
@@ -46,13 +50,29 @@ class DiscordAdapter:
     async def on_interaction(self, interaction: Interaction) -> None:
         kind = interaction.type
         write = self.commands.write
+        lost = self._lost(interaction)
         if kind is discord.InteractionType.application_command:
-            await answer(interaction, self._command(interaction), commands=write)
+            await answer(interaction, self._command(interaction), commands=write, lost=lost)
         elif kind is discord.InteractionType.autocomplete:
             await self._autocomplete(interaction)
         elif kind is discord.InteractionType.modal_submit:
-            await answer(interaction, self._submitted(interaction), commands=write)
-        # Button presses come through `on_action`.
+            await answer(interaction, self._submitted(interaction), commands=write, lost=lost)
+        elif kind is discord.InteractionType.component:
+            await self._component(interaction)
+
+    async def _component(self, interaction: Interaction) -> None:
+        """A press of one of our buttons (its custom id an encoded action) or a choice in a
+        digest's pick list (`menu:approve`); anything else is not ours and is left alone."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        kind = data.get("component_type")
+        if kind == discord.ComponentType.button.value and ACTION.fullmatch(custom_id):
+            await self.on_action(interaction, custom_id)
+        elif kind == discord.ComponentType.string_select.value:
+            menu = MENU.fullmatch(custom_id)
+            if menu is not None:
+                values = [str(value) for value in data.get("values") or []]
+                await self.on_menu(interaction, menu.group("command"), values)
 
     async def on_action(self, interaction: Interaction, action: str) -> None:
         try:
@@ -69,12 +89,19 @@ class DiscordAdapter:
         message = interaction.message
         on_own = message is not None and message.flags.ephemeral
         pressed = self._pressed(interaction, action, name)
-        await answer(interaction, pressed, on_own=on_own, commands=self.commands.write)
+        write, lost = self.commands.write, self._lost(interaction)
+        await answer(interaction, pressed, on_own=on_own, commands=write, lost=lost)
 
     async def on_menu(self, interaction: Interaction, command: str, values: list[str]) -> None:
         """A choice in a digest's pick list: the command on the questions chosen, by id."""
         chosen = self._chosen(interaction, command, values)
-        await answer(interaction, chosen, commands=self.commands.write)
+        await answer(
+            interaction, chosen, commands=self.commands.write, lost=self._lost(interaction)
+        )
+
+    def _lost(self, interaction: Interaction) -> Lost:
+        """Where the answer goes when Discord no longer takes it: privately (`late.py`)."""
+        return partial(owe_lost_answer, self.core, interaction)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: that space is inactive, nothing more is sent there."""

@@ -4,19 +4,22 @@
 The core runs as a task; if it has not answered after `ACK_WITHIN` seconds the interaction is
 deferred (ephemerally: the first message after a public defer would be public), and the answer
 replaces the "thinking" message when it comes. A `public` reply is posted for the whole channel.
+An interaction Discord no longer takes (it reached us too late) hands its answer, once the
+core is done, to `lost` (the adapter owes it privately: see `late.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import discord
 
+from bot.adapters.discord.late import GONE
 from bot.adapters.discord.render import Part, parts
 from bot.core.messages import OutMessage, Reply, Text
 from bot.core.ports import StoreUnavailable
@@ -24,7 +27,13 @@ from bot.i18n.catalog import CommandWriter, supported, typed
 
 log = logging.getLogger(__name__)
 ACK_WITHIN = 2.0  # seconds; Discord drops an interaction not acknowledged within 3
+# Seconds after which an interaction is past answering whatever the clocks say (Discord's 3,
+# with room for our clock being ahead of Discord's): not even tried, its answer goes to `lost`.
+# After a stall, the backlog of presses made during it drains without a request each that
+# Discord would refuse (10062).
+GONE_AFTER = 4.5
 Interaction = discord.Interaction[discord.Client]
+Lost = Callable[[Reply], Awaitable[None]]
 
 
 async def answer(
@@ -33,34 +42,37 @@ async def answer(
     *,
     on_own: bool = False,
     commands: CommandWriter = typed,
+    lost: Lost | None = None,
 ) -> None:
     """Runs `work` and shows its reply to the person who acted. `on_own`: the button pressed is
     on an ephemeral message of theirs, which a reply the core marks `in_place` (their settings)
     replaces; a late answer there is acknowledged silently, as it may be either. `commands`
-    writes the commands the reply names."""
+    writes the commands the reply names. `lost`: told the reply when Discord no longer takes
+    it (the interaction reached us too late to be acknowledged)."""
     task = asyncio.ensure_future(work)
+    if lost is not None and age(interaction) > GONE_AFTER:
+        log.warning("interaction %s reached us too late to be answered", interaction.id)
+        await lost(await _outcome(interaction, task))
+        return
     done, _ = await asyncio.wait({task}, timeout=time_left(interaction))
     deferred = not done
+    reply: Reply | None = None
     try:
         if deferred:
             await interaction.response.defer(ephemeral=True, thinking=not on_own)
-        try:
-            reply = await task
-        except StoreUnavailable as down:  # read before the core (the server's space, roles)
-            log.warning(
-                "interaction %s not done: database unavailable (%s)", interaction.id, down.kind
-            )
-            said = Text(interaction_locale(interaction), "error.store_unavailable")
-            reply = Reply((OutMessage(said),), ok=False, store_down=True)
+        reply = await _outcome(interaction, task)
         in_place = reply.in_place and on_own
         if deferred and on_own and not in_place:  # silently acknowledged: answer below it
             await _follow(interaction, reply, commands)
             return
         await _show(interaction, reply, deferred, in_place, commands)
     except discord.NotFound as error:
-        # 10062: Discord gave up on this interaction (the network was slower than our margin);
-        # the member sees "the application did not respond" and may try again.
+        # 10062: Discord gave up on this interaction (it reached us, or our answer reached
+        # Discord, more than 3 s after it was made); the member sees "This interaction
+        # failed", though the core did the work: they are told another way.
         log.warning("interaction %s could not be answered: %s", interaction.id, error)
+        if lost is not None and error.code in GONE:
+            await lost(reply or await _outcome(interaction, task))
     except discord.HTTPException as error:
         log.warning("answer to interaction %s refused: %s", interaction.id, error)
     except (aiohttp.ClientError, TimeoutError, OSError) as error:  # Discord out of reach
@@ -68,6 +80,15 @@ async def answer(
     finally:
         if not task.done():  # the defer failed: the core still finishes, nobody waits for it
             task.add_done_callback(_consume)
+
+
+async def _outcome(interaction: Interaction, task: asyncio.Future[Reply]) -> Reply:
+    try:
+        return await task
+    except StoreUnavailable as down:  # read before the core (the server's space, roles)
+        log.warning("interaction %s not done: database unavailable (%s)", interaction.id, down.kind)
+        said = Text(interaction_locale(interaction), "error.store_unavailable")
+        return Reply((OutMessage(said),), ok=False, store_down=True)
 
 
 def time_left(interaction: Interaction) -> float:
@@ -78,8 +99,12 @@ def time_left(interaction: Interaction) -> float:
     from its handler was deferred past the 3 s and lost (issue 12: 559 of 1,000 presses after
     a 1.4 s stall). Never more than `ACK_WITHIN` from now: with our clock behind Discord's, the
     age reads short and we wait no longer than before; with it ahead, we only defer sooner."""
-    age = (datetime.now(UTC) - interaction.created_at).total_seconds()
-    return min(ACK_WITHIN, max(0.0, ACK_WITHIN - age))
+    return min(ACK_WITHIN, max(0.0, ACK_WITHIN - age(interaction)))
+
+
+def age(interaction: Interaction) -> float:
+    """Seconds since Discord made the interaction (its id's timestamp), by our clock."""
+    return (datetime.now(UTC) - interaction.created_at).total_seconds()
 
 
 def _consume(task: asyncio.Future[Reply]) -> None:

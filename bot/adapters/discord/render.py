@@ -1,5 +1,6 @@
 """Core messages as Discord messages: user text escaped, mentions limited to whom the bot means,
-buttons as persistent dynamic items carrying the codec's action as their custom id.
+buttons carrying the codec's action as their custom id (routed by the adapter from that id
+alone: Discord keeps it on the message, so a press after a restart still carries everything).
 
 Catalog text is trusted and kept as is (it may use Discord's markdown); every user-given value
 is escaped (markdown and `@everyone`/`<@&role>` forms), and on top of that `allowed_mentions`
@@ -32,10 +33,9 @@ LABEL = 80  # characters of a button label
 OPTION = 100  # characters of a pick list's option label and placeholder
 OPTIONS = 25  # options a pick list
 # Every action the codec makes: a letter, then `:`-separated word arguments (`j:12`, `x`).
-ACTION_TEMPLATE = r"[a-z](?::[\w.\-]+)*"
-ACTION_EVENT = "solidaire_action"  # the client event a press becomes (see `ActionButton`)
-MENU_EVENT = "solidaire_menu"  # the client event a choice in a pick list becomes (`MenuSelect`)
+ACTION = re.compile(r"[a-z](?::[\w.\-]+)*")
 MENU_COMMANDS = ("approve", "reject")  # what a pick list may run (a digest's)
+MENU = re.compile(r"menu:(?P<command>" + "|".join(MENU_COMMANDS) + ")")
 _STYLES = {
     "j": discord.ButtonStyle.success,  # join
     "a": discord.ButtonStyle.success,  # approve
@@ -70,52 +70,14 @@ def plain(text: Text) -> str:
     return render(text)
 
 
-class ActionButton(ui.DynamicItem[ui.Button[Any]], template=ACTION_TEMPLATE):
-    """A button whose custom id is an encoded action (`j:12`): Discord keeps it on the message,
-    so a press after a restart still carries everything needed. The item only hands the press
-    to the client as an event; the adapter listening there holds the core."""
+class ActionButton(ui.Button[Any]):
+    """A button whose custom id is an encoded action (`j:12`). discord.py never routes it (its
+    view is not kept, no dynamic item is registered): the adapter reads the press's custom id
+    in `on_interaction` (see `DiscordAdapter._component`)."""
 
     def __init__(self, action: str, label: str = "·") -> None:
         style = _STYLES.get(action[:1], discord.ButtonStyle.secondary)
-        super().__init__(ui.Button(label=label[:LABEL], custom_id=action, style=style))
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[discord.Client],
-        item: ui.Item[Any],
-        match: re.Match[str],
-    ) -> ActionButton:
-        return cls(match.group(0), getattr(item, "label", None) or "·")
-
-    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
-        assert self.item.custom_id is not None
-        interaction.client.dispatch(ACTION_EVENT, interaction, self.item.custom_id)
-
-
-class MenuSelect(
-    ui.DynamicItem[ui.Select[Any]], template=r"menu:(?P<command>" + "|".join(MENU_COMMANDS) + ")"
-):
-    """A pick list whose custom id names the command it runs (`menu:approve`); the values
-    chosen are question ids. Persistent like `ActionButton`."""
-
-    def __init__(self, command: str, select: ui.Select[Any] | None = None) -> None:
-        super().__init__(select or ui.Select(custom_id=f"menu:{command}"))
-        self.command = command
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[discord.Client],
-        item: ui.Item[Any],
-        match: re.Match[str],
-    ) -> MenuSelect:
-        return cls(match.group("command"), item if isinstance(item, ui.Select) else None)
-
-    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
-        data: dict[str, Any] = dict(interaction.data or {})
-        values = [str(value) for value in data.get("values") or []]
-        interaction.client.dispatch(MENU_EVENT, interaction, self.command, values)
+        super().__init__(label=label[:LABEL], custom_id=action, style=style)
 
 
 @dataclass(frozen=True)
@@ -167,9 +129,8 @@ def allowed_mentions(mentions: tuple[UserRef, ...]) -> discord.AllowedMentions:
 
 
 def view(rows: tuple[tuple[Button, ...], ...], menus: tuple[Menu, ...] = ()) -> ui.View | None:
-    """The buttons as a view that discord.py does not keep: presses are routed by the
-    `ActionButton` pattern registered once at start. (A stored view would also unregister
-    that pattern when it times out, as ephemeral views do after 15 minutes.)"""
+    """The buttons as a view that discord.py does not keep: presses are routed by the adapter
+    from their custom ids (a stored view would be rebuilt, timed and looked up for nothing)."""
     lines = [list(row) for row in rows if row]
     if len(lines) > ROWS or any(len(line) > ROW for line in lines):
         # More rows than Discord shows (a list of vote buttons): packed five a row instead.
@@ -205,7 +166,7 @@ def _select(menu: Menu, row: int) -> ui.Item[Any]:
         options=options,
         row=row,
     )
-    return MenuSelect(menu.command, select)
+    return select
 
 
 def _item(button: Button) -> ui.Item[Any]:

@@ -20,14 +20,8 @@ from bot.adapters.capabilities import DISCORD_CAPABILITIES
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.commands import sync
 from bot.adapters.discord.platform import DiscordPlatform
-from bot.adapters.discord.render import (
-    ACTION_EVENT,
-    MENU_EVENT,
-    ActionButton,
-    CommandMentions,
-    MenuSelect,
-)
-from bot.adapters.discord.wire import WireGate
+from bot.adapters.discord.render import CommandMentions
+from bot.adapters.discord.wire import WireGate, sweep_buckets_seldom
 from bot.adapters.limits import DISCORD, LimitProfile, RateLimitedPlatform
 from bot.core.delivery.outbox import Outbox
 from bot.core.dispatcher import Core
@@ -74,6 +68,7 @@ class DiscordService:
             allowed_mentions=discord.AllowedMentions.none(),  # each send says whom it pings
             http_trace=gate.trace,
         )
+        sweep_buckets_seldom(self.client.http)  # not a scan of every DM channel per new DM
         self.commands = CommandMentions()  # ids known once synced: see `_connect`
         self.platform = DiscordPlatform(self.client, core.config.language, self.commands)
         # On PostgreSQL the other processes of this bot share the budget (`storage/budget.py`).
@@ -94,25 +89,13 @@ class DiscordService:
         async def on_interaction(interaction: discord.Interaction[discord.Client]) -> None:
             await adapter.on_interaction(interaction)
 
-        async def on_solidaire_action(
-            interaction: discord.Interaction[discord.Client], action: str
-        ) -> None:
-            await adapter.on_action(interaction, action)
-
-        async def on_solidaire_menu(
-            interaction: discord.Interaction[discord.Client], command: str, values: list[str]
-        ) -> None:
-            await adapter.on_menu(interaction, command, values)
-
         async def on_guild_remove(guild: discord.Guild) -> None:
             await adapter.on_guild_remove(guild)
 
-        assert on_solidaire_action.__name__ == f"on_{ACTION_EVENT}"
-        assert on_solidaire_menu.__name__ == f"on_{MENU_EVENT}"
-        for handler in (on_interaction, on_solidaire_action, on_solidaire_menu, on_guild_remove):
+        # Buttons and pick lists of any message, before or after a restart, come through
+        # `on_interaction` too: the adapter routes them by their custom ids.
+        for handler in (on_interaction, on_guild_remove):
             client.event(handler)
-        # Buttons and pick lists of any message, before or after a restart.
-        client.add_dynamic_items(ActionButton, MenuSelect)
 
     async def start(self) -> None:
         self._point_at_endpoints()

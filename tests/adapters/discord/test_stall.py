@@ -10,6 +10,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.adapters.discord.service import DiscordService
@@ -110,3 +111,35 @@ async def test_a_press_made_while_the_gateway_reconnects_is_replayed_and_answere
     said = await world.person(BOB).presses("Participer", announcement)
     assert "tu participes" in said.text
     assert fake.gateway.resumed == 1 and fake.identify_count == 1
+
+
+async def test_a_dm_fan_out_does_not_scan_discord_py_buckets_for_every_new_dm(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """discord.py keeps a rate-limit bucket per DM channel and, past 256 of them, looked at
+    every one for idle ones each time it made a new one: a fan-out of first DMs cost the event
+    loop a scan of all the DM channels so far per DM (quadratic), time the presses waited for.
+    Counted here through the real discord.py: each bucket looked at once, not ~150 times."""
+    service = next(s for s in world.app.services if isinstance(s, DiscordService))
+    fake = world.fake
+    users = range(900, 1200)  # 300 DM channels: past discord.py's 256
+    for user in users:
+        fake.world.users[user] = UserRec(user, f"r{user}", "fr", accepts_dms=True)
+        service.platform._dm_channels[user] = fake.dm_channel(user)
+    looked = 0
+    is_inactive = discord.http.Ratelimit.is_inactive
+
+    def counted(self: discord.http.Ratelimit) -> bool:
+        nonlocal looked
+        looked += 1
+        return is_inactive(self)
+
+    monkeypatch.setattr(discord.http.Ratelimit, "is_inactive", counted)
+    note = OutMessage(Text("fr", "discord.done"))
+    for user in users:
+        sent = await service.outbound.send(
+            Destination("discord", str(user), True), note, key=f"{user}"
+        )
+        assert sent.delivered, sent.reason
+    assert all(len(fake.dms[u]) == 1 for u in users)
+    assert looked <= 2 * len(users), looked  # before: ~13,000
