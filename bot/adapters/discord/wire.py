@@ -19,6 +19,7 @@ global limit: they never wait here, so a press's answer never queues behind a fa
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from types import SimpleNamespace
@@ -28,6 +29,7 @@ import discord
 
 from bot.adapters.limits import RateLimitedPlatform, WireSlot
 
+log = logging.getLogger(__name__)
 _EXEMPT = ("/interactions/", "/webhooks/")  # not bound to the bot's global rate limit
 
 
@@ -107,7 +109,10 @@ def sweep_buckets_seldom(http: discord.http.HTTPClient, every: float = SWEEP_EVE
     quadratic (2,000 first DMs: ~2 million checks, each new one a scan of ~1,000 buckets, ~0.5 ms
     taken from the presses in the same loop). The same sweep, at most every `every` seconds: a
     bucket is idle only after 300 s unused, so nothing is forgotten later than it would be."""
-    sweep = http._try_clear_expired_ratelimits
+    sweep = getattr(http, "_try_clear_expired_ratelimits", None)
+    if sweep is None:  # a discord.py that no longer sweeps this way: nothing to slow down
+        log.info("discord.py has no bucket sweep to space out: left as it is")
+        return
     last = -math.inf
 
     def seldom() -> None:
