@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar, cast, runtime_checkable
 
 from bot.core.calendar.repositories import CalendarRepo
 from bot.core.community.repositories import CommunityRepo, MemberRepo
@@ -68,6 +68,20 @@ class Paced(Protocol):
     def book(self, dest: Destination) -> float:
         """Takes the next slot of `dest`; returns seconds until it."""
         ...
+
+
+_PACED: dict[type, bool] = {}  # by class: whether its instances are Paced
+
+
+def paced(platform: object) -> Paced | None:
+    """The platform as `Paced` if it is (else None), checked once per class: a runtime
+    protocol's `isinstance` looks at every method each time, and the sender asked it for each
+    due row (~25,000 a burst)."""
+    kind = type(platform)
+    known = _PACED.get(kind)
+    if known is None:
+        known = _PACED[kind] = isinstance(platform, Paced)
+    return cast(Paced, platform) if known else None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from bot.core.delivery.planning import IN_THREAD
 from bot.core.delivery.staleness import mention_batches
 from bot.core.delivery.vocabulary import CORE_PLATFORM, Kind
 from bot.core.messages import Destination
-from bot.core.ports import ChatPlatform, Paced
+from bot.core.ports import ChatPlatform, paced
 from bot.core.qa.digests import digest_size
 
 HORIZON = 1.0  # seconds: a chat free within this gets its send now; later, the row waits
@@ -83,16 +83,17 @@ def pace(
         if platform is None:
             continue  # that platform is not running in this process: the rows wait for it
         dest = where(first)
-        if not isinstance(platform, Paced) or first.kind == Kind.EVENT:
+        pacer = paced(platform)
+        if pacer is None or first.kind == Kind.EVENT:
             go.append(Send(batch, dest))  # unlimited (the shell), or a calendar's own route
             continue
         size = digest_size(platform.capabilities) if first.kind == Kind.MODERATION else len(batch)
         for start in range(0, len(batch), size):
-            wait = platform.free_in(dest)
+            wait = pacer.free_in(dest)
             if wait > horizon:
                 later.append((batch[start:], _grain(now + timedelta(seconds=wait))))
                 break
-            platform.book(dest)
+            pacer.book(dest)
             go.append(Send(batch[start : start + size], dest))
     return go, later
 
