@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot, Update
 
+from bot.adapters.telegram.answers import Answers
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.people import parse_press
 from bot.adapters.telegram.platform import TelegramPlatform
@@ -125,3 +126,24 @@ async def test_a_press_is_read_with_the_fields_ptb_reads(
         ptb.language_code,
     )
     assert parse_press({"update_id": 1, "message": {"text": "hi"}}) is None
+
+
+async def test_a_press_is_answered_once_a_long_answer_as_an_alert_then_too_old(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    fake.add_group(GROUP, "Makers", admins=[LOU])
+    sent = await TelegramPlatform(bot).send(
+        Destination("telegram", str(GROUP), private=False), note(BUTTONS), key="k"
+    )
+    first = fake.push_callback(LOU, GROUP, int(sent.message_id or 0), "j:1")
+    second = fake.push_callback(LOU, GROUP, int(sent.message_id or 0), "j:2")
+    # `toast` reads only the answering bot: no store, no outbound platform behind it here.
+    answers = Answers(bot, TelegramPlatform(bot), None, "solidaire_bot")  # type: ignore[arg-type]
+    long = Text("fr", "telegram.not_admin")  # over 60 characters: an alert to dismiss
+    assert await answers.toast(first["callback_query"]["id"], long)
+    assert await answers.toast(second["callback_query"]["id"], url="https://t.me/solidaire_bot")
+    assert not await answers.toast(first["callback_query"]["id"])  # answered already: too old
+    shown, linked = fake.answers()
+    assert shown["show_alert"] and len(shown["text"]) > 60 and shown["url"] is None
+    assert not linked["show_alert"] and linked["text"] is None
+    assert linked["url"] == "https://t.me/solidaire_bot"
