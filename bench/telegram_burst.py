@@ -84,6 +84,25 @@ stall 70 ms; 300 in 3 s during 2000, worst of 3, end to end p99 180 ms (180, 51,
 128 ms (128, 41, 42), stall 39 ms. Every press answered after its commit, none missed, 0 429s,
 the whole fan-out at 0.935-0.984 of 30/s.
 
+Then (2026-12-03, fourth session, load 4.5-10: three other helpers' suites and benches on the
+two cores): the event loop's profile over a burst of 1000 in 10 s (py-spy) showed PTB building
+objects we did not read: each reminder send's `Message` (its `de_json`) 4.5 % of the loop's
+samples and PTB's parameter objects 1.5 %, each press's `Update.de_json` 7.5 %; and the fake's
+own handling 13 % with aiohttp's server side for it 10 % (the fake shares the bot's loop: about
+a quarter of the loop's CPU here is not the bot's). Sends, edits and press answers now go as raw
+calls through the bot's PTB request (`bot/adapters/telegram/api.py`: refusals still PTB's
+exceptions), presses are read from the JSON (`people.py`): the loop's samples over the burst
+1626 -> 1386, sends 10.9 -> 3.2 %, reading presses 7.5 -> 0.4 %. The bot thread's CPU per call
+with the fake in its own process (`bench/telegram_calls.py`, paired): send 1.0-1.27 -> 0.54-0.58
+ms, a press read 0.27-0.29 -> 0.02 ms, an answer unchanged (0.34-0.51 ms, aiohttp's client).
+Worst of 5 at load 4.6-10.4: 1000 in 10 s, end to end p99 853 ms (853, 478, 361, 424, 369), in
+the bot 687 ms (687, 386, 295, 355, 248); --small: end to end p99 966 ms (170, 271, 192, 494,
+966), in the bot 785 ms, the code before in the same quarter hour 937 ms (36, 544, 469, 937,
+856), in the bot 856 ms. 1000 in 10 s alternately with the code before (old, new, old, new, load
+4.8-7.3): end to end p99 352, 630, 751, 141 ms. Every press answered after its commit, none
+missed, 0 429s. The process used 0.2-0.35 of a core over a burst and still waited for one: at
+this load the figures are the machine's, and the aims are not met.
+
 Run: python bench/telegram_burst.py [--members 1000] [--seconds 10] [--fanout 2000]
                                     [--latency 0.0] [--runs 5] [--small] [--quick]
      --small: 300 presses in 3 s during a 300-member fan-out

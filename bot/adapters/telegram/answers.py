@@ -14,6 +14,7 @@ import logging
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
+from bot.adapters.telegram.api import call
 from bot.adapters.telegram.render import plain
 from bot.core.community.spaces import can_write_to, cannot_write_to
 from bot.core.messages import Button, Destination, OutMessage, Reply, SendResult, Text
@@ -103,9 +104,12 @@ class Answers:
     ) -> bool:
         """Answers a button press; False when it is too old to answer (after ~15 s)."""
         shown = plain(text)[:TOAST_MAX] if text is not None else None
-        try:
-            await self.answering.answer_callback_query(
-                query_id, text=shown, url=url, show_alert=bool(shown and len(shown) > SHORT_TOAST)
+        alert = bool(shown and len(shown) > SHORT_TOAST)
+        try:  # a raw call (`api.py`): Telegram's answer is `true`, no object to build
+            await call(
+                self.answering,
+                "answerCallbackQuery",
+                {"callback_query_id": query_id, "text": shown, "url": url, "show_alert": alert},
             )
         except BadRequest as error:
             if "too old" in error.message or "query id is invalid" in error.message:

@@ -13,18 +13,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.adapters.capabilities import TELEGRAM_CAPABILITIES
-from bot.adapters.telegram.render import keyboard, plain, to_html
+from bot.adapters.telegram.api import NO_PREVIEW, call
+from bot.adapters.telegram.render import keyboard, markup, plain, to_html
 from bot.core.messages import Attachment, Destination, OutMessage, SendResult
 from bot.domain.model import UserRef
 
 log = logging.getLogger(__name__)
 Names = Callable[[Sequence[UserRef]], Awaitable[Mapping[UserRef, str]]]
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a preview card would bury the buttons
 CAPTION = 1024  # characters of a caption once its entities are parsed
 
 
@@ -38,7 +38,8 @@ class TelegramPlatform:
 
     async def send(self, dest: Destination, message: OutMessage, *, key: str) -> SendResult:
         """Every part of a long message is sent; the buttons go on the last one, whose id is
-        kept (it is the one an announcement edit must find)."""
+        kept (it is the one an announcement edit must find). Texts and edits go as raw calls
+        (`api.py`): of Telegram's answer only the message id is read."""
         return await self._guarded(self._send(dest, message), key)
 
     async def edit(
@@ -50,19 +51,22 @@ class TelegramPlatform:
         if message.attachment is not None:
             return await self._send_file(dest, message, message.attachment)
         chunks = to_html(message, await self._names_of(message))
-        sent: Message | None = None
+        sent: dict[str, object] = {}
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            sent = await self.bot.send_message(
-                chat_id=int(dest.chat_id),
-                text=chunk,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(message.buttons) if last else None,
-                link_preview_options=NO_PREVIEW,
-                message_thread_id=int(dest.thread_id) if dest.thread_id else None,
+            sent = await call(
+                self.bot,
+                "sendMessage",
+                {
+                    "chat_id": dest.chat_id,
+                    "text": chunk,
+                    "parse_mode": ParseMode.HTML.value,
+                    "reply_markup": markup(message.buttons) if last else None,
+                    "link_preview_options": NO_PREVIEW,
+                    "message_thread_id": dest.thread_id or None,
+                },
             )
-        assert sent is not None
-        return SendResult(True, message_id=str(sent.message_id))
+        return SendResult(True, message_id=str(sent["message_id"]))
 
     async def _send_file(
         self, dest: Destination, message: OutMessage, file: Attachment
@@ -90,13 +94,17 @@ class TelegramPlatform:
         # An announcement is short: only its first part is kept up to date.
         text = to_html(message, await self._names_of(message))[0]
         try:
-            await self.bot.edit_message_text(
-                text=text,
-                chat_id=int(dest.chat_id),
-                message_id=int(message_id),
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(message.buttons),
-                link_preview_options=NO_PREVIEW,
+            await call(
+                self.bot,
+                "editMessageText",
+                {
+                    "chat_id": dest.chat_id,
+                    "message_id": message_id,
+                    "text": text,
+                    "parse_mode": ParseMode.HTML.value,
+                    "reply_markup": markup(message.buttons),
+                    "link_preview_options": NO_PREVIEW,
+                },
             )
         except BadRequest as error:
             if "not modified" not in error.message.lower():

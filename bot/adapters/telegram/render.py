@@ -7,6 +7,7 @@ the only markup the bot writes itself is a mention link for members it means to 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -60,6 +61,23 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
         buttons = [_button(b) for b in row]
         out.extend(buttons[i : i + ROW] for i in range(0, len(buttons), ROW))
     return InlineKeyboardMarkup(out) if out else None
+
+
+def markup(rows: Sequence[Sequence[Button]]) -> str | None:
+    """The same keyboard as `keyboard`, as the JSON PTB would send for it, without building
+    PTB's objects (a reminder's send; see `api.py`)."""
+    out: list[list[dict[str, str]]] = []
+    for row in rows:
+        buttons = [_json_button(b) for b in row]
+        out.extend(buttons[i : i + ROW] for i in range(0, len(buttons), ROW))
+    return json.dumps({"inline_keyboard": out}) if out else None
+
+
+def _json_button(button: Button) -> dict[str, str]:
+    label = plain(button.label)
+    if button.url:
+        return {"text": label, "url": button.url}
+    return {"text": label, "callback_data": button.action} if button.action else {"text": label}
 
 
 def _button(button: Button) -> InlineKeyboardButton:
