@@ -234,6 +234,16 @@ def lead(processes: int, members: int) -> float:
     return 6.0 + 3.0 * processes + members / 100
 
 
+def traced(trace: str, label: str) -> None:
+    """The bots started from now load bench/trace_sends/sitecustomize.py (`bot_env` passes
+    this process's environment on) and write their phases under `trace/label`."""
+    folder = Path(trace) / label.replace(" ", "_").replace(",", "")
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["SOLIDAIRE_TRACE"] = str(folder)
+    here = str(Path(__file__).resolve().parent / "trace_sends")
+    os.environ["PYTHONPATH"] = os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])
+
+
 async def fan_out(url: str, members: int, processes: int) -> FanOut:
     """`members` reminders due now, sent by `processes` whole bots (see the docstring)."""
     fake = telegram_world(members)
@@ -280,6 +290,20 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=2000, help="sign-ups at once")
     parser.add_argument("--fanout", type=int, default=2000, help="reminders due at once")
     parser.add_argument("--quick", action="store_true", help="a smoke run (see the docstring)")
+    parser.add_argument(
+        "--only", choices=("signups", "fanout"), help="one of the two measures (default: both)"
+    )
+    parser.add_argument(
+        "--processes", default="1,2,4", help="bot processes on PostgreSQL, e.g. 4 or 1,2,4"
+    )
+    parser.add_argument(
+        "--sqlite", action=argparse.BooleanOptionalAction, default=True, help="the SQLite row"
+    )
+    parser.add_argument(
+        "--trace",
+        metavar="FOLDER",
+        help="fan-out only: each bot's phases per send and thread CPU (bench/trace_sends)",
+    )
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -288,19 +312,22 @@ def main() -> None:
         return
     if args.quick:
         args.members, args.fanout = 100, 60
-    configs: list[tuple[str, str, int]] = [("sqlite", "SQLite (threaded), 1 process", 1)]
+    configs: list[tuple[str, str, int]] = []
+    if args.sqlite:
+        configs.append(("sqlite", "SQLite (threaded), 1 process", 1))
     server = os.environ.get("SOLIDAIRE_TEST_POSTGRES_URL")
+    counts = [int(n) for n in args.processes.split(",")]
     if not server:
         print("PostgreSQL skipped: SOLIDAIRE_TEST_POSTGRES_URL is not set")
     else:
-        for processes in (2,) if args.quick else (1, 2, 4):
+        for processes in (2,) if args.quick else counts:
             label = f"PostgreSQL, {processes} process{'es' if processes > 1 else ''}"
             configs.append(("postgresql", label, processes))
     rows = []
     for kind, label, processes in configs:
         signups: dict[int, tuple[float, int] | None] = {}
         fan = None
-        for lives in (1, MANY):
+        for lives in (1, MANY) if args.only != "fanout" else ():
             with database(kind, server) as url:
                 asyncio.run(prepare(url, lives))
                 try:
@@ -309,8 +336,11 @@ def main() -> None:
                     # A worker failed (it printed why): the rest still runs.
                     print(f"{label}: the sign-ups failed ({type(failed).__name__})")
                     signups[lives] = None
-        with database(kind, server) as url:
-            fan = asyncio.run(fan_out(url, args.fanout, processes))
+        if args.only != "signups":
+            if args.trace:
+                traced(args.trace, label)
+            with database(kind, server) as url:
+                fan = asyncio.run(fan_out(url, args.fanout, processes))
         rows.append((label, signups, fan, os.getloadavg()[0]))
     print(
         f"{args.members} members joining, all at once, one live of {SEATS} seats, then {MANY} "
@@ -322,8 +352,11 @@ def main() -> None:
         f"{'fan-out rate':>12} {'(s)':>6} {'429s':>5} {'twice':>6} {'never':>6} {'load':>5}"
     )
     for label, signups, fan, load in rows:
-        one, many = signups[1], signups[MANY]
-        left = " ".join(f"{done[0]:10.0f}" if done else f"{'(failed)':>10}" for done in (one, many))
+        one, many = signups.get(1), signups.get(MANY)
+        left = " ".join(
+            f"{done[0]:10.0f}" if done else f"{'(failed)' if signups else '-':>10}"
+            for done in (one, many)
+        )
         seats = "/".join(str(done[1]) if done else "-" for done in (one, many))
         right = (
             f"{fan.rate:11.3f}{'*' if fan.late else ' '} {fan.seconds:6.1f} {fan.too_many:5d} "
@@ -335,7 +368,7 @@ def main() -> None:
     print("  (fan-out rate: of Telegram's 30/s, aim >= 0.95; 429s and twice: aim 0; never: 0;")
     print("   *: some bot was still starting when the reminders fell due;")
     print("   seats: given in the one live / in all the lives, 500 each; load: 1-minute average)")
-    print(f"rerun: python bench/processes.py --members {args.members} --fanout {args.fanout}")
+    print(f"rerun: python {' '.join(sys.argv)}")
 
 
 @contextlib.contextmanager
