@@ -44,6 +44,18 @@ _TAKE = text(
 """Migration 0012's function: the lock, forgetting, counting, the chat's slot and the window's
 taken in one round trip."""
 
+_TAKE_MANY = text(
+    "SELECT idx, slot, wait, chat_wait, at FROM solidaire_take_send_slots("
+    "CAST(:token AS varchar), CAST(:window AS varchar), :count, CAST(:abandoned AS float8), "
+    "CAST(:chats AS varchar[]), CAST(:intervals AS float8[]))"
+)
+"""Migration 0013's function: the same, for each send of a list, in one round trip."""
+
+Taken = tuple[int | None, float, bool]
+"""A send's answer from `take`: (slot, seconds until it may be used, False); (None, seconds
+until its chat is free, True); (None, seconds before asking again, False): every slot in
+flight."""
+
 _SENT = text(
     """
     UPDATE send_slot SET frees_at = LEAST(clock_timestamp(), to_timestamp(CAST(:bound AS float8)))
@@ -80,9 +92,7 @@ class SharedWindow:
         # clock as the take ran, epoch seconds): the release's bound on the answer.
         self._asked: dict[int, tuple[float, float]] = {}
 
-    async def take(
-        self, chat: str | None = None, chat_interval: float = 0.0
-    ) -> tuple[int | None, float, bool]:
+    async def take(self, chat: str | None = None, chat_interval: float = 0.0) -> Taken:
         """(a slot, seconds until it may be used, False): 0.0, or when the slot that frees first
         does, handed over. With `chat` (its window in `send_budget`, slots `chat_interval`
         seconds apart) that chat's slot is taken for the same moment, or if the chat is not
@@ -97,6 +107,27 @@ class SharedWindow:
         with outages_said():
             async with self._engine.connect() as conn:
                 slot, wait, chat_wait, at = (await conn.execute(_TAKE, params)).one()
+        return self._answer(asked, slot, wait, chat_wait, at)
+
+    async def take_many(self, chats: list[tuple[str | None, float]]) -> list[Taken]:
+        """`take` for each of several sends, in order (each a chat, or None, and its spacing),
+        in one round trip: a process with N sends ready takes N slots at once, the next ones
+        to free when the window is full."""
+        asked = time.monotonic()
+        params = {
+            **self._params,
+            "chats": [None if chat is None else short_window(chat) for chat, _ in chats],
+            "intervals": [interval for _, interval in chats],
+        }
+        with outages_said():
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(_TAKE_MANY, params)).all()
+        out: list[Taken] = [(None, POLL, False)] * len(chats)
+        for idx, slot, wait, chat_wait, at in rows:
+            out[int(idx) - 1] = self._answer(asked, slot, wait, chat_wait, at)
+        return out
+
+    def _answer(self, asked: float, slot: Any, wait: Any, chat_wait: Any, at: Any) -> Taken:
         if slot is not None:
             self._asked[int(slot)] = (asked, float(at))
             return int(slot), max(0.0, float(wait)), False
