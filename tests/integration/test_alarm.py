@@ -397,7 +397,7 @@ async def test_a_pass_claims_no_more_than_its_sends_take_and_leaves_the_rest_as_
     whichever process has room; once its sends made room, the alarm comes back for them."""
     platform = timed(bench, slow=0.2)
     limited = RateLimitedPlatform(
-        platform, LimitProfile(overall=Rate(30, 1.0), per_chat=Rate(1, 1.0))
+        platform, LimitProfile(overall=Rate(100, 1.0), per_chat=Rate(1, 1.0))
     )
     bench.outbox.add_platform(limited)
     owed = bench.clock.now()

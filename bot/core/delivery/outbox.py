@@ -41,14 +41,16 @@ from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
 CHUNK = 60  # rows a flush takes at a time: about two seconds of Telegram's 30 sends/s
-# Sends a platform may have claimed and not yet done, in `concurrency`s (the alarm's passes):
-# enough to keep its slots busy between two passes, few enough that a process claims no more
-# than it sends. Unbounded, each of 4 processes on one PostgreSQL booked Telegram's 30/s for
-# itself (its limiter cannot know the others'), claimed four times what the shared budget let
-# it send, and deferred a chunk of 60 rows every 50 ms pass (the rows a second ahead: its own
-# bookings full); the rows it had claimed waited in its queue, which no other process could
-# send from when it fell behind at the end (issue 17, bench/processes.py).
-AHEAD = 2
+# Sends a platform may have claimed and not yet done, in `concurrency`s: enough that its sends
+# never wait for the alarm's next pass (woken once a `concurrency` of room is free, it reads and
+# claims while the sends claimed before go on: at 2, one bot on a machine at load 9 left its
+# sends idle during each pass, 0.38 of Telegram's 30/s), few enough that a process claims no
+# more than it sends. Unbounded, each of 4 processes on one PostgreSQL booked Telegram's 30/s
+# for itself (its limiter cannot know the others'), claimed four times what the shared budget
+# let it send, and put the next 60 rows back in line every 50 ms pass (its own bookings full a
+# second ahead); the rows it had claimed waited in its queue, which no other process could send
+# from when it fell behind at the end (issue 17, bench/processes.py).
+AHEAD = 4
 AGAIN = 1.0  # seconds: a row whose action needed the database while it was away is due again
 
 
