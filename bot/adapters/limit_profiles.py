@@ -111,6 +111,10 @@ class SharedSlots(Protocol):
         """`take` for each of several sends (a chat or None, its spacing), in one call."""
         ...
 
+    async def keep(self) -> int:
+        """Marks this process's slots in flight as alive; how many it holds."""
+        ...
+
     async def release(self, slot: int, *, sent: bool, answered: float | None = None) -> None:
         """Gives the slot back: held `per` seconds after the answer (`answered`, on
         `time.monotonic()`; default now) if the request may have left."""

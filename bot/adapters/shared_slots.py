@@ -27,6 +27,9 @@ from bot.core.ports import StoreUnavailable
 log = logging.getLogger(__name__)
 
 
+KEEP = 1.0  # seconds between two marks of this process's slots in flight as alive (as the
+# storage's `send_window.KEEP`, which its `ABANDONED` is reckoned from)
+RELEASE_TRIES = 5  # a release the database refused is tried again, KEEP apart
 BATCH = 8  # sends of a process that ask for their slots in one round trip, at most (the outbox's)
 
 
@@ -47,6 +50,7 @@ class SharedGate:
         self._asks: deque[_Ask] = deque()  # this process's sends, first come first served
         self._taker: asyncio.Task[None] | None = None
         self._releases: set[asyncio.Task[None]] = set()  # kept referenced until done
+        self._keeper: asyncio.Task[None] | None = None
 
     async def take(self, chat: str | None = None, chat_interval: float = 0.0) -> int | None:
         """Waits for a slot of the shared window and, with `chat`, that chat's spaced slot
@@ -111,6 +115,8 @@ class SharedGate:
                 await asyncio.sleep(due)
 
     def _settle(self, ask: _Ask, got: Taken | None) -> None:
+        if got is not None and got[0] is not None:
+            self._keeping()
         if not ask.answer.done():
             ask.answer.set_result(got)
         elif got is not None and got[0] is not None:  # its send was cancelled meanwhile
@@ -123,15 +129,41 @@ class SharedGate:
         task.add_done_callback(self._releases.discard)
 
     async def _release(self, slot: int, sent: bool, answered: float) -> None:
-        try:
-            await self._slots.release(slot, sent=sent, answered=answered)
-        except Exception as error:  # the row frees itself once abandoned (`ABANDONED`)
-            budget_failed(error)
+        """Tried again while the database does not answer (the bound is the answer's moment,
+        so a late release costs the window nothing); kept alive meanwhile (`_keep`)."""
+        for attempt in range(RELEASE_TRIES):
+            try:
+                await self._slots.release(slot, sent=sent, answered=answered)
+                return
+            except Exception as error:
+                if attempt == 0:
+                    budget_failed(error)
+                await asyncio.sleep(KEEP)
+        log.warning("a shared send slot could not be given back; it frees once abandoned")
+
+    def _keeping(self) -> None:
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.get_running_loop().create_task(self._keep())
+
+    async def _keep(self) -> None:
+        """While this process holds slots in flight, says so every `KEEP` seconds: a slot not
+        kept is taken back from a process that died (`ABANDONED` in send_window.py)."""
+        while True:
+            await asyncio.sleep(KEEP)
+            try:
+                if not await self._slots.keep():
+                    return
+            except Exception as error:
+                budget_failed(error)
 
     async def drain(self) -> None:
-        """Waits for the slots being given back (a process stopping; the tests)."""
+        """Waits for the slots being given back (a process stopping; the tests), and stops
+        keeping them alive."""
         while self._releases:
             await asyncio.gather(*list(self._releases), return_exceptions=True)
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
 
 
 class Held:

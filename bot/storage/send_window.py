@@ -9,7 +9,7 @@ Here, as `bot/adapters/window.py` does within a process, a request holds a row f
 leaves (`frees_at` NULL) until `per` seconds after its answer came back (`release`): the server
 counted it somewhere in between, so no more than `count` of them, whichever process sent them,
 ever fall in one of its windows. A row whose answer never came (its process died mid-send) is
-dropped once `ABANDONED` seconds old.
+dropped once not kept alive for `ABANDONED` seconds.
 
 `take` is one call of a function (migration 0012) serialised on the window by an advisory lock
 on its key: drop the rows freed or abandoned, count, insert one if fewer than `count`, else hand
@@ -33,7 +33,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.outage import outages_said
 
-ABANDONED = 30.0  # seconds: a slot taken this long ago with no answer belongs to a dead process
+# A slot in flight is kept alive by its process (`keep`, every `KEEP` seconds): one not kept
+# for `ABANDONED` seconds belongs to a process that died mid-send (or lost its release). Safe:
+# the process sent nothing after its last `keep` but within `KEEP`, and the server counted
+# that request within the network's delay of it; dropped `ABANDONED` after the `keep`, the slot
+# frees at least `ABANDONED - KEEP - per` (~3 s) after the server could have counted it. Held
+# 30 s without an answer before (issue 17): a process killed mid-fan-out cost the others up to
+# 8 of the 30 slots for 30 s.
+KEEP = 1.0
+ABANDONED = 5.0
+STALE = 120.0  # seconds: a slot asked for this long ago is no longer kept (its release failed)
 POLL = 0.01  # seconds: every slot in flight, none frees at a known time; asked again then
 
 _TAKE = text(
@@ -69,6 +78,13 @@ when the take ran plus how long this process saw pass from just before it asked 
 (`bound`). The second makes the release's own delay (a connection from the pool, the round
 trip, a busy event loop) cost the window nothing, as long as it is written within `per`
 seconds; until then the slot counts as in flight."""
+
+_KEEP = text(
+    "UPDATE send_slot SET taken_at = GREATEST(taken_at, clock_timestamp()) "
+    "WHERE id = ANY(CAST(:ids AS bigint[])) AND frees_at IS NULL"
+)
+"""The slots still in flight are this live process's: not abandoned. A handed-over slot keeps
+its later start (`GREATEST`): an unused one frees from there (`_UNUSED`), not before."""
 
 _UNUSED = text("UPDATE send_slot SET frees_at = taken_at WHERE id = :id")
 """Never sent: free from its start (now, or the moment a handed-over slot was to start, until
@@ -135,11 +151,24 @@ class SharedWindow:
             return None, float(chat_wait), True
         return None, POLL, False
 
+    async def keep(self) -> int:
+        """Marks this process's slots in flight (taken, not yet released) as alive (`ABANDONED`);
+        returns how many it holds."""
+        now = time.monotonic()
+        for slot in [slot for slot, (asked, _) in self._asked.items() if now - asked > STALE]:
+            del self._asked[slot]  # its release was given up on: let it be abandoned
+        ids = list(self._asked)
+        if ids:
+            with outages_said():
+                async with self._engine.connect() as conn:
+                    await conn.execute(_KEEP, {"ids": ids})
+        return len(ids)
+
     async def release(self, slot: int, *, sent: bool, answered: float | None = None) -> None:
         """`sent`: the request may have reached the server, its slot frees `per` seconds after
         its answer (`answered`, this process's monotonic clock; default now) as the database
         bounds it (`_SENT`); else it is free from its start."""
-        asked = self._asked.pop(slot, None)
+        asked = self._asked.get(slot)
         if sent:
             bound = None
             if asked is not None:
@@ -150,6 +179,7 @@ class SharedWindow:
         with outages_said():
             async with self._engine.connect() as conn:
                 await conn.execute(statement, params)
+        self._asked.pop(slot, None)  # kept until written: a release tried again keeps its bound
 
 
 def token_key(token: str) -> str:

@@ -1,5 +1,5 @@
-"""The shared send window's slots for several sends of a process, taken in one round trip.
-
+"""The shared send window: several sends' slots in one round trip; slots in flight kept alive by their
+process, and taken back within seconds from a process that died.
 Real PostgreSQL (a fresh database per test, `tests/postgres.py`); skips without one and fails
 in CI, like the other multi-process tests.
 """
@@ -90,3 +90,52 @@ async def test_one_call_takes_each_send_s_slot_and_its_chat_s_or_says_why_not(
     handed = await window.take_many([("chat:d", 5.0), ("chat:e", 5.0)])
     assert [slot for slot, _, _ in handed] == [three, one]  # in the order they free
     assert 58.0 < handed[0][1] <= handed[1][1] <= 60.0
+
+
+async def _age(store: SqlStore, seconds: float) -> None:
+    """As if the slots had been taken (or last kept) `seconds` earlier."""
+    async with store.engine.connect() as conn:  # type: ignore[union-attr]
+        await conn.execute(
+            text("UPDATE send_slot SET taken_at = taken_at - make_interval(secs => :s)"),
+            {"s": seconds},
+        )
+        await conn.commit()
+
+
+async def test_a_slot_whose_process_died_mid_send_frees_within_seconds(store: SqlStore) -> None:
+    """Issue 17: a slot whose answer never came (its process killed mid-send, or its release
+    lost) was held 30 s: a process killed mid-fan-out cost the others up to 8 of the 30 slots
+    for that long. A live process now keeps its slots in flight alive every second; one not
+    kept for `ABANDONED` (5 s) seconds is taken back."""
+    dead = SharedWindow(store.engine, TOKEN, "*", 1, 1.01)  # type: ignore[arg-type]
+    other = SharedWindow(store.engine, TOKEN, "*", 1, 1.01)  # type: ignore[arg-type]
+    slot, _, _ = await dead.take()
+    assert slot is not None  # then the process dies: no release, nobody keeps it alive
+    assert await other.take() == (None, POLL, False)
+    await _age(store, 6.0)
+    taken, wait, _ = await other.take()
+    assert taken is not None and wait == 0.0
+
+
+async def test_a_live_process_keeps_its_slot_in_flight(store: SqlStore) -> None:
+    """The other side: a send still in flight after `ABANDONED` seconds (a slow answer) is
+    kept alive by its process, and its slot is not given to another."""
+    window = SharedWindow(store.engine, TOKEN, "*", 1, 1.01)  # type: ignore[arg-type]
+    other = SharedWindow(store.engine, TOKEN, "*", 1, 1.01)  # type: ignore[arg-type]
+    gate = SharedGate(window)
+    slot = await gate.take()
+    assert slot is not None
+    await _age(store, 6.0)
+    async with store.engine.connect() as conn:  # type: ignore[union-attr]
+        for _ in range(100):  # the gate keeps it alive within a second or so
+            await asyncio.sleep(0.05)
+            age = (
+                await conn.execute(
+                    text("SELECT EXTRACT(EPOCH FROM clock_timestamp() - taken_at) FROM send_slot")
+                )
+            ).scalar_one()
+            if age < 5.0:
+                break
+    assert await other.take() == (None, POLL, False)
+    gate.give_back(slot, sent=False)
+    await gate.drain()
