@@ -1,5 +1,6 @@
-"""The shared send window: several sends' slots in one round trip; slots in flight kept alive by their
-process, and taken back within seconds from a process that died.
+"""The shared send window: several sends' slots taken in one round trip, slots in flight kept
+alive by their process and taken back within seconds from a process that died.
+
 Real PostgreSQL (a fresh database per test, `tests/postgres.py`); skips without one and fails
 in CI, like the other multi-process tests.
 """
