@@ -31,8 +31,9 @@ Several processes of one bot (on PostgreSQL) share the platform's limits: given 
 waits for them. The local buckets and windows stay (they are free, and keep a process alone
 within the limits when the database is slow to answer). The platform's slot is not a spaced one
 but a slot of a window shared in the database and held until after the answer, as the local
-one (`shared_slots.py`): for a whole send taken with its chat's in one round trip; at the wire
-(Discord), each request's, its chat's slot staying a spaced one in the budget.
+one (`shared_slots.py`): for a whole send taken with its chat's, the slots of a process's sends
+waiting at once in one round trip; at the wire (Discord), each request's, its chat's slot
+staying a spaced one in the budget.
 
 A window serves `count` requests every `per` seconds plus however long each slot is held before
 its answer: so a whole send passes the bucket first (its pacing), then takes the shared slot,
