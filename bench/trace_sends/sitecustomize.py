@@ -55,7 +55,26 @@ def _wrap(cls: type, name: str, before: str, after: str) -> None:
     setattr(cls, name, wrapped)
 
 
+_passes: list[tuple[float, float, int]] = []  # the outbox's flushes: start, end, sends under way
+
+
+def _install_outbox() -> None:
+    from bot.core.delivery import outbox
+
+    flush = outbox.Outbox.flush
+
+    async def traced(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.monotonic()
+        try:
+            return await flush(self, *args, **kwargs)
+        finally:
+            _passes.append((started, time.monotonic(), len(self._tasks)))
+
+    outbox.Outbox.flush = traced
+
+
 def _install() -> None:
+    _install_outbox()
     from bot.adapters import limits, shared_slots
     from bot.storage import send_window
 
@@ -110,7 +129,13 @@ _calls: list[tuple[float, int]] = []  # take_many: when, for how many sends
 
 def _dump() -> None:
     if FOLDER:
-        out = {"sends": _done, "threads": _threads(), "cpu": _cpu, "calls": _calls}
+        out = {
+            "sends": _done,
+            "threads": _threads(),
+            "cpu": _cpu,
+            "calls": _calls,
+            "passes": _passes,
+        }
         Path(FOLDER, f"{os.getpid()}.json").write_text(json.dumps(out))
 
 

@@ -136,6 +136,8 @@ class Outbox(Acting):
                 room = None if wait else self._room()
                 names = [*(self._platforms if room is None else room), CORE_PLATFORM]
                 now, size = self._clock.now(), min(chunk, limit - seen)
+                if room:  # twice the room: enough to choose from, no more to read and word
+                    size = min(size, 2 * sum(room.values()))
                 due, lives = await self._store.run(
                     partial(due_with_lives, now=now, limit=size, platforms=names)
                 )
@@ -146,7 +148,10 @@ class Outbox(Acting):
                 if wait:  # a chunk at a time: rows claimed never run far ahead of the sends
                     delivered += sum(await asyncio.gather(*started))
                 seen += len(due)
-                if len(due) < size or (room is not None and not self._room()):
+                # The alarm's pass reads once: its sends made room meanwhile, and reading on
+                # for it, a chunk for a few rows at a time, held a pass for seconds at load 7
+                # while the sends claimed before ran out (one bot at 0.5 of the limit).
+                if len(due) < size or room is not None:
                     break
         if wait and self._tasks:
             # And the sends the alarm started meanwhile: once this returns, what was due is sent.
@@ -282,9 +287,9 @@ class Outbox(Acting):
     def _done(self, platform: str, task: asyncio.Task[int]) -> None:
         self._tasks.discard(task)
         self._claimed[platform] -= 1
-        # Room for a pass's worth again (not one send's: a pass a send would cost a read each):
-        # the alarm, which left this platform out while it was full, wakes for its rows.
-        if self._claimed[platform] == self._ahead - self._concurrency and self.on_owed:
+        # Half the room free again (not one send's: a pass a send would cost a read each): the
+        # alarm, which left this platform out while it was full, wakes for its rows.
+        if self._claimed[platform] == self._ahead // 2 and self.on_owed:
             self.on_owed(self._clock.now())
         if not task.cancelled() and task.exception() is not None:
             log.error("a send failed", exc_info=task.exception())
