@@ -43,6 +43,23 @@ own latency inside the bound, the timer waking late, the next request's way to t
 What is left is CPU: at load 7-8 every hop takes 2-3 times longer, and a bot starved of its
 share of a core leaves its slots idle. Sends wait for the Telegram client to be open.
 
+Four bots, later that day (`--trace`: bench/trace_sends, phases per send, thread CPU; py-spy on
+the bots; load 4.6-7.7): each bot's sends waited ~0.9 s for their process's turn at the shared
+window, one take at a time, each a round trip of 30-52 ms at the median (p90 80-166); a slot
+was held 23-36 ms from its start to the answer (p90 60-134), and a bot woke 5 ms late (p90 41)
+for a slot handed over. CPU 16-17 ms a send in each bot; py-spy: 21 % of a bot's samples in the
+alarm's passes (each of the 4 bots booked Telegram's 30/s for itself, claimed four times what it
+could send, and put 60 rows back in line every 50 ms), 17 % in the sends. Now: a pass claims at
+most 4 x the outbox's concurrency ahead and leaves the other due rows as they are (picked at
+random among rows due alike, so processes do not all claim the same first ones); a process's
+waiting sends take their slots in one round trip (migration 0013: 5.2 sends a call with 4
+bots); slots in flight are kept alive every second and taken back 5 s after a process died (30
+before). After, same harness (load 3.4-5): 9.9-10.3 ms of CPU a send in each bot, a slot held
+3.6-4.2 ms at the median (p90 20-47), the steady state at 29-30 sends/s; 0.923 and 0.957 of the
+limit. One bot alone collapsed at load 7-9.6 in some runs (0.29-0.55; 0.97-0.98 at load 2.7-4.5;
+the old code 0.94-0.96 at load 4.6-6.2): not explained yet (its takes and passes were slow: a
+pass 0.7-2.8 s, 3 take calls a second).
+
 Figures on the 2-core machine shared with other helpers (2026-12-03), 1,000 reminders:
   the code before and after, interleaved on one harness (same hour; fan-out rate, load):
                                    before            after
@@ -80,7 +97,9 @@ more processes do not help on two cores even over 20 lives (quiet: 308 / 197 / 9
 1 / 2 / 4; one live 182 / 93 / 117): the work is CPU, and each process brings its own
 interpreter to the same two cores.
 
-Run: python bench/processes.py [--members 2000] [--fanout 2000] [--quick]
+Run: python bench/processes.py [--members 2000] [--fanout 2000] [--quick] [--only fanout]
+         [--processes 1,2,4] [--no-sqlite] [--trace FOLDER]
+     (then python bench/trace_sends/report.py FOLDER for where each send's time went)
      (PostgreSQL from SOLIDAIRE_TEST_POSTGRES_URL, e.g. as .ci/run exports it)
      --quick: 100 sign-ups and 60 reminders, with 1 process on SQLite and 2 on PostgreSQL only
 """
