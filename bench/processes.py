@@ -43,6 +43,23 @@ own latency inside the bound, the timer waking late, the next request's way to t
 What is left is CPU: at load 7-8 every hop takes 2-3 times longer, and a bot starved of its
 share of a core leaves its slots idle. Sends wait for the Telegram client to be open.
 
+Four bots, later that day (`--trace`: bench/trace_sends, phases per send, thread CPU; py-spy on
+the bots; load 4.6-7.7): each bot's sends waited ~0.9 s for their process's turn at the shared
+window, one take at a time, each a round trip of 30-52 ms at the median (p90 80-166); a slot
+was held 23-36 ms from its start to the answer (p90 60-134), and a bot woke 5 ms late (p90 41)
+for a slot handed over. CPU 16-17 ms a send in each bot; py-spy: 21 % of a bot's samples in the
+alarm's passes (each of the 4 bots booked Telegram's 30/s for itself, claimed four times what it
+could send, and put 60 rows back in line every 50 ms), 17 % in the sends. Now: a pass claims at
+most 4 x the outbox's concurrency ahead and leaves the other due rows as they are (picked at
+random among rows due alike, so processes do not all claim the same first ones); a process's
+waiting sends take their slots in one round trip (migration 0013: 5.2 sends a call with 4
+bots); slots in flight are kept alive every second and taken back 5 s after a process died (30
+before). After, same harness (load 3.4-5): 9.9-10.3 ms of CPU a send in each bot, a slot held
+3.6-4.2 ms at the median (p90 20-47), the steady state at 29-30 sends/s; 0.923 and 0.957 of the
+limit. One bot alone collapsed at load 7-9.6 in some runs (0.29-0.55; 0.97-0.98 at load 2.7-4.5;
+the old code 0.94-0.96 at load 4.6-6.2): not explained yet (its takes and passes were slow: a
+pass 0.7-2.8 s, 3 take calls a second).
+
 Figures on the 2-core machine shared with other helpers (2026-12-03), 1,000 reminders:
   the code before and after, interleaved on one harness (same hour; fan-out rate, load):
                                    before            after
@@ -80,7 +97,9 @@ more processes do not help on two cores even over 20 lives (quiet: 308 / 197 / 9
 1 / 2 / 4; one live 182 / 93 / 117): the work is CPU, and each process brings its own
 interpreter to the same two cores.
 
-Run: python bench/processes.py [--members 2000] [--fanout 2000] [--quick]
+Run: python bench/processes.py [--members 2000] [--fanout 2000] [--quick] [--only fanout]
+         [--processes 1,2,4] [--no-sqlite] [--trace FOLDER]
+     (then python bench/trace_sends/report.py FOLDER for where each send's time went)
      (PostgreSQL from SOLIDAIRE_TEST_POSTGRES_URL, e.g. as .ci/run exports it)
      --quick: 100 sign-ups and 60 reminders, with 1 process on SQLite and 2 on PostgreSQL only
 """
@@ -234,6 +253,16 @@ def lead(processes: int, members: int) -> float:
     return 6.0 + 3.0 * processes + members / 100
 
 
+def traced(trace: str, label: str) -> None:
+    """The bots started from now load bench/trace_sends/sitecustomize.py (`bot_env` passes
+    this process's environment on) and write their phases under `trace/label`."""
+    folder = Path(trace) / label.replace(" ", "_").replace(",", "")
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["SOLIDAIRE_TRACE"] = str(folder)
+    here = str(Path(__file__).resolve().parent / "trace_sends")
+    os.environ["PYTHONPATH"] = os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])
+
+
 async def fan_out(url: str, members: int, processes: int) -> FanOut:
     """`members` reminders due now, sent by `processes` whole bots (see the docstring)."""
     fake = telegram_world(members)
@@ -280,6 +309,20 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=2000, help="sign-ups at once")
     parser.add_argument("--fanout", type=int, default=2000, help="reminders due at once")
     parser.add_argument("--quick", action="store_true", help="a smoke run (see the docstring)")
+    parser.add_argument(
+        "--only", choices=("signups", "fanout"), help="one of the two measures (default: both)"
+    )
+    parser.add_argument(
+        "--processes", default="1,2,4", help="bot processes on PostgreSQL, e.g. 4 or 1,2,4"
+    )
+    parser.add_argument(
+        "--sqlite", action=argparse.BooleanOptionalAction, default=True, help="the SQLite row"
+    )
+    parser.add_argument(
+        "--trace",
+        metavar="FOLDER",
+        help="fan-out only: each bot's phases per send and thread CPU (bench/trace_sends)",
+    )
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -288,19 +331,22 @@ def main() -> None:
         return
     if args.quick:
         args.members, args.fanout = 100, 60
-    configs: list[tuple[str, str, int]] = [("sqlite", "SQLite (threaded), 1 process", 1)]
+    configs: list[tuple[str, str, int]] = []
+    if args.sqlite:
+        configs.append(("sqlite", "SQLite (threaded), 1 process", 1))
     server = os.environ.get("SOLIDAIRE_TEST_POSTGRES_URL")
+    counts = [int(n) for n in args.processes.split(",")]
     if not server:
         print("PostgreSQL skipped: SOLIDAIRE_TEST_POSTGRES_URL is not set")
     else:
-        for processes in (2,) if args.quick else (1, 2, 4):
+        for processes in (2,) if args.quick else counts:
             label = f"PostgreSQL, {processes} process{'es' if processes > 1 else ''}"
             configs.append(("postgresql", label, processes))
     rows = []
     for kind, label, processes in configs:
         signups: dict[int, tuple[float, int] | None] = {}
         fan = None
-        for lives in (1, MANY):
+        for lives in (1, MANY) if args.only != "fanout" else ():
             with database(kind, server) as url:
                 asyncio.run(prepare(url, lives))
                 try:
@@ -309,8 +355,11 @@ def main() -> None:
                     # A worker failed (it printed why): the rest still runs.
                     print(f"{label}: the sign-ups failed ({type(failed).__name__})")
                     signups[lives] = None
-        with database(kind, server) as url:
-            fan = asyncio.run(fan_out(url, args.fanout, processes))
+        if args.only != "signups":
+            if args.trace:
+                traced(args.trace, label)
+            with database(kind, server) as url:
+                fan = asyncio.run(fan_out(url, args.fanout, processes))
         rows.append((label, signups, fan, os.getloadavg()[0]))
     print(
         f"{args.members} members joining, all at once, one live of {SEATS} seats, then {MANY} "
@@ -322,8 +371,11 @@ def main() -> None:
         f"{'fan-out rate':>12} {'(s)':>6} {'429s':>5} {'twice':>6} {'never':>6} {'load':>5}"
     )
     for label, signups, fan, load in rows:
-        one, many = signups[1], signups[MANY]
-        left = " ".join(f"{done[0]:10.0f}" if done else f"{'(failed)':>10}" for done in (one, many))
+        one, many = signups.get(1), signups.get(MANY)
+        left = " ".join(
+            f"{done[0]:10.0f}" if done else f"{'(failed)' if signups else '-':>10}"
+            for done in (one, many)
+        )
         seats = "/".join(str(done[1]) if done else "-" for done in (one, many))
         right = (
             f"{fan.rate:11.3f}{'*' if fan.late else ' '} {fan.seconds:6.1f} {fan.too_many:5d} "
@@ -335,7 +387,7 @@ def main() -> None:
     print("  (fan-out rate: of Telegram's 30/s, aim >= 0.95; 429s and twice: aim 0; never: 0;")
     print("   *: some bot was still starting when the reminders fell due;")
     print("   seats: given in the one live / in all the lives, 500 each; load: 1-minute average)")
-    print(f"rerun: python bench/processes.py --members {args.members} --fanout {args.fanout}")
+    print(f"rerun: python {' '.join(sys.argv)}")
 
 
 @contextlib.contextmanager

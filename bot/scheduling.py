@@ -94,7 +94,10 @@ class Alarm:
             await asyncio.sleep(self._keep_leases)
             now = self._clock.now()
             try:
-                taken = await self._store.run(partial(_renew_and_take_over, now=now))
+                # First in line (its own connections on PostgreSQL): late under a burst, the
+                # leases would run out and another process take this one's sends over.
+                await self._store.run(partial(_renew, now=now), first=True)
+                taken = await self._store.run(partial(_take_over, now=now))
             except StoreUnavailable as down:
                 self._down(down)
                 continue
@@ -184,6 +187,9 @@ class Alarm:
         await self._outbox.drain(grace)  # the sends the passes started
 
 
-async def _renew_and_take_over(uow: UnitOfWork, *, now: datetime) -> int:
-    await uow.deliveries.renew(now)
+async def _renew(uow: UnitOfWork, *, now: datetime) -> int:
+    return await uow.deliveries.renew(now)
+
+
+async def _take_over(uow: UnitOfWork, *, now: datetime) -> int:
     return await uow.deliveries.recover(now, mine=False)

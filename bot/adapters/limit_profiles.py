@@ -94,15 +94,25 @@ at the wire (`RateLimitedPlatform(..., at_wire=True)`, see `bot/adapters/discord
 request discord.py makes, a DM channel's opening and its own retries included."""
 
 
+Taken = tuple[int | None, float, bool]
+"""A send's answer from the shared window: (a slot, seconds until it may be used, False), its
+chat's spaced slot taken with it; else (None, seconds until its chat is free, True), or (None,
+seconds before asking again, False): every slot in flight."""
+
+
 class SharedSlots(Protocol):
     """A strict sliding window shared by the processes (`bot.storage.send_window`)."""
 
-    async def take(
-        self, chat: str | None = None, chat_interval: float = 0.0
-    ) -> tuple[int | None, float, bool]:
-        """(a slot, seconds until it may be used, False), `chat`'s spaced slot taken with it;
-        else (None, seconds until `chat` is free, True), or (None, seconds before asking again,
-        False)."""
+    async def take(self, chat: str | None = None, chat_interval: float = 0.0) -> Taken:
+        """A slot for one send, `chat`'s spaced slot (`chat_interval` apart) with it."""
+        ...
+
+    async def take_many(self, chats: list[tuple[str | None, float]]) -> list[Taken]:
+        """`take` for each of several sends (a chat or None, its spacing), in one call."""
+        ...
+
+    async def keep(self) -> int:
+        """Marks this process's slots in flight as alive; how many it holds."""
         ...
 
     async def release(self, slot: int, *, sent: bool, answered: float | None = None) -> None:

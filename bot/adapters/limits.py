@@ -26,18 +26,14 @@ so no delay between our clock and the server's (a busy event loop, the network) 
 Requests gated at the wire (Discord) hold the platform's window the same way, each from when it
 leaves until its answer (`discord/wire.py`); their chats keep the buckets below.
 
-At the wire, a request takes its chat's slot first, then the global one. While it queued for
-the global slot its chat's bucket kept leaking, so the chat's slot is topped up to full at the
-moment of the send: the next send to that chat is spaced from when this one really left, not
-from when it queued.
-
 Several processes of one bot (on PostgreSQL) share the platform's limits: given a `budget`
 (`bot/storage/budget.py`), a send also takes its chat's slot and the platform's there, and
 waits for them. The local buckets and windows stay (they are free, and keep a process alone
 within the limits when the database is slow to answer). The platform's slot is not a spaced one
 but a slot of a window shared in the database and held until after the answer, as the local
-one (`shared_slots.py`): for a whole send taken with its chat's in one round trip; at the wire
-(Discord), each request's, its chat's slot staying a spaced one in the budget.
+one (`shared_slots.py`): for a whole send taken with its chat's, the slots of a process's sends
+waiting at once in one round trip; at the wire (Discord), each request's, its chat's slot
+staying a spaced one in the budget.
 
 A window serves `count` requests every `per` seconds plus however long each slot is held before
 its answer: so a whole send passes the bucket first (its pacing), then takes the shared slot,
@@ -52,76 +48,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 
-# The numbers live apart; importing them from here keeps working (tests, benches, services).
+# The numbers, the state, the bookings and the at-wire half live apart; importing them from
+# here keeps working (tests, benches, services).
+from bot.adapters.limit_booking import Booking
 from bot.adapters.limit_profiles import DISCORD, TELEGRAM, LimitProfile, Rate, SharedBudget
-from bot.adapters.shared_slots import Held, SharedGate, budget_failed
+from bot.adapters.limit_state import WAITED, ChatLimits, LimiterStats, loop_now, sleep_until
+from bot.adapters.limit_wire import AtWire, WireSlot
+from bot.adapters.shared_slots import Held, SharedGate
 from bot.adapters.window import Slot, Window
 from bot.core.messages import Destination, OutMessage, SendResult
 from bot.core.ports import ChatPlatform, EventCalendar, LiveEvent
 
-__all__ = ["DISCORD", "TELEGRAM", "LimitProfile", "LimiterStats", "Rate", "RateLimitedPlatform"]
-
-
-_WAITED = 0.001  # seconds of waiting that count as a wait in the figures
-_ROUNDING = 1e-9  # keeps a top-up just under a full bucket, so it never has to wait
-_NEGLIGIBLE = 1e-6  # of a slot: a top-up this small is far inside the margin, skipped
-# Seconds the requests of the send under way waited for their global slot at the wire (see
-# `RateLimitedPlatform.wire_slot`): its chat's bucket is topped up by as much afterwards.
-_AT_WIRE: ContextVar[list[float] | None] = ContextVar("waited_at_wire", default=None)
+__all__ = [
+    "DISCORD",
+    "TELEGRAM",
+    "LimitProfile",
+    "LimiterStats",
+    "Rate",
+    "RateLimitedPlatform",
+    "WireSlot",
+]
 
 
 _ALL = "*"  # the platform-wide window's name in the shared budget (a chat's is its key)
 
 
-@dataclass(frozen=True)
-class LimiterStats:
-    """Counters since start, over sends and edits alike: delivered, refused otherwise, 429s
-    seen, requests that had to wait (and for how long in all), chats currently tracked, and
-    (`at_wire` only) HTTP requests that took their global slot at the wire."""
-
-    sent: int
-    failed: int
-    rate_limited: int
-    waits: int
-    waited_seconds: float
-    chats: int
-    requests: int = 0
-
-
-@dataclass
-class _Chat:
-    """One chat's bucket (requests gated at the wire) or window (whole sends, `window.py`);
-    `users` counts sends holding or queueing for it (never forgotten then)."""
-
-    limiter: AsyncLimiter
-    window: Window
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    paused_until: float = 0.0
-    users: int = 0
-
-
-class WireSlot:
-    """A request's places at the wire: in this process's window and, with other processes, in
-    the one they share; given back together once its answer (or its failure) came."""
-
-    __slots__ = ("_own", "_shared")
-
-    def __init__(self, own: Slot, shared: Held | None) -> None:
-        self._own, self._shared = own, shared
-
-    def release(self, *, sent: bool) -> None:
-        """As `Slot.release`."""
-        self._own.release(sent=sent)
-        if self._shared is not None:
-            self._shared.release(sent=sent)
-
-
-class RateLimitedPlatform:
+class RateLimitedPlatform(AtWire, Booking):
     """A `ChatPlatform` that waits until the platform's limits allow a send, then sends.
 
     A 429 (`retry_after` set) pauses that chat, and the whole platform too when the answer says
@@ -166,7 +121,7 @@ class RateLimitedPlatform:
                 )
             )
         )
-        self._chats: dict[str, _Chat] = {}
+        self._chats: dict[str, ChatLimits] = {}
         self._last_sweep = 0.0
         self._booked: dict[str, float] = {}  # chat key -> when its next send may leave
         self._global_booked = 0.0  # when the platform's next booked send may leave
@@ -212,8 +167,8 @@ class RateLimitedPlatform:
             # Held across the call: one request per chat at a time, so its bucket is ours to top
             # up and a 429 pauses the chat before the next request to it starts.
             async with chat.lock:
-                started = _now()
-                await _sleep_until(chat.paused_until)
+                started = loop_now()
+                await sleep_until(chat.paused_until)
                 if self._at_wire:
                     await chat.limiter.acquire()
                     await self._chat_turn(chat_key, dest)
@@ -229,7 +184,7 @@ class RateLimitedPlatform:
 
     async def _windowed(
         self,
-        chat: _Chat,
+        chat: ChatLimits,
         chat_key: str,
         dest: Destination,
         call: Callable[[], Awaitable[SendResult]],
@@ -256,38 +211,10 @@ class RateLimitedPlatform:
                 platform_slot.release(sent=sent)
 
     def _waited_since(self, started: float) -> None:
-        waited = _now() - started
-        if waited > _WAITED:
+        waited = loop_now() - started
+        if waited > WAITED:
             self._waits += 1
             self._waited += waited
-
-    def free_in(self, dest: Destination) -> float:
-        """Seconds until a send to `dest` may leave, after the sends already booked and any
-        pause a 429 imposed (0: now)."""
-        now = _now()
-        return max(self._chat_free(dest, now), self._global_free(now)) - now
-
-    def book(self, dest: Destination) -> float:
-        """Takes the next slot of `dest`'s chat and the platform's next one; returns seconds
-        until the send may leave. The platform's slots are taken in turn from now, whatever the
-        chat's wait (a send booked for later holds no other chat back). The send itself still
-        passes the buckets in `send`/`edit`."""
-        now = _now()
-        chat_at, global_at = self._chat_free(dest, now), self._global_free(now)
-        at = max(chat_at, global_at)
-        self._booked[self._profile.chat_key(dest)] = at + self._profile.chat_interval(dest)
-        self._global_booked = global_at + self._profile.overall.interval * (
-            1 + self._profile.margin
-        )
-        return at - now
-
-    def _chat_free(self, dest: Destination, now: float) -> float:
-        key = self._profile.chat_key(dest)
-        chat = self._chats.get(key)
-        return max(now, self._booked.get(key, 0.0), chat.paused_until if chat else 0.0)
-
-    def _global_free(self, now: float) -> float:
-        return max(now, self._global_booked, self._global_paused_until)
 
     def stats(self) -> LimiterStats:
         return LimiterStats(
@@ -300,77 +227,13 @@ class RateLimitedPlatform:
             requests=self._requests,
         )
 
-    def _chat(self, chat_key: str, dest: Destination) -> _Chat:
+    def _chat(self, chat_key: str, dest: Destination) -> ChatLimits:
         chat = self._chats.get(chat_key)
         if chat is None:
             interval = self._profile.chat_interval(dest)
-            chat = _Chat(AsyncLimiter(1, interval), Window(1, interval))
+            chat = ChatLimits(AsyncLimiter(1, interval), Window(1, interval))
             self._chats[chat_key] = chat
         return chat
-
-    async def _call_at_wire(
-        self, chat: _Chat, call: Callable[[], Awaitable[SendResult]]
-    ) -> SendResult:
-        """The call, its requests gated at the wire; the chat's bucket is then topped up by
-        the time they waited there (the next request to the chat is spaced from when this one
-        really left, as when the global slot is taken here)."""
-        waited = [0.0]
-        token = _AT_WIRE.set(waited)
-        try:
-            result = await call()
-        finally:
-            _AT_WIRE.reset(token)
-        await _top_up(chat.limiter, waited[0])
-        return result
-
-    async def wire_slot(self) -> WireSlot:
-        """`at_wire`: called by the HTTP client just before each request leaves (in the task
-        that makes it); waits for its global slot and for any global pause. Returns its place
-        in the platform's window, which the caller gives back once the answer came
-        (`release(sent=True)`): the server counted the request in between, so a stall of the
-        loop (requests that left before it reach the server after it, with those that leave
-        as it ends) cannot put more than the limit in one of its windows."""
-        started = _now()
-        slot = await self._acquire_wire_slot()
-        self._requests += 1
-        spent = _now() - started
-        if spent > _WAITED:
-            self._waits += 1
-            self._waited += spent
-        waited = _AT_WIRE.get()
-        if waited is not None:
-            waited[0] += spent
-        return slot
-
-    def refused_at_wire(self, retry_after: float, *, is_global: bool) -> None:
-        """A 429 seen at the wire, which the library will wait out and retry on its own: a
-        global one pauses every request here too, so none queues up to leave with its retry."""
-        self._rate_limited += 1
-        if is_global:
-            until = _now() + retry_after
-            self._global_paused_until = max(self._global_paused_until, until)
-
-    async def _acquire_wire_slot(self) -> WireSlot:
-        """A request's turn in the global bucket at the wire (taken again if a global 429
-        arrived while it queued), then, with other processes, a slot of the platform's window
-        they share (`shared_slots.py`: the server counts every process's requests together, and
-        one process starved of the CPU sends late, bunched with the others' next ones), then
-        this process's own slot, last (`_own_slot`), as a whole send takes them."""
-        while True:
-            await _sleep_until(self._global_paused_until)
-            await self._global.acquire()
-            if _now() >= self._global_paused_until:
-                break
-        shared = None
-        if self._shared_gate is not None:
-            shared = Held(self._shared_gate, await self._shared_gate.take())
-        try:
-            own = await self._own_slot()
-        except BaseException:  # cancelled while waiting: never sent
-            if shared is not None:
-                shared.release(sent=False)
-            raise
-        return WireSlot(own, shared)
 
     async def _acquire_global(self, chat_key: str, dest: Destination) -> Held | None:
         """A send's turn in the global bucket (the window alone would let a whole window's sends
@@ -380,9 +243,9 @@ class RateLimitedPlatform:
         one round trip (`shared_slots.py`), held until after the answer. This process's own
         slot of the window is taken last (`_own_slot`)."""
         while True:
-            await _sleep_until(self._global_paused_until)
+            await sleep_until(self._global_paused_until)
             await self._global.acquire()
-            if _now() >= self._global_paused_until:
+            if loop_now() >= self._global_paused_until:
                 break
         if self._shared_gate is None:
             return None
@@ -399,28 +262,10 @@ class RateLimitedPlatform:
         free at once: the shared window counts this process's sends too, for longer."""
         while True:
             slot = await self._window.take()
-            if _now() >= self._global_paused_until:
+            if loop_now() >= self._global_paused_until:
                 return slot
             slot.release(sent=False)  # a global 429 arrived while it waited
-            await _sleep_until(self._global_paused_until)
-
-    async def _chat_turn(self, chat_key: str, dest: Destination) -> None:
-        """At the wire: the chat's slot in the shared budget, waited for until free (a whole
-        send takes it with its shared window's slot, `_acquire_global`)."""
-        wait = await self._shared_chat(chat_key, dest)
-        while wait > 0:
-            await asyncio.sleep(wait)
-            wait = await self._shared_chat(chat_key, dest)
-
-    async def _shared_chat(self, chat_key: str, dest: Destination) -> float:
-        """The chat's slot in the shared budget if free now (0.0), else seconds until it is."""
-        if self._budget is None:
-            return 0.0
-        try:
-            return await self._budget.take(f"chat:{chat_key}", self._shared_interval(dest))
-        except Exception as error:
-            budget_failed(error)
-            return 0.0
+            await sleep_until(self._global_paused_until)
 
     def _shared_interval(self, dest: Destination | None) -> float:
         """Slots of the shared budget: a chat's (`dest`) or the platform's (None), spaced by
@@ -430,13 +275,13 @@ class RateLimitedPlatform:
         base = profile.overall.interval * (1 + profile.margin)
         return (base if dest is None else profile.chat_interval(dest)) * slack
 
-    def _count(self, result: SendResult, chat: _Chat) -> None:
+    def _count(self, result: SendResult, chat: ChatLimits) -> None:
         if result.delivered:
             self._sent += 1
         elif result.retry_after is not None:
             if not self._at_wire:  # else counted as it came (`refused_at_wire`)
                 self._rate_limited += 1
-            until = _now() + result.retry_after
+            until = loop_now() + result.retry_after
             chat.paused_until = max(chat.paused_until, until)
             if result.reason == "global":
                 self._global_paused_until = max(self._global_paused_until, until)
@@ -446,7 +291,7 @@ class RateLimitedPlatform:
     def _sweep(self) -> None:
         """Forgets chats idle long enough that a fresh bucket would behave the same (full, not
         paused): memory stays bounded by the chats written to within about `idle_after`."""
-        now = _now()
+        now = loop_now()
         if now - self._last_sweep < self._profile.idle_after:
             return
         self._last_sweep = now
@@ -462,25 +307,3 @@ class RateLimitedPlatform:
             del self._chats[key]
         for key in [key for key, at in self._booked.items() if at <= now]:
             del self._booked[key]
-
-
-def _now() -> float:
-    """The event loop's clock, the one `AsyncLimiter` reads (monotonic)."""
-    return asyncio.get_running_loop().time()
-
-
-async def _sleep_until(deadline: float) -> None:
-    delay = deadline - _now()
-    if delay > 0:
-        await asyncio.sleep(delay)
-
-
-async def _top_up(limiter: AsyncLimiter, late: float) -> None:
-    """Takes back what the bucket leaked during `late` seconds, so it is full again now.
-
-    The bucket is held under the chat's lock, so the amount is free at once and nothing waits.
-    """
-    leaked = min(late * limiter.max_rate / limiter.time_period, limiter.max_rate)
-    amount = leaked * (1 - _ROUNDING)
-    if amount > _NEGLIGIBLE * limiter.max_rate:
-        await limiter.acquire(amount)

@@ -53,8 +53,13 @@ class AsyncEngineStore:
     and keeping the connection saves a pool checkout and a reset per unit.
     """
 
-    def __init__(self, engine: AsyncEngine, lease: Lease = DEFAULT_LEASE) -> None:
+    def __init__(
+        self, engine: AsyncEngine, lease: Lease = DEFAULT_LEASE, first: AsyncEngine | None = None
+    ) -> None:
         self.engine = engine
+        # PostgreSQL: a pool of its own for the units asked `first` (`run`), so they never
+        # queue for a connection behind the others.
+        self._first = first
         self.lease = lease  # this process's name in the claims it holds
         # The origin its units name in the change notices they send the other processes on
         # a PostgreSQL (set by its change feed, storage/notify.py); None: they send none.
@@ -66,13 +71,16 @@ class AsyncEngineStore:
         self._inside: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]], *, first: bool = False) -> T:
-        """`first` changes nothing here: units take the lock in the order they ask.
+        """`first`: on PostgreSQL the unit takes a connection of its own small pool, never
+        waiting behind the units that hold or wait for the main pool's (a lease renewal under
+        a burst: late, it would lose the process's leases to another, issue 17). On SQLite it
+        changes nothing here: units take the lock in the order they ask.
 
         On PostgreSQL a unit the server chose to abort (a deadlock between two units, a
         serialization failure) was rolled back whole, so it is run again, a few times at most."""
         for attempt in range(_RETRIES):
             try:
-                async with self.unit() as uow:
+                async with self.unit(first=first) as uow:
                     return await work(uow)
             except DBAPIError as error:  # an outage left the unit as StoreUnavailable
                 if self._serial or not _retryable(error) or attempt == _RETRIES - 1:
@@ -82,15 +90,15 @@ class AsyncEngineStore:
         raise AssertionError("unreachable")
 
     @contextlib.asynccontextmanager
-    async def unit(self) -> AsyncIterator[UnitOfWork]:
+    async def unit(self, *, first: bool = False) -> AsyncIterator[UnitOfWork]:
         """One transaction: committed when the block ends, rolled back if it raises; a lost
         or refused connection leaves it as StoreUnavailable (storage/outage.py)."""
         with outages_said():
-            async with self._unit() as uow:
+            async with self._unit(first) as uow:
                 yield uow
 
     @contextlib.asynccontextmanager
-    async def _unit(self) -> AsyncIterator[UnitOfWork]:
+    async def _unit(self, first: bool = False) -> AsyncIterator[UnitOfWork]:
         task = asyncio.current_task()
         if task is not None and (task is self._holder or task in self._inside):
             # On SQLite it would wait for its own lock; on PostgreSQL it would see another
@@ -100,7 +108,8 @@ class AsyncEngineStore:
             if task is not None:
                 self._inside.add(task)
             try:
-                async with self.engine.begin() as conn:
+                engine = self._first if first and self._first is not None else self.engine
+                async with engine.begin() as conn:
                     yield SqlUnit(AsyncDb(conn), self.lease, self.notices)
             finally:
                 self._inside.discard(task)  # type: ignore[arg-type]
@@ -133,6 +142,8 @@ class AsyncEngineStore:
                 await self._kept.close()
                 self._kept = None
         await self.engine.dispose()
+        if self._first is not None:
+            await self._first.dispose()
 
 
 SqlStore = AsyncEngineStore | ThreadedSqliteStore
@@ -216,16 +227,23 @@ async def _open_async(url: str, lease: Lease, wait: float = TIMEOUT) -> AsyncEng
         # A migration on a large table may take longer than any statement of a unit: on an
         # engine of its own, without the statements' timeout (a connection still gives up).
         migrating = create_async_engine(url, connect_args={"timeout": wait})
+    first = None
     try:
         try:
             await upgrade_to_head(migrating)
         finally:
             if migrating is not engine:
                 await migrating.dispose()
+        if engine.dialect.name == "postgresql":
+            # The units asked first (`AsyncEngineStore.run`): two connections at most.
+            first = create_async_engine(
+                url, pool_size=1, max_overflow=1, **_engine_options(url, wait)
+            )
+            _ping_when_idle(first)
     except BaseException:
         await engine.dispose()
         raise
-    return AsyncEngineStore(engine, lease)
+    return AsyncEngineStore(engine, lease, first)
 
 
 def _engine_options(url: str, timeout: float = TIMEOUT) -> dict[str, Any]:

@@ -9,7 +9,7 @@ Here, as `bot/adapters/window.py` does within a process, a request holds a row f
 leaves (`frees_at` NULL) until `per` seconds after its answer came back (`release`): the server
 counted it somewhere in between, so no more than `count` of them, whichever process sent them,
 ever fall in one of its windows. A row whose answer never came (its process died mid-send) is
-dropped once `ABANDONED` seconds old.
+dropped once not kept alive for `ABANDONED` seconds.
 
 `take` is one call of a function (migration 0012) serialised on the window by an advisory lock
 on its key: drop the rows freed or abandoned, count, insert one if fewer than `count`, else hand
@@ -33,7 +33,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.outage import outages_said
 
-ABANDONED = 30.0  # seconds: a slot taken this long ago with no answer belongs to a dead process
+# A slot in flight is kept alive by its process (`keep`, every `KEEP` seconds): one not kept
+# for `ABANDONED` seconds belongs to a process that died mid-send (or lost its release). Safe:
+# the process sent nothing after its last `keep` but within `KEEP`, and the server counted
+# that request within the network's delay of it; dropped `ABANDONED` after the `keep`, the slot
+# frees at least `ABANDONED - KEEP - per` (~3 s) after the server could have counted it. Held
+# 30 s without an answer before (issue 17): a process killed mid-fan-out cost the others up to
+# 8 of the 30 slots for 30 s.
+KEEP = 1.0
+ABANDONED = 5.0
+STALE = 120.0  # seconds: a slot asked for this long ago is no longer kept (its release failed)
 POLL = 0.01  # seconds: every slot in flight, none frees at a known time; asked again then
 
 _TAKE = text(
@@ -43,6 +52,18 @@ _TAKE = text(
 )
 """Migration 0012's function: the lock, forgetting, counting, the chat's slot and the window's
 taken in one round trip."""
+
+_TAKE_MANY = text(
+    "SELECT idx, slot, wait, chat_wait, at FROM solidaire_take_send_slots("
+    "CAST(:token AS varchar), CAST(:window AS varchar), :count, CAST(:abandoned AS float8), "
+    "CAST(:chats AS varchar[]), CAST(:intervals AS float8[]))"
+)
+"""Migration 0013's function: the same, for each send of a list, in one round trip."""
+
+Taken = tuple[int | None, float, bool]
+"""A send's answer from `take`: (slot, seconds until it may be used, False); (None, seconds
+until its chat is free, True); (None, seconds before asking again, False): every slot in
+flight."""
 
 _SENT = text(
     """
@@ -57,6 +78,13 @@ when the take ran plus how long this process saw pass from just before it asked 
 (`bound`). The second makes the release's own delay (a connection from the pool, the round
 trip, a busy event loop) cost the window nothing, as long as it is written within `per`
 seconds; until then the slot counts as in flight."""
+
+_KEEP = text(
+    "UPDATE send_slot SET taken_at = GREATEST(taken_at, clock_timestamp()) "
+    "WHERE id = ANY(CAST(:ids AS bigint[])) AND frees_at IS NULL"
+)
+"""The slots still in flight are this live process's: not abandoned. A handed-over slot keeps
+its later start (`GREATEST`): an unused one frees from there (`_UNUSED`), not before."""
 
 _UNUSED = text("UPDATE send_slot SET frees_at = taken_at WHERE id = :id")
 """Never sent: free from its start (now, or the moment a handed-over slot was to start, until
@@ -80,9 +108,7 @@ class SharedWindow:
         # clock as the take ran, epoch seconds): the release's bound on the answer.
         self._asked: dict[int, tuple[float, float]] = {}
 
-    async def take(
-        self, chat: str | None = None, chat_interval: float = 0.0
-    ) -> tuple[int | None, float, bool]:
+    async def take(self, chat: str | None = None, chat_interval: float = 0.0) -> Taken:
         """(a slot, seconds until it may be used, False): 0.0, or when the slot that frees first
         does, handed over. With `chat` (its window in `send_budget`, slots `chat_interval`
         seconds apart) that chat's slot is taken for the same moment, or if the chat is not
@@ -97,6 +123,27 @@ class SharedWindow:
         with outages_said():
             async with self._engine.connect() as conn:
                 slot, wait, chat_wait, at = (await conn.execute(_TAKE, params)).one()
+        return self._answer(asked, slot, wait, chat_wait, at)
+
+    async def take_many(self, chats: list[tuple[str | None, float]]) -> list[Taken]:
+        """`take` for each of several sends, in order (each a chat, or None, and its spacing),
+        in one round trip: a process with N sends ready takes N slots at once, the next ones
+        to free when the window is full."""
+        asked = time.monotonic()
+        params = {
+            **self._params,
+            "chats": [None if chat is None else short_window(chat) for chat, _ in chats],
+            "intervals": [interval for _, interval in chats],
+        }
+        with outages_said():
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(_TAKE_MANY, params)).all()
+        out: list[Taken] = [(None, POLL, False)] * len(chats)
+        for idx, slot, wait, chat_wait, at in rows:
+            out[int(idx) - 1] = self._answer(asked, slot, wait, chat_wait, at)
+        return out
+
+    def _answer(self, asked: float, slot: Any, wait: Any, chat_wait: Any, at: Any) -> Taken:
         if slot is not None:
             self._asked[int(slot)] = (asked, float(at))
             return int(slot), max(0.0, float(wait)), False
@@ -104,11 +151,24 @@ class SharedWindow:
             return None, float(chat_wait), True
         return None, POLL, False
 
+    async def keep(self) -> int:
+        """Marks this process's slots in flight (taken, not yet released) as alive (`ABANDONED`);
+        returns how many it holds."""
+        now = time.monotonic()
+        for slot in [slot for slot, (asked, _) in self._asked.items() if now - asked > STALE]:
+            del self._asked[slot]  # its release was given up on: let it be abandoned
+        ids = list(self._asked)
+        if ids:
+            with outages_said():
+                async with self._engine.connect() as conn:
+                    await conn.execute(_KEEP, {"ids": ids})
+        return len(ids)
+
     async def release(self, slot: int, *, sent: bool, answered: float | None = None) -> None:
         """`sent`: the request may have reached the server, its slot frees `per` seconds after
         its answer (`answered`, this process's monotonic clock; default now) as the database
         bounds it (`_SENT`); else it is free from its start."""
-        asked = self._asked.pop(slot, None)
+        asked = self._asked.get(slot)
         if sent:
             bound = None
             if asked is not None:
@@ -119,6 +179,7 @@ class SharedWindow:
         with outages_said():
             async with self._engine.connect() as conn:
                 await conn.execute(statement, params)
+        self._asked.pop(slot, None)  # kept until written: a release tried again keeps its bound
 
 
 def token_key(token: str) -> str:

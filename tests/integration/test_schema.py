@@ -28,7 +28,7 @@ async def test_an_empty_database_is_migrated_to_head_in_a_new_folder(db_path: Pa
             lambda c: c.execute(text("SELECT version_num FROM alembic_version")).scalar()
         )
         names = await store.run_sync(lambda c: set(inspect(c).get_table_names()))
-        assert version == "0012"
+        assert version == "0013"
         assert set(tables.metadata.tables) <= names
     finally:
         await store.close()

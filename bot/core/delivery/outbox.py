@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -40,6 +41,16 @@ from bot.domain.model import Live
 
 log = logging.getLogger(__name__)
 CHUNK = 60  # rows a flush takes at a time: about two seconds of Telegram's 30 sends/s
+# Sends a platform may have claimed and not yet done, in `concurrency`s: enough that its sends
+# never wait for the alarm's next pass (woken once a `concurrency` of room is free, it reads and
+# claims while the sends claimed before go on: at 2, one bot on a machine at load 9 left its
+# sends idle during each pass, 0.38 of Telegram's 30/s), few enough that a process claims no
+# more than it sends. Unbounded, each of 4 processes on one PostgreSQL booked Telegram's 30/s
+# for itself (its limiter cannot know the others'), claimed four times what the shared budget
+# let it send, and put the next 60 rows back in line every 50 ms pass (its own bookings full a
+# second ahead); the rows it had claimed waited in its queue, which no other process could send
+# from when it fell behind at the end (issue 17, bench/processes.py).
+AHEAD = 4
 AGAIN = 1.0  # seconds: a row whose action needed the database while it was away is due again
 
 
@@ -65,6 +76,8 @@ class Outbox(Acting):
         # must not hold every slot while another platform's messages wait.
         self._concurrency = concurrency
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self._ahead = AHEAD * concurrency
+        self._claimed: dict[str, int] = {}  # platform -> sends claimed, not yet done
         self.on_auto_end: Callable[[int], Awaitable[None]] | None = None
         self.on_owed: Callable[[datetime], None] | None = None  # the alarm clock listens here
         self.on_sent: Callable[[str, str, SendResult], None] | None = None  # the metrics
@@ -86,8 +99,11 @@ class Outbox(Acting):
 
     @property
     def platform_names(self) -> list[str]:
-        """The platforms this process sends on, and the rows it acts on itself."""
-        return [*self._platforms, CORE_PLATFORM]
+        """The platforms this process sends on with room for more claims (`AHEAD`), and the
+        rows it acts on itself: the alarm wakes for what these owe. A full platform's due rows
+        are another process's to send meanwhile; this one wakes again once its sends made
+        room (`_done`)."""
+        return [*self._room(), CORE_PLATFORM]
 
     async def owed_at(self, when: datetime) -> None:
         """A use case planned a row due at `when`: send now, or make sure we wake up then."""
@@ -114,18 +130,28 @@ class Outbox(Acting):
         Waiting (commands in the shell, tests) books every send now and sees them all done."""
         horizon = HORIZON if not wait else math.inf
         delivered = seen = 0
-        names = self.platform_names
         async with self._flushing:  # two flushes at once would only fight over the same rows
             while seen < limit:
+                # Waiting, a chunk's sends are done before the next is read: none is capped.
+                room = None if wait else self._room()
+                names = [*(self._platforms if room is None else room), CORE_PLATFORM]
                 now, size = self._clock.now(), min(chunk, limit - seen)
+                if room:  # twice the room: enough to choose from, no more to read and word
+                    size = min(size, 2 * sum(room.values()))
                 due, lives = await self._store.run(
                     partial(due_with_lives, now=now, limit=size, platforms=names)
                 )
-                started = await self._start(await self._triage(due, lives, now), now, horizon)
+                batches = await self._triage(due, lives, now)
+                if room is not None:
+                    batches = _within(batches, room)
+                started = await self._start(batches, now, horizon)
                 if wait:  # a chunk at a time: rows claimed never run far ahead of the sends
                     delivered += sum(await asyncio.gather(*started))
                 seen += len(due)
-                if len(due) < size:
+                # The alarm's pass reads once: its sends made room meanwhile, and reading on
+                # for it, a chunk for a few rows at a time, held a pass for seconds at load 7
+                # while the sends claimed before ran out (one bot at 0.5 of the limit).
+                if len(due) < size or room is not None:
                     break
         if wait and self._tasks:
             # And the sends the alarm started meanwhile: once this returns, what was due is sent.
@@ -241,14 +267,30 @@ class Outbox(Acting):
         running = self._platforms.get(platform)
         return running.capabilities if running is not None else offers(self._capabilities, platform)
 
+    def _room(self) -> dict[str, int]:
+        """Sends each platform may still claim this pass (`AHEAD`); the full ones are left out
+        (their due rows stay in the ledger, untouched, for whichever process has room)."""
+        return {
+            name: self._ahead - self._claimed.get(name, 0)
+            for name in self._platforms
+            if self._claimed.get(name, 0) < self._ahead
+        }
+
     def _spawn(self, job: _Job) -> asyncio.Task[int]:
         task = asyncio.create_task(self._run(job))
         self._tasks.add(task)
-        task.add_done_callback(self._done)
+        platform = job.rows[0].dest.platform
+        self._claimed[platform] = self._claimed.get(platform, 0) + 1
+        task.add_done_callback(partial(self._done, platform))
         return task
 
-    def _done(self, task: asyncio.Task[int]) -> None:
+    def _done(self, platform: str, task: asyncio.Task[int]) -> None:
         self._tasks.discard(task)
+        self._claimed[platform] -= 1
+        # Half the room free again (not one send's: a pass a send would cost a read each): the
+        # alarm, which left this platform out while it was full, wakes for its rows.
+        if self._claimed[platform] == self._ahead // 2 and self.on_owed:
+            self.on_owed(self._clock.now())
         if not task.cancelled() and task.exception() is not None:
             log.error("a send failed", exc_info=task.exception())
 
@@ -288,6 +330,38 @@ class Outbox(Acting):
             # sent once, after the restart).
             await self._recorded(job.rows, recorded)
         return len(job.rows) if result.delivered else 0
+
+
+def _within(batches: list[list[Delivery]], room: Mapping[str, int]) -> list[list[Delivery]]:
+    """The sends that fit in each platform's room; the core's rows all fit.
+
+    In order, except among sends due alike (the kind and due time of the platform's first):
+    those are interchangeable, and the room is filled with a random few of them. Processes
+    reading the same chunk of a fan-out otherwise all tried to claim its first few rows, one
+    won them, and the others claimed nothing that pass (measured with 4: bots idle for
+    seconds at the fan-out's start, while one claimed)."""
+    kept: list[list[Delivery]] = []
+    mine: dict[str, list[int]] = {}
+    for index, batch in enumerate(batches):
+        platform = batch[0].dest.platform
+        if platform == CORE_PLATFORM:
+            kept.append(batch)
+        else:
+            mine.setdefault(platform, []).append(index)
+    chosen: list[int] = []
+    for platform, indexes in mine.items():
+        fits = room.get(platform, 0)
+        head = batches[indexes[0]][0]
+        alike = [i for i in indexes if _alike(batches[i][0], head)]
+        if len(alike) > fits:
+            chosen += random.sample(alike, fits)
+        else:
+            chosen += indexes[:fits]
+    return kept + [batches[i] for i in sorted(chosen)]
+
+
+def _alike(row: Delivery, other: Delivery) -> bool:
+    return row.kind == other.kind and row.due_at == other.due_at
 
 
 ACTED_ON = (Kind.AUTO_END, Kind.REFRESH, Kind.CARD_EDIT, Kind.EVENT)  # claimed, then acted on
