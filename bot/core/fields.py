@@ -17,6 +17,7 @@ returned under their English names. Three forms are accepted, and they can be mi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from bot.core.field_words import field_named, yes_no
@@ -115,6 +116,13 @@ def _parse_general(text: str, shape: CommandShape) -> dict[str, str]:
 
 def parse_live_ref(text: str) -> int | None:
     """Return the id from ``"12"``/``"#12"`` (1..2**53, spaces around allowed), else None."""
+    # A sign-up reads its live's id twice (the live, then the change told): short texts are
+    # kept (a long one is parsed each time rather than held).
+    return _live_ref(text) if len(text) <= 32 else _live_ref.__wrapped__(text)
+
+
+@lru_cache(maxsize=1024)
+def _live_ref(text: str) -> int | None:
     match = _LIVE_REF.fullmatch(text.strip())
     if match is None:
         return None
