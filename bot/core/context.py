@@ -241,9 +241,12 @@ async def destinations(
     return out
 
 
+_UNDECLARED = Capabilities()  # frozen: one for every lookup (it was made again for each)
+
+
 def offers(capabilities: Mapping[str, Capabilities], platform: str) -> Capabilities:
     """What a platform offers by its name; one never declared gets the defaults."""
-    return capabilities.get(platform, Capabilities())
+    return capabilities.get(platform, _UNDECLARED)
 
 
 def wants_dms(member: Member, capabilities: Mapping[str, Capabilities]) -> bool:

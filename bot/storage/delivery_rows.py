@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Select, bindparam, case, literal, or_, select, true, union_all, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Executable
+from sqlalchemy.types import TypeDecorator
 
 from bot.core.delivery.ledger import Delivery, Owed
 from bot.core.delivery.vocabulary import CORE_PLATFORM, URGENT, Kind
@@ -89,6 +91,41 @@ def insert_statement(dialect: str, revive: bool) -> Executable:
     return hot(_revive(stmt).returning(deliveries.c.id))
 
 
+class _Payload(TypeDecorator[Any]):
+    """`deliveries.payload` as `plan_many_statement` binds it: the same JSON text, but a payload
+    of plain text values (a reminder's recipe) is encoded once and its text reused: a crowd
+    signing up to a live binds the same two or three payloads thousands of times."""
+
+    impl = JSON
+    cache_ok = True
+    # One memo per dialect, shared by every row position of every `plan_many_statement`.
+    _memos: ClassVar[dict[str, dict[tuple[tuple[Any, Any], ...], Any]]] = {}
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        encode = self.impl_instance.bind_processor(dialect)
+        if encode is None:  # the driver encodes it (asyncpg): nothing to keep
+            return None
+        memo = self._memos.setdefault(dialect.name, {})
+
+        def process(value: Any) -> Any:
+            if type(value) is not dict:
+                return encode(value)
+            # Only text values (a `Kind` is text): 1, 1.0 and True are equal keys but not the
+            # same JSON, while equal texts are the same JSON string.
+            for item in value.values():
+                if not isinstance(item, str):
+                    return encode(value)
+            key = tuple(value.items())
+            text = memo.get(key)
+            if text is None:
+                if len(memo) >= 256:  # payloads with ever new values: kept bounded
+                    memo.clear()
+                text = memo[key] = encode(value)
+            return text
+
+        return process
+
+
 @cache
 def plan_many_statement(dialect: str, rows: int) -> Executable:
     """`insert_statement(dialect, revive=True)` for `rows` rows in one INSERT (a sign-up's
@@ -102,7 +139,7 @@ def plan_many_statement(dialect: str, rows: int) -> Executable:
 
     def one(i: int) -> Select[Any]:
         # Typed as their columns: PostgreSQL infers nothing through a UNION.
-        values = [bindparam(f"{name}_{i}", type_=deliveries.c[name].type) for name in _PLANNED]
+        values = [bindparam(f"{name}_{i}", type_=_type(name)) for name in _PLANNED]
         due = bindparam(f"due_at_{i}", type_=UTCDateTime)
         chosen = (*values, literal(PENDING), literal(0), due, due)
         return select(*(value.label(name) for value, name in zip(chosen, columns, strict=True)))
@@ -112,6 +149,10 @@ def plan_many_statement(dialect: str, rows: int) -> Executable:
     source = select(chosen.subquery()).where(true()) if rows > 1 else chosen.where(true())
     stmt = insert_for(dialect, deliveries).from_select(columns, source)
     return hot(_revive(stmt).returning(deliveries.c.key))
+
+
+def _type(name: str) -> Any:
+    return _Payload() if name == "payload" else deliveries.c[name].type
 
 
 def _revive(stmt: Insert) -> Insert:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.core.fields import (
     CommandShape,
     FieldsError,
+    _parse_general,
     parse_bool,
     parse_fields,
     parse_live_ref,
@@ -359,3 +360,38 @@ def test_parse_fields_on_any_text_never_crashes(text: str, shape: CommandShape) 
 def test_parse_live_ref_is_total(text: str) -> None:
     result = parse_live_ref(text)
     assert result is None or 0 < result <= 2**53
+
+
+_SHORT = st.sampled_from(
+    [*" \t\n\u00a0\u2003\x1f=:#-_x1é", *"\"'“”„‘’«»", "live", "user", "durée", "question"]
+)
+
+
+@given(
+    st.one_of(st.lists(_SHORT, max_size=8).map("".join), st.text(max_size=20)),
+    st.sampled_from(SHAPES),
+)
+@example("live=12", JOIN)
+@example("durée=1h", MUTE)
+@example("«12»", JOIN)
+@example('"12', JOIN)
+@example("12", CommandShape())
+@example(" 12\n", ASK)
+def test_the_one_token_shortcut_parses_as_the_general_parser(
+    text: str, shape: CommandShape
+) -> None:
+    """`/join 12` skips the character walk: whatever the text, the answer (or the error) is the
+    one the general parser gives."""
+
+    def outcome(parse: object) -> object:
+        try:
+            return parse(text, shape)  # type: ignore[operator]
+        except FieldsError as error:
+            return (error.code, error.detail)
+
+    assert outcome(parse_fields) == outcome(_parse_general)
+
+
+@pytest.mark.parametrize("text", ["12", " #12 ", "12\n", "abc", "é"])
+def test_one_bare_token_fills_the_first_positional_name(text: str) -> None:
+    assert parse_fields(text, JOIN) == {"live": text.strip()} == _parse_general(text, JOIN)

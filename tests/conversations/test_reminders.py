@@ -496,3 +496,59 @@ async def test_a_reminder_owed_before_this_version_is_sent_as_it_was_written(bot
     assert [s.text for s in bot.platform.sent if s.key == key] == [
         f"⏰ Rappel : le live #1 « Cours de cuisine » commence le {IN_WORDS}."
     ]
+
+
+async def planned(chat: Chat) -> list[tuple[str, datetime, int | None, int | None, str, dict]]:
+    """(key, due, member, live, chat, payload) of every reminder row, as written."""
+    async with chat.store.unit() as uow:
+        result = await uow.connection.execute(  # type: ignore[attr-defined]
+            select(deliveries)
+            .where(deliveries.c.kind == "reminder", deliveries.c.status == "pending")
+            .order_by(deliveries.c.id)
+        )
+        return [(r.key, r.due_at, r.member_id, r.live_id, r.chat_id, r.payload) for r in result]
+
+
+async def test_reminder_rows_built_once_per_live_follow_each_live_member_and_move(
+    bot: Chat,
+) -> None:
+    """The planner builds a live's reminder keys, times and payloads once and reuses them for
+    each member: each row must still be that member's and that live's, and a moved live, a
+    member's own offsets or the community's new ones must be seen at the next sign-up."""
+    await schedule(bot)  # live 1, 24 November
+    await say(bot, "olga", '/schedule title="Autre" when="2026-11-26 18:00"', role="organizer")
+    await say(bot, "bob", "/join 1")
+    await say(bot, "ann", "/join 1")
+    await say(bot, "ann", "/join 2")
+    await say(bot, "olga", '/edit 1 when="2026-11-25 18:00"', role="organizer")
+    await say(bot, "eve", "/join 1")  # after the move: the new start, not the cached one
+    await say(bot, "zoe", "/settings reminders=2h")
+    await say(bot, "zoe", "/join 1")
+    await say(bot, "olga", "/setup reminders=1h", role="organizer")
+    await say(bot, "max", "/join 2")  # the community's new offsets
+    ids: dict[str, int] = {}
+    async with bot.store.unit() as uow:
+        for name in ("bob", "ann", "eve", "zoe", "max"):
+            member = await uow.members.by_ref(bot.as_(name).ref)
+            assert member is not None
+            ids[name] = member.id
+    moved, other = START + timedelta(days=1), START + timedelta(days=2)
+
+    def row(name: str, live: int, start: datetime, offset: str, before: timedelta) -> tuple:
+        stamp = f"{start:%Y%m%dT%H%MZ}"
+        key = f"reminder:live={live}:member={ids[name]}:offset={offset}:start={stamp}"
+        payload = {"recipe": "reminder", "offset": offset}
+        return (key, start - before, ids[name], live, name, payload)
+
+    assert await planned(bot) == [
+        row("ann", 2, other, "24h", H24),
+        row("ann", 2, other, "15m", M15),
+        row("bob", 1, moved, "24h", H24),  # planned again by the move
+        row("bob", 1, moved, "15m", M15),
+        row("ann", 1, moved, "24h", H24),
+        row("ann", 1, moved, "15m", M15),
+        row("eve", 1, moved, "24h", H24),
+        row("eve", 1, moved, "15m", M15),
+        row("zoe", 1, moved, "2h", timedelta(hours=2)),
+        row("max", 2, other, "1h", timedelta(hours=1)),
+    ]

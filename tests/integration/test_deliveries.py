@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from bot.core.delivery.ledger import Owed
+from bot.core.delivery.vocabulary import Kind
 from bot.core.messages import Destination
 from bot.core.ports import UnitOfWork
 from bot.storage.database import SqlStore
@@ -128,3 +129,42 @@ async def test_planning_many_rows_in_one_statement_is_planning_each(store: SqlSt
     assert due["expired"].dest == THREAD and due["expired"].payload == {"n": 2}
     assert due["twice"].due_at == soon and due["twice"].payload == {"n": 5}
     assert due["new"].status == "pending" and due["new"].attempts == 0
+
+
+async def test_payloads_planned_together_are_each_stored_as_given(store: SqlStore) -> None:
+    """`plan_many` encodes a payload of text values once and reuses its JSON for the next equal
+    one: equal texts (a `Kind` is text) share it, but a different text, another field, or
+    values that are equal without being the same JSON (1, 1.0 and True) never do."""
+    later = NOW + timedelta(hours=1)
+    payloads: list[dict[str, object]] = [
+        {"recipe": Kind.REMINDER, "offset": "24h"},
+        {"recipe": "reminder", "offset": "24h"},
+        {"recipe": "reminder", "offset": "15m"},
+        {"offset": "15m", "recipe": "reminder"},
+        {"recipe": "reminder", "offset": "15m", "more": "x"},
+        {"n": 1},
+        {"n": 1.0},
+        {"n": True},
+        {"n": "1"},
+    ]
+
+    async def plan(uow: UnitOfWork) -> int:
+        together = [
+            Owed(f"a{i}", "reminder", later, DM, p, None, None) for i, p in enumerate(payloads)
+        ]
+        planned = await uow.deliveries.plan_many(together)
+        for i, payload in enumerate(payloads):  # each alone: always the first row's place
+            planned += await uow.deliveries.plan_many(
+                [Owed(f"b{i}", "reminder", later, DM, payload, None, None)]
+            )
+        return planned
+
+    assert await store.run(plan) == 2 * len(payloads)
+    async with store.unit() as uow:
+        due = {d.key: d.payload for d in await uow.deliveries.due(later, 100)}
+    for i, payload in enumerate(payloads):
+        for key in (f"a{i}", f"b{i}"):
+            assert due[key] == payload and list(due[key]) == list(payload), key
+            assert [type(v) for v in due[key].values()] == [
+                str if isinstance(v, str) else type(v) for v in payload.values()
+            ], key

@@ -7,7 +7,11 @@ The sender (`outbox.py`) decides at send time what is still worth sending.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.calendar.links import public_links
@@ -21,7 +25,7 @@ from bot.core.delivery.vocabulary import (
     event_key,
     late_answer_key,
     nudge_key,
-    reminder_key,
+    reminder_key_parts,
     soon_key,
 )
 from bot.core.lives import views
@@ -44,13 +48,44 @@ IN_THREAD = frozenset({Kind.REMINDER, Kind.SOON, Kind.ON_AIR})
 
 def offsets(member: Member, community: Community) -> list[tuple[str, timedelta]]:
     """The member's reminder offsets, else the community's; unreadable ones are skipped."""
+    return list(_readable(tuple(member.reminders or community.reminders)))
+
+
+@lru_cache(maxsize=64)
+def _readable(labels: tuple[str, ...]) -> tuple[tuple[str, timedelta], ...]:
+    """`offsets` of a list of labels, parsed once (every sign-up reads the same few lists)."""
     out = []
-    for label in member.reminders or community.reminders:
+    for label in labels:
         try:
             out.append((label, parse_length(label)))
         except LengthError:
             continue
-    return out
+    return tuple(out)
+
+
+# What every confirmed member of a live is owed alike, per offset: (key before the member id,
+# key after it, due time, payload). Built once per live, start and list of offsets: a crowd of
+# sign-ups made the same keys, times and payloads again for each member (the live's start is
+# in the cache key, so a moved live gets fresh ones; only the member part differs per row).
+# Its zone too: equal instants in two zones are equal keys, but their keys and due times are
+# not written alike (the lives read from the database are all in UTC).
+Shared = tuple[tuple[str, str, datetime, Mapping[str, Any]], ...]
+
+
+@lru_cache(maxsize=256)
+def _reminders_of(
+    live_id: int, starts_at: datetime, zone: tzinfo | None, labels: tuple[str, ...]
+) -> Shared:
+    return tuple(
+        (*reminder_key_parts(live_id, label, starts_at), starts_at - offset, _payload(label))
+        for label, offset in _readable(labels)
+    )
+
+
+@lru_cache(maxsize=64)
+def _payload(label: str) -> Mapping[str, Any]:
+    # Read-only: one mapping shared by every row owed for this offset.
+    return MappingProxyType(recipe(Kind.REMINDER, offset=label))
 
 
 async def plan_member(
@@ -69,18 +104,12 @@ async def plan_member(
     # Where it goes is decided now; its words when it is sent (the member may have changed
     # language or time zone by then).
     dest = await reach(uow, member, community, config.capabilities)
+    labels = tuple(member.reminders or community.reminders)
+    member_id, live_id, starts_at = member.id, live.id, live.starts_at
     owed = [
-        Owed(
-            reminder_key(live.id, member.id, label, live.starts_at),
-            Kind.REMINDER,
-            live.starts_at - offset,
-            dest,
-            recipe(Kind.REMINDER, offset=label),
-            member.id,
-            live.id,
-        )
-        for label, offset in offsets(member, community)
-        if live.starts_at - offset > now
+        Owed(f"{head}{member_id}{tail}", Kind.REMINDER, due, dest, payload, member_id, live_id)
+        for head, tail, due, payload in _reminders_of(live_id, starts_at, starts_at.tzinfo, labels)
+        if due > now
     ]
     await uow.deliveries.plan_many(owed)  # one statement for all of them
     return len(owed)

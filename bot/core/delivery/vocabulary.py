@@ -89,7 +89,14 @@ def event_key(live_id: int, space_id: int) -> str:
 
 # -- timed rows: the live's start is part of their keys -----------------------------------------
 def reminder_key(live_id: int, member_id: int, offset: str, starts_at: datetime) -> str:
-    return f"reminder:live={live_id}:member={member_id}:offset={offset}:start={_start(starts_at)}"
+    head, tail = reminder_key_parts(live_id, offset, starts_at)
+    return f"{head}{member_id}{tail}"
+
+
+def reminder_key_parts(live_id: int, offset: str, starts_at: datetime) -> tuple[str, str]:
+    """`reminder_key` around its member id: what every member of a live shares, built once per
+    live and offset by the planner (a crowd signing up makes one key per reminder each)."""
+    return f"reminder:live={live_id}:member=", f":offset={offset}:start={_start(starts_at)}"
 
 
 def soon_key(live_id: int, space_id: int, starts_at: datetime) -> str:
