@@ -103,7 +103,9 @@ class Inbox:
         while True:
             await asyncio.sleep(self._keep_leases)
             try:
-                await self._store.run(lambda uow: uow.inbox.renew(self._clock.now()))
+                # First in line (on PostgreSQL a connection of its own): under a burst a
+                # renewal queued behind the presses lets another process take them over.
+                await self._store.run(lambda uow: uow.inbox.renew(self._clock.now()), first=True)
                 await self.resume(mine=False)
             except StoreUnavailable as down:
                 log.warning("the inbox's leases wait for the database (%s)", down.kind)
