@@ -110,6 +110,7 @@ Run: python bench/telegram_burst.py [--members 1000] [--seconds 10] [--fanout 20
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
@@ -243,9 +244,18 @@ async def set_up(world: World, title: str) -> dict[str, Any]:
     return announcements[-1]
 
 
-async def add_fanout(world: World, live_id: int, count: int) -> list[Row]:
+async def populate(world: World, members: int) -> dict[str, Any]:
+    """Alice, the group with `members` who will press, the live; returns its announcement."""
+    fake = world.fake
+    world.person(ALICE, "Alice")
+    for i in range(members):
+        fake.add_user(PRESSER + i, f"p{i}")
+    fake.add_group(ANNOUNCE, "Bench", admins=[ALICE], members=[PRESSER + i for i in range(members)])
+    return await set_up(world, "Bench burst")
+
+
+async def add_fanout(fake: FakeTelegram, store: Any, live_id: int, count: int) -> list[Row]:
     """`count` members who opened the private chat, each owed a reminder due now."""
-    fake, store = world.fake, world.app.store
     for i in range(count):
         fake.add_user(FANOUT_CHAT + i, f"r{i}")
         fake.user_starts_bot(FANOUT_CHAT + i)
@@ -344,7 +354,7 @@ async def burst(
     live_id = int(codec.decode(data).args["live"])
     stored = check_stored(fake, database, live_id)
     units_before, commits_before = app.store.units, app.store.commits  # type: ignore[union-attr]
-    rows = await add_fanout(world, live_id, args.fanout)
+    rows = await add_fanout(fake, app.store, live_id, args.fanout)
     chats = range(FANOUT_CHAT, FANOUT_CHAT + args.fanout)
     fake.set_latency(args.latency)
     setup_429s = fake.too_many
@@ -524,16 +534,7 @@ async def one_run(args: Any) -> dict[str, float]:
             await app.start()
             try:
                 world = World(fake, app)
-                world.person(ALICE, "Alice")
-                for i in range(args.members):
-                    fake.add_user(PRESSER + i, f"p{i}")
-                fake.add_group(
-                    ANNOUNCE,
-                    "Bench",
-                    admins=[ALICE],
-                    members=[PRESSER + i for i in range(args.members)],
-                )
-                announcement = await set_up(world, "Bench burst")
+                announcement = await populate(world, args.members)
                 marks = Marks()
                 instrument(app, marks)
                 return await burst(world, announcement, args, marks, database)
@@ -544,24 +545,45 @@ async def one_run(args: Any) -> dict[str, float]:
 COUNTS = ("missed", "429s", "answered after commit")
 
 
+def modes(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--apart",
+        action="store_true",
+        help="the bot as its own process, `python -m bot`, the fake here (the default)",
+    )
+    where.add_argument(
+        "--same-process",
+        action="store_true",
+        help="the bot built in this process, on the fake's event loop (the way before)",
+    )
+
+
 async def main() -> None:
-    args = burst_arguments("reminders due at the burst")
+    args = burst_arguments("reminders due at the burst", modes)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    if args.same_process:
+        mode, run_once = "same process (the fake on the bot's event loop)", one_run
+    else:
+        from bench.telegram_apart import one_run_apart
+
+        mode, run_once = "apart (the bot is `python -m bot`, the fake here)", one_run_apart
     runs = []
     for run in range(args.runs):
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"== run {run + 1} of {args.runs} (load average {load})")
-        runs.append(await one_run(args))
+        print(f"== run {run + 1} of {args.runs}, {mode} (load average {load})", flush=True)
+        runs.append(await run_once(args))
     print(
-        f"== worst of {len(runs)} runs ({args.members} presses in {args.seconds:g} s, "
+        f"== {mode}: worst of {len(runs)} runs ({args.members} presses in {args.seconds:g} s, "
         f"{args.fanout} reminders; aims: in the bot p99 < 100 ms, end to end p99 < 300 ms, "
-        f"all {args.members} answered after their commit, 0 missed, 0 429s, stall < 100 ms)"
+        f"all {args.members} answered after their commit, 0 missed, 0 429s"
+        f"{', stall < 100 ms' if args.same_process else ''})"
     )
     print(worst(runs, COUNTS))
     print(
         f"rerun: python bench/telegram_burst.py --members {args.members} "
         f"--seconds {args.seconds:g} --fanout {args.fanout} --latency {args.latency} "
-        f"--runs {args.runs}"
+        f"--runs {args.runs}{' --same-process' if args.same_process else ''}"
     )
 
 
