@@ -1,5 +1,18 @@
 """Button presses answered while a fan-out runs: the whole Telegram bot against a strict fake.
 
+Two modes, the same run order in both (the mode is printed with every run):
+- apart (the default, `--apart`; `bench/telegram_apart.py`): the bot is its own process,
+  `python -m bot` configured by its environment as a user starts it, and the fake, the presses
+  and every measurement stay in this process. Everything is measured at the fake: end to end
+  (the press pushed -> its answerCallbackQuery received), in the bot (the getUpdates response
+  carrying the press -> its answer), the hand-over between them, every answer after its
+  commit, the bot process's CPU per thread from /proc. Its event-loop stall and the phases
+  below cannot be seen from outside. Why: in production Telegram's servers are elsewhere,
+  while in the same process the fake's handling and aiohttp's server side for it took about a
+  quarter of the loop's CPU (profile of 2026-12-03) and shared the interpreter lock with the
+  bot's two threads: the bench counted the fake's cost as the bot's.
+- same process (`--same-process`, the way before): described from here on.
+
 The bot is built by the composition root (`bot.app.build`: SQLite file, Telegram's real limits)
 and talks HTTP to `tests/fakes/telegram_api.py` (`FakeTelegram(enforce_limits=True)`). Alice,
 admin of the announce group, sets the community up and schedules a live, announced in the group.
@@ -103,8 +116,8 @@ the bot 687 ms (687, 386, 295, 355, 248); --small: end to end p99 966 ms (170, 2
 missed, 0 429s. The process used 0.2-0.35 of a core over a burst and still waited for one: at
 this load the figures are the machine's, and the aims are not met.
 
-Run: python bench/telegram_burst.py [--members 1000] [--seconds 10] [--fanout 2000]
-                                    [--latency 0.0] [--runs 5] [--small] [--quick]
+Run: python bench/telegram_burst.py [--apart | --same-process] [--members 1000] [--seconds 10]
+                                    [--fanout 2000] [--latency 0.0] [--runs 5] [--small] [--quick]
      --small: 300 presses in 3 s during a 300-member fan-out
 """
 
