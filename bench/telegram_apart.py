@@ -82,17 +82,21 @@ def process_cpu(pid: int) -> dict[int, float]:
     return used
 
 
-def cpu_shares(pid: int, before: dict[int, float], after: dict[int, float], span: float) -> str:
+def cpu_shares(
+    pid: int, before: dict[int, float], after: dict[int, float], span: float
+) -> tuple[str, float]:
+    """The threads' shares of one core over `span`, and the process's CPU seconds."""
     used = {tid: t - before.get(tid, 0.0) for tid, t in after.items()}
     loop = used.pop(pid, 0.0)
     others = sorted(used.values(), reverse=True)
     busiest = others[0] if others else 0.0
     rest = sum(others[1:])
+    total = loop + busiest + rest
     return (
         f"event loop {loop / span:.0%}, busiest other thread (the database's) "
         f"{busiest / span:.0%}, {max(len(others) - 1, 0)} others {rest / span:.0%}; "
-        f"the process {(loop + busiest + rest) / span:.0%}"
-    )
+        f"the process {total / span:.0%}"
+    ), total
 
 
 def seats(database: Path, live_id: int) -> dict[str, int]:
@@ -197,7 +201,7 @@ async def burst_apart(
     await wait_until(answered_all, within=DEADLINE + 15)
     burst_end = time.monotonic()
     span = burst_end - start
-    cpu = cpu_shares(pid, cpu_before, process_cpu(pid), span)
+    cpu, cpu_used = cpu_shares(pid, cpu_before, process_cpu(pid), span)
     own = {k: v - own_before.get(k, 0.0) for k, v in thread_cpu().items()}
     too_many_during = fake.too_many - too_many_before
     sent, refused = fanout_sends(fake, chats)
@@ -237,6 +241,10 @@ async def burst_apart(
     if missing:
         print(f"    NOT answered: {len(missing)}; e.g. {missing[:3]}")
     print(f"    the bot's CPU over the burst ({span:.1f} s), share of one core: {cpu}")
+    print(
+        f"    the bot's CPU per press over the burst (the fan-out's sends meanwhile included): "
+        f"{cpu_used / args.members * 1000:.2f} ms"
+    )
     mine = ", ".join(f"{name} {used / span:.0%}" for name, used in sorted(own.items()) if used)
     print(f"    this process's (the fake's and the presses'): {mine}")
     print(
@@ -284,6 +292,7 @@ async def burst_apart(
         "answered after commit": float(before),
         "missed": float(len(missing)),
         "429s": float(too_many_during),
+        "bot CPU per press": cpu_used / args.members,
     }
 
 
