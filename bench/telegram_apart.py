@@ -158,6 +158,8 @@ async def one_run_apart(args: Any) -> dict[str, float]:
             finally:
                 await bot.terminate()
                 bot.reap()
+                lines = bot.output().splitlines()
+                print(f"    the bot's log (at its default level): {len(lines)} lines")
                 if bot.problems():
                     print("    the bot logged:\n      " + "\n      ".join(bot.problems()[:10]))
 
