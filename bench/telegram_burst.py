@@ -116,6 +116,33 @@ the bot 687 ms (687, 386, 295, 355, 248); --small: end to end p99 966 ms (170, 2
 missed, 0 429s. The process used 0.2-0.35 of a core over a burst and still waited for one: at
 this load the figures are the machine's, and the aims are not met.
 
+Then (2026-12-03, fifth session): the bot apart by default (see the top). 1000 presses in 10 s
+during 2000 reminders, one run of each mode alternately (16:18-16:26, load 0.7-4.1), end to
+end p99 apart 54, 17, 52 ms against the same process 40, 31, 23 ms; in the bot 42, 16, 43
+against 28, 24, 19 ms. CPU over the burst: the bot process apart 56-68 % of a core (event loop
+24-30 %, database thread 32-38 %; 5.6-6.9 ms per press, the fan-out's sends included), the
+bench's own process 15-18 % (the fake); the same process 75-85 % (loop 40-45 %, database 35-40
+%), the fake's share included. So the fake's work is out of the bot's figures, and the
+latencies did not drop: apart, a press also waits for the OS to wake the bot's process (the
+same process handed the batch over inside one loop), which at load 4 is tens of ms, as against
+a real Telegram (whose network adds more). Worst of 5, apart at load 4.5-6.3 (16:03-16:09):
+end to end p99 512 ms (512, 147, 242, 255, 146), in the bot 436 ms (436, 117, 188, 204, 108),
+the hand-over (push -> getUpdates response) p99 63-259 ms; same process right after at load
+0.8-2.8 (16:10-16:15): end to end p99 108 ms (26, 23, 108, 44, 104), in the bot 79 ms, stall
+61 ms (not comparable: the load fell by half). --small, back to back at load 3.5-4.8: apart end
+to end p99 118 ms (88, 32, 70, 106, 118), in the bot 75 ms (34, 22, 24, 37, 75), 3.5-4.5 ms of
+the bot's CPU per press; same process end to end 29 ms (16, 18, 18, 29, 18), in the bot 25 ms,
+stall 9 ms. Every press answered after its commit, none missed, 0 429s, in every run of both
+modes; the fan-out during the burst 0.69-0.99 of 30/s apart (0.69 in the run at load 5.7),
+0.96-0.99 in the same process; the bot's log 4 lines at INFO (logging is not its CPU).
+Back to back at load 0.2-2.0 (16:26-16:38), worst of 5: apart end to end p99 34 ms (20, 22,
+34, 14, 20), in the bot 28 ms (18, 20, 28, 13, 19), hand-over p99 1-7 ms, the bot 5.7-6.7 ms of
+CPU per press (loop 25-30 %, database 31-37 %), the fake's process 16-18 %; same process end
+to end 31 ms (31, 23, 16, 23, 20), in the bot 27 ms, stall 19 ms, loop 40-46 % and database
+35-40 % (the fake included). At that load both modes meet the aims (p99 under 100 ms in the
+bot, under 300 ms end to end); at load 4-6 neither mode does reliably, and apart is the one
+that tells how the bot alone fares: its process never used more than 0.7 of a core.
+
 Run: python bench/telegram_burst.py [--apart | --same-process] [--members 1000] [--seconds 10]
                                     [--fanout 2000] [--latency 0.0] [--runs 5] [--small] [--quick]
      --small: 300 presses in 3 s during a 300-member fan-out
