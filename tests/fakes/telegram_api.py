@@ -281,6 +281,10 @@ class FakeTelegram:
         # Called with each answer the moment the server takes it (tests look at the bot's
         # database then: what was committed before the member saw the answer).
         self.on_answer: Callable[[dict[str, Any]], None] | None = None
+        # When the getUpdates response carrying each update was built (`time.monotonic()`, by
+        # update id; the last one if a poll's client went away and the update went again):
+        # benches measure "in the bot" from here, the long poll's hand-over excluded.
+        self.handed_over: dict[int, float] = {}
         self._windows = _SendWindows(time_scale)
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, Handler]] = {
@@ -669,7 +673,12 @@ class FakeTelegram:
             if error.code == 429:
                 self.too_many += 1
             return _answer_error(error)
-        return _json_response(200, {"ok": True, "result": result})
+        response = _json_response(200, {"ok": True, "result": result})
+        if known[0] == "getUpdates" and result:
+            now = time.monotonic()
+            for update in result:
+                self.handed_over[update["update_id"]] = now
+        return response
 
     async def _no_file(self, request: web.Request) -> web.Response:
         return _answer_error(ApiError(404, "Not Found"))

@@ -183,6 +183,24 @@ async def test_long_poll_parks_then_returns_a_pushed_update_and_offset_confirms(
     assert fake.pending_updates() == []
 
 
+async def test_the_hand_over_of_each_update_is_recorded(fake: FakeTelegram) -> None:
+    # Benches measure "in the bot" from when the getUpdates response carrying an update left
+    # the fake; an update handed over again (not confirmed) is recorded at its last hand-over.
+    async with make_bot(fake) as bot:
+        assert await bot.get_updates(timeout=0) == ()
+        assert fake.handed_over == {}  # an empty answer hands nothing over
+        pushed_at = time.monotonic()
+        first = fake.push_text(ALICE, ALICE, "bonjour")["update_id"]
+        await bot.get_updates(timeout=0)
+        handed = fake.handed_over[first]
+        assert pushed_at <= handed <= time.monotonic()
+        await bot.get_updates(timeout=0)  # no offset: the same update again
+        assert fake.handed_over[first] > handed
+        second = fake.push_text(ALICE, ALICE, "encore")["update_id"]
+        await bot.get_updates(offset=second, timeout=0)
+        assert set(fake.handed_over) == {first, second}
+
+
 async def test_a_second_concurrent_get_updates_conflicts(fake: FakeTelegram) -> None:
     async with make_bot(fake) as first, make_bot(fake) as second:
         poll = asyncio.create_task(first.get_updates(timeout=dtm.timedelta(seconds=2)))
