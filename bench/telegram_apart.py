@@ -42,6 +42,7 @@ from bench.telegram_burst import (
     add_fanout,
     check_stored,
     fanout_sends,
+    first_answers,
     ms,
     populate,
     wait_until,
@@ -210,11 +211,7 @@ async def burst_apart(
     fanout_during = [t for t in sent if start <= t <= burst_end]
     refused_during = [t for t in refused if start <= t <= burst_end]
 
-    answered_at: dict[str, float] = {}
-    for call in fake.calls_of("answerCallbackQuery"):
-        q = str(call.params.get("callback_query_id"))
-        if q in pushed:
-            answered_at.setdefault(q, call.at)
+    answered_at = first_answers(fake, pushed)
     accepted = {a["callback_query_id"] for a in fake.answers()}
     trips = [answered_at[q] - pushed[q] for q in pushed if q in answered_at]
     handed = {q: fake.handed_over.get(u) for q, u in update_of.items()}

@@ -161,7 +161,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -316,6 +316,16 @@ async def add_fanout(fake: FakeTelegram, store: Any, live_id: int, count: int) -
     return rows
 
 
+def first_answers(fake: FakeTelegram, pushed: Mapping[str, float]) -> dict[str, float]:
+    """When the fake received the first answerCallbackQuery for each press pushed."""
+    answered_at: dict[str, float] = {}
+    for call in fake.calls_of("answerCallbackQuery"):
+        q = str(call.params.get("callback_query_id"))
+        if q in pushed:
+            answered_at.setdefault(q, call.at)
+    return answered_at
+
+
 def fanout_sends(fake: FakeTelegram, chats: range) -> tuple[list[float], list[float]]:
     """When the fake received each accepted reminder, and each refused one: a chat's accepted
     sends are its last `n` sendMessage calls, `n` the messages it holds (a refused send is
@@ -430,12 +440,7 @@ async def burst(
     fanout_during = [t for t in sent if start <= t <= burst_end]
     refused_during = [t for t in refused if start <= t <= burst_end]
 
-    # Round trips: the first answerCallbackQuery the fake received for each press.
-    answered_at: dict[str, float] = {}
-    for call in fake.calls_of("answerCallbackQuery"):
-        q = str(call.params.get("callback_query_id"))
-        if q in pushed:
-            answered_at.setdefault(q, call.at)
+    answered_at = first_answers(fake, pushed)
     accepted = {a["callback_query_id"] for a in fake.answers()}
     trips = [answered_at[q] - pushed[q] for q in pushed if q in answered_at]
     missing = [q for q in pushed if q not in accepted]
