@@ -1,7 +1,7 @@
 """Button presses answered while a fan-out runs: the whole Telegram bot against a strict fake.
 
 Two modes, the same run order in both (the mode is printed with every run):
-- apart (the default, `--apart`; `bench/telegram_apart.py`): the bot is its own process,
+- apart (the default, `--apart`; `bench/_telegram_apart.py`: a part of this bench, not one to run): the bot is its own process,
   `python -m bot` configured by its environment as a user starts it, and the fake, the presses
   and every measurement stay in this process. Everything is measured at the fake: end to end
   (the press pushed -> its answerCallbackQuery received), in the bot (the getUpdates response
@@ -611,7 +611,7 @@ async def main() -> None:
     if args.same_process:
         mode, run_once = "same process (the fake on the bot's event loop)", one_run
     else:
-        from bench.telegram_apart import one_run_apart
+        from bench._telegram_apart import one_run_apart
 
         mode, run_once = "apart (the bot is `python -m bot`, the fake here)", one_run_apart
     runs = []

@@ -1,4 +1,5 @@
-"""bench/telegram_burst.py's run with the bot in its own process (the default, `--apart`).
+"""bench/telegram_burst.py's run with the bot in its own process (the default, `--apart`): a part of
+that bench, not one to run alone (so its name starts with `_`: CI runs every `bench/[a-z]*.py`).
 
 The strict fake Telegram, the presses and every measurement stay in the bench's process; the
 bot is `python -m bot`, started as a user starts it (`tests.processes.Bot`: TELEGRAM_TOKEN,
